@@ -71,9 +71,11 @@ class Prompts:
                 if key not in lang.texts:
                     found.append(f"prompt {key!r} is missing in {code}")
                 elif _placeholders(lang.texts[key]) != _placeholders(text):
-                    found.append(f"prompt {key!r} in {code} has placeholders "
-                                 f"{sorted(_placeholders(lang.texts[key]))}, "
-                                 f"expected {sorted(_placeholders(text))}")
+                    found.append(
+                        f"prompt {key!r} in {code} has placeholders "
+                        f"{sorted(_placeholders(lang.texts[key]))}, "
+                        f"expected {sorted(_placeholders(text))}"
+                    )
             for key in sorted(set(lang.texts) - set(base)):
                 found.append(f"prompt {key!r} in {code} is not in {BASE_LANGUAGE}")
         return found
@@ -85,7 +87,7 @@ class Prompts:
     def keys(self) -> list[str]:
         return sorted(self._languages[BASE_LANGUAGE].texts)
 
-    def text(self, key: str, language: str, **values: object) -> str:
+    def text(self, key: str, language: str, /, **values: object) -> str:
         lang = self._languages.get(language, self._languages[BASE_LANGUAGE])
         template = lang.texts[key]
         spoken = {

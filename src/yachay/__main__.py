@@ -1,0 +1,3 @@
+from yachay.cli import main
+
+main()

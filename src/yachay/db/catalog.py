@@ -1,0 +1,151 @@
+"""The flows' read-only view of the world (flows.ports.Catalog), over the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from yachay.db import models as m
+from yachay.flows.ports import (
+    LessonPosition,
+    LessonView,
+    ProgressView,
+    QuestionView,
+    SegmentView,
+    StudentView,
+)
+from yachay.tutor.practice import choose_practice
+
+#: Peru keeps UTC-5 all year; "this week" starts on Monday in Lima.
+LIMA_OFFSET = timedelta(hours=-5)
+
+
+class UnknownRecord(LookupError):
+    pass
+
+
+def week_start(now_utc: datetime) -> datetime:
+    """Monday 00:00 in Lima, as naive UTC."""
+    lima = now_utc.replace(tzinfo=None) + LIMA_OFFSET
+    monday = (lima - timedelta(days=lima.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    return monday - LIMA_OFFSET
+
+
+def _student_view(student: m.Student) -> StudentView:
+    return StudentView(
+        id=student.id, language=student.language, grade=student.grade, name=student.name
+    )
+
+
+class SqlCatalog:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._lessons: dict[str, LessonView] = {}
+
+    def students_on(self, phone: str) -> Sequence[StudentView]:
+        rows = self.session.scalars(
+            select(m.Student).where(m.Student.phone == phone).order_by(m.Student.id)
+        )
+        return [_student_view(s) for s in rows]
+
+    def student(self, student_id: int) -> StudentView:
+        student = self.session.get(m.Student, student_id)
+        if student is None:
+            raise UnknownRecord(f"no student {student_id}")
+        return _student_view(student)
+
+    def current_lesson(self, student_id: int) -> LessonPosition | None:
+        student = self.session.get(m.Student, student_id)
+        if student is None:
+            raise UnknownRecord(f"no student {student_id}")
+        progress = {
+            p.lesson_id: p
+            for p in self.session.scalars(
+                select(m.LessonProgress).where(m.LessonProgress.student_id == student_id)
+            )
+        }
+        # The student's own grade first, then the grades above; never below.
+        lessons = self.session.scalars(
+            select(m.Lesson)
+            .where(m.Lesson.retired.is_(False), m.Lesson.grade >= student.grade)
+            .order_by(m.Lesson.grade, m.Lesson.pack_id, m.Lesson.position)
+        )
+        for lesson in lessons:
+            p = progress.get(lesson.id)
+            if p is None:
+                return LessonPosition(lesson.id, 0, 0)
+            if p.completed_at is None:
+                return LessonPosition(lesson.id, p.segment, p.question, p.answered, p.right)
+        return None
+
+    def lesson(self, lesson_id: str) -> LessonView:
+        if lesson_id not in self._lessons:
+            lesson = self.session.get(m.Lesson, lesson_id)
+            if lesson is None:
+                raise UnknownRecord(f"no lesson {lesson_id!r}")
+            question_ids = self.session.scalars(
+                select(m.Question.id)
+                .where(m.Question.lesson_id == lesson_id, m.Question.retired.is_(False))
+                .order_by(m.Question.position)
+            ).all()
+            self._lessons[lesson_id] = LessonView(
+                id=lesson.id,
+                title=lesson.title,
+                grade=lesson.grade,
+                segments=[SegmentView(s["text"], s.get("audio") or {}) for s in lesson.segments],
+                question_ids=list(question_ids),
+            )
+        return self._lessons[lesson_id]
+
+    def question(self, question_id: str) -> QuestionView:
+        q = self.session.get(m.Question, question_id)
+        if q is None:
+            raise UnknownRecord(f"no question {question_id!r}")
+        return QuestionView(
+            id=q.id, stem=q.stem, choices=q.choices, answer=q.answer, explanation=q.explanation
+        )
+
+    def practice_questions(self, student_id: int, limit: int) -> Sequence[str]:
+        student = self.session.get(m.Student, student_id)
+        if student is None:
+            raise UnknownRecord(f"no student {student_id}")
+        candidates = self.session.scalars(
+            select(m.Question.id)
+            .join(m.Lesson, m.Lesson.id == m.Question.lesson_id)
+            .where(m.Question.grade == student.grade, m.Question.retired.is_(False))
+            .order_by(m.Lesson.position, m.Question.position)
+        ).all()
+        last_result: dict[str, bool] = {}
+        for question_id, correct in self.session.execute(
+            select(m.Answer.question_id, m.Answer.correct)
+            .where(m.Answer.student_id == student_id)
+            .order_by(m.Answer.answered_at, m.Answer.id)
+        ):
+            last_result.pop(question_id, None)  # keep insertion order = time of last answer
+            last_result[question_id] = correct
+        return choose_practice(candidates, last_result, limit)
+
+    def progress(self, student_id: int, now: datetime) -> ProgressView:
+        completed = self.session.scalar(
+            select(func.count())
+            .select_from(m.LessonProgress)
+            .where(
+                m.LessonProgress.student_id == student_id,
+                m.LessonProgress.completed_at.is_not(None),
+            )
+        )
+        answered, right = self.session.execute(
+            select(
+                func.count(), func.coalesce(func.sum(case((m.Answer.correct, 1), else_=0)), 0)
+            ).where(m.Answer.student_id == student_id, m.Answer.answered_at >= week_start(now))
+        ).one()
+        return ProgressView(
+            lessons_completed=completed or 0,
+            answered_this_week=answered,
+            right_this_week=int(right),
+        )

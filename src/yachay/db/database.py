@@ -1,0 +1,61 @@
+"""The SQLAlchemy engine and sessions, bound to the app like any Flask extension."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 15})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            # WAL lets the server read while another process (a test, the CLI) writes.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Database:
+    def __init__(self, url: str | None = None) -> None:
+        self.engine: Engine | None = None
+        self._sessions: sessionmaker[Session] | None = None
+        if url:
+            self.connect(url)
+
+    def connect(self, url: str) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def init_app(self, app: Flask) -> None:
+        self.connect(app.config["YACHAY"].database_url)
+        app.extensions["yachay.db"] = self
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: committed when the block ends, rolled back on an exception."""
+        if self._sessions is None:
+            raise RuntimeError("the database is not connected")
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()

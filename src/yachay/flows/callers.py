@@ -1,0 +1,128 @@
+"""Who is calling: a new number registers, a known one is greeted, a shared one is asked."""
+
+from __future__ import annotations
+
+from yachay.flows.engine import Turn
+from yachay.flows.events import LanguageChanged, StudentIdentified, StudentRegistered
+from yachay.flows.menus import KeyMenu
+from yachay.flows.ports import StudentView
+from yachay.flows.resume import Recording
+
+#: Menu keys in the order languages are offered (keypad map: 1 es, 2 qu, 3 ay).
+LANGUAGE_KEYS = {"1": "es", "2": "qu", "3": "ay"}
+GRADES = range(1, 7)
+#: More students than this on one phone cannot be told apart with keys 1-8.
+MAX_STUDENTS_PER_PHONE = 8
+
+
+def greet(turn: Turn, student: StudentView) -> None:
+    turn.state.student_id = student.id
+    turn.state.language = student.language
+    turn.emit(StudentIdentified(student.id))
+    if student.name:
+        turn.say("welcome_back_named", name=student.name)
+    else:
+        turn.say("welcome_back")
+    turn.goto("main_menu")
+
+
+class Start:
+    name = "start"
+
+    def enter(self, turn: Turn) -> None:
+        students = list(turn.catalog.students_on(turn.state.phone))
+        if not students:
+            turn.say("welcome_new")
+            turn.goto("choose_language", purpose="register")
+        elif len(students) == 1:
+            greet(turn, students[0])
+        else:
+            ids = [s.id for s in students[:MAX_STUDENTS_PER_PHONE]]
+            turn.state.language = students[0].language
+            turn.goto("who_is_calling", students=ids)
+
+    def on_keys(self, turn: Turn, digits: str) -> None:  # pragma: no cover - never waits
+        raise AssertionError("start never waits")
+
+    on_silence = on_keys
+
+    def on_recording(self, turn: Turn, recording: Recording) -> None:  # pragma: no cover
+        raise AssertionError("start never waits")
+
+
+class WhoIsCalling(KeyMenu):
+    name = "who_is_calling"
+
+    def prompt(self, turn: Turn) -> None:
+        for key, student_id in enumerate(turn.state.vars["students"], start=1):
+            student = turn.catalog.student(student_id)
+            if student.name:
+                turn.say("who_is_calling_named", student.language, name=student.name, key=key)
+            else:
+                turn.say("who_is_calling_grade", student.language, grade=student.grade, key=key)
+        turn.say("who_is_calling_new")
+
+    def choose(self, turn: Turn, key: str) -> bool:
+        ids = turn.state.vars["students"]
+        if key == "0":
+            turn.goto("choose_language", purpose="register")
+            return True
+        if key.isdigit() and 1 <= int(key) <= len(ids):
+            greet(turn, turn.catalog.student(ids[int(key) - 1]))
+            return True
+        return False
+
+    def fallback(self, turn: Turn) -> None:
+        turn.goto("goodbye")
+
+
+class ChooseLanguage(KeyMenu):
+    """Offered in each language's own words; used to register and to change language."""
+
+    name = "choose_language"
+
+    def prompt(self, turn: Turn) -> None:
+        for language in LANGUAGE_KEYS.values():
+            turn.say("choose_language", language)
+
+    def choose(self, turn: Turn, key: str) -> bool:
+        if key not in LANGUAGE_KEYS:
+            return False
+        self._chosen(turn, LANGUAGE_KEYS[key])
+        return True
+
+    def fallback(self, turn: Turn) -> None:
+        if turn.state.vars.get("purpose") == "register":
+            self._chosen(turn, "es")
+        else:
+            turn.goto("main_menu")
+
+    def _chosen(self, turn: Turn, language: str) -> None:
+        turn.state.language = language
+        if turn.state.vars.get("purpose") == "register":
+            turn.goto("choose_grade")
+            return
+        assert turn.state.student_id is not None
+        turn.emit(LanguageChanged(turn.state.student_id, language))
+        turn.say("language_changed")
+        turn.goto("main_menu")
+
+
+class ChooseGrade(KeyMenu):
+    name = "choose_grade"
+
+    def prompt(self, turn: Turn) -> None:
+        turn.say("choose_grade")
+
+    def choose(self, turn: Turn, key: str) -> bool:
+        if not key.isdigit() or int(key) not in GRADES:
+            return False
+        grade = int(key)
+        # Storage creates the student and fills in state.student_id after this turn.
+        turn.emit(StudentRegistered(turn.state.phone, turn.state.language, grade))
+        turn.say("registered", grade=grade)
+        turn.goto("main_menu")
+        return True
+
+    def fallback(self, turn: Turn) -> None:
+        turn.goto("goodbye")

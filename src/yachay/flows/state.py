@@ -1,0 +1,27 @@
+"""A call's conversation state: small, JSON-serialisable, stored by CallSid between turns."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class CallState:
+    call_sid: str
+    phone: str
+    #: The node waiting for the caller's next input ("" before the call started).
+    node: str = ""
+    language: str = "es"
+    student_id: int | None = None
+    #: The current node's own values (lesson id, question index, score so far, ...).
+    vars: dict[str, Any] = field(default_factory=dict)
+    #: Consecutive waits at this node that ended in silence.
+    misses: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CallState:
+        return cls(**data)

@@ -1,0 +1,33 @@
+"""The whole call a student makes, assembled from its nodes."""
+
+from __future__ import annotations
+
+from yachay.flows.callers import ChooseGrade, ChooseLanguage, Start, WhoIsCalling
+from yachay.flows.engine import Engine, Node
+from yachay.flows.lessons import Question, Segment, StartLesson
+from yachay.flows.student_menu import (
+    MAIN_MENU,
+    AskTeacher,
+    ChangeLanguage,
+    Goodbye,
+    Practice,
+    Progress,
+)
+
+NODES: list[Node] = [
+    Start(),
+    WhoIsCalling(),
+    ChooseLanguage(),
+    ChooseGrade(),
+    MAIN_MENU,
+    StartLesson(),
+    Segment(),
+    Question(),
+    Practice(),
+    Progress(),
+    AskTeacher(),
+    ChangeLanguage(),
+    Goodbye(),
+]
+
+STUDENT_CALL = Engine({node.name: node for node in NODES}, start_node="start")

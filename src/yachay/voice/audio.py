@@ -1,0 +1,44 @@
+"""Audio the calls <Play>: rendered speech for languages with no Twilio voice, and recordings
+shipped in content packs. Twilio fetches these with a plain GET, unsigned."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, current_app, send_file, send_from_directory
+from flask.typing import ResponseReturnValue
+
+from yachay.content.audio import AudioError, AudioStore
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("audio", __name__, url_prefix="/audio")
+
+
+def _store() -> AudioStore:
+    return current_app.extensions["yachay.audio"]
+
+
+@bp.get("/<language>/<key>.wav")
+def rendered(language: str, key: str) -> ResponseReturnValue:
+    store = _store()
+    try:
+        path = store.path(language, key)
+    except ValueError:
+        abort(404)
+    if not path.exists():
+        try:
+            # The text was remembered when the TwiML naming it was built.
+            path = store.render_key(language, key)
+        except KeyError:
+            abort(404)
+        except AudioError:
+            log.exception("cannot render %s/%s", language, key)
+            abort(503)
+    return send_file(path, mimetype="audio/wav", max_age=86400)
+
+
+@bp.get("/content/<path:filename>")
+def recorded(filename: str) -> ResponseReturnValue:
+    packs = current_app.config["YACHAY"].content_dir / "packs"
+    return send_from_directory(packs, filename, mimetype="audio/wav", max_age=86400)

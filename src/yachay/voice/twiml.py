@@ -1,0 +1,98 @@
+"""Flow events -> TwiML, built with the twilio library.
+
+Rules from DESIGN.md §2: only Say/Play/Pause inside <Gather>; every <Gather> has an
+explicit action and is followed by a <Redirect>, so silence never drops a caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from yachay.flows.events import Event, GatherKeys, Hangup, Pause, RecordVoice, Speak
+
+RESUME_PATH = "/voice/resume"
+
+
+@dataclass(frozen=True)
+class SayVoice:
+    voice: str
+    language: str
+
+
+def resume_url(step: int, silence: bool = False) -> str:
+    query = {"step": step, **({"silence": 1} if silence else {})}
+    return f"{RESUME_PATH}?{urlencode(query)}"
+
+
+class TwimlRenderer:
+    """Speech in a language Twilio can speak becomes <Say>; any other becomes <Play>."""
+
+    def __init__(
+        self,
+        say_voices: Mapping[str, SayVoice],
+        audio_url: Callable[[Speak], str],
+    ) -> None:
+        self.say_voices = dict(say_voices)
+        self.audio_url = audio_url
+
+    def __call__(self, events: Sequence[Event], step: int) -> str:
+        response = VoiceResponse()
+        pending: list[Speak | Pause] = []
+        for event in events:
+            if isinstance(event, Speak | Pause):
+                pending.append(event)
+            elif isinstance(event, GatherKeys):
+                gather = Gather(
+                    action=resume_url(step),
+                    method="POST",
+                    input="dtmf",
+                    timeout=event.timeout,
+                    num_digits=event.max_digits,
+                    action_on_empty_result=False,
+                )
+                self._output(gather, pending)
+                response.append(gather)
+                response.redirect(resume_url(step, silence=True), method="POST")
+            elif isinstance(event, RecordVoice):
+                self._output(response, pending)
+                response.record(
+                    action=resume_url(step),
+                    method="POST",
+                    max_length=event.max_seconds,
+                    timeout=event.timeout,
+                    finish_on_key="#",
+                    play_beep=True,
+                )
+                # No audio recorded: Twilio skips the action and goes on here.
+                response.redirect(resume_url(step, silence=True), method="POST")
+            elif isinstance(event, Hangup):
+                self._output(response, pending)
+                response.hangup()
+        if pending:
+            raise ValueError("the turn ended without a wait: nothing would follow the speech")
+        return str(response)
+
+    def _output(self, parent: VoiceResponse | Gather, pending: list[Speak | Pause]) -> None:
+        for item in pending:
+            if isinstance(item, Pause):
+                parent.pause(length=item.seconds)
+            elif item.audio is None and item.language in self.say_voices:
+                voice = self.say_voices[item.language]
+                parent.say(item.text, voice=voice.voice, language=voice.language)
+            else:
+                parent.play(self.audio_url(item))
+        pending.clear()
+
+
+def apology(text: str, say: SayVoice | None, audio_url: str | None) -> str:
+    response = VoiceResponse()
+    if say is not None:
+        response.say(text, voice=say.voice, language=say.language)
+    elif audio_url is not None:
+        response.play(audio_url)
+    response.hangup()
+    return str(response)

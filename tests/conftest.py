@@ -1,0 +1,123 @@
+"""Shared fixtures: a real server on a free port, its database, and phones to call it."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from yachay.db.database import Database
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "test-auth-token-0123456789abcdef"
+SHARED_KEY_ID = "webhooks_sharedkey_test"
+SHARED_SECRET = "shared-secret-for-sha256"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    database_url: str
+    var_dir: Path
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_server(var_dir: Path, extra_env: dict[str, str] | None = None) -> LiveServer:
+    port = free_port()
+    database_url = f"sqlite:///{var_dir / 'yachay.db'}"
+    env = {
+        **os.environ,
+        "YACHAY_VAR_DIR": str(var_dir),
+        "YACHAY_DATABASE_URL": database_url,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "TWILIO_SHARED_KEYS": f"{SHARED_KEY_ID}:{SHARED_SECRET}",
+        **(extra_env or {}),
+    }
+    log_path = var_dir / "server.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "yachay", "serve", "--port", str(port)],
+            cwd=var_dir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", database_url, var_dir, process, log_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited:\n{server.log()}")
+        try:
+            if requests.get(f"{server.url}/healthz", timeout=1).ok:
+                return server
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"the server did not start in 60 s:\n{server.log()}")
+
+
+def stop_server(server: LiveServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    server = start_server(tmp_path_factory.mktemp("server"))
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def server_db(live_server: LiveServer) -> Iterator[Database]:
+    database = Database(live_server.database_url)
+    yield database
+    database.dispose()
+
+
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def phone_number() -> str:
+    """A number no other test uses, so tests share one server without meeting."""
+    return f"+519{os.getpid() % 1000:03d}{next(_numbers):05d}"
+
+
+@pytest.fixture
+def phone(live_server: LiveServer, phone_number: str):  # noqa: ANN201
+    from yachay.phone.simulator import PhoneSimulator
+
+    def make(**overrides: object) -> PhoneSimulator:
+        options = {
+            "base_url": live_server.url,
+            "auth_token": TOKEN,
+            "from_number": phone_number,
+            **overrides,
+        }
+        return PhoneSimulator(**options)
+
+    return make

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from yachay.content.prompts import Prompts
+from yachay.flows.engine import FlowContext, Timing
+from yachay.flows.events import GatherKeys, Hangup, RecordVoice, Speak
+from yachay.flows.resume import Keys, Recording, Silence
+from yachay.flows.state import CallState
+from yachay.flows.student_call import STUDENT_CALL
+
+from .memory import MemoryWorld
+
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "content" / "prompts"
+
+
+@pytest.fixture(scope="session")
+def prompts() -> Prompts:
+    return Prompts.load(PROMPTS_DIR)
+
+
+class Conversation:
+    """Drives the pure engine turn by turn, feeding events into the memory world."""
+
+    def __init__(
+        self, world: MemoryWorld, prompts: Prompts, phone: str = "+51900000001", sid: str = "CA1"
+    ) -> None:
+        self.world = world
+        self.ctx = FlowContext(world, prompts, Timing())
+        self.now = datetime(2026, 11, 25, 15, 0)
+        self.state = CallState(call_sid=sid, phone=phone)
+        self.turns: list[list] = []
+        self._record(STUDENT_CALL.start(self.state, self.ctx, self.now))
+
+    def _record(self, result) -> None:  # noqa: ANN001
+        state = result.state
+        for event in result.events:
+            state = self.world.apply(event, state)
+        self.state = state
+        self.turns.append(result.events)
+
+    def press(self, *keys: str) -> Conversation:
+        for key in keys:
+            self.now += timedelta(seconds=3)
+            if key == "s":
+                resume = Silence(self.now)
+            elif key.startswith("r"):
+                resume = Recording(
+                    "https://api.twilio.com/rec/RE1",
+                    f"RE{len(self.turns)}",
+                    int(key[1:] or 5),
+                    self.now,
+                )
+            else:
+                resume = Keys(key, self.now)
+            self._record(STUDENT_CALL.resume(self.state, resume, self.ctx))
+        return self
+
+    @property
+    def last(self) -> list:
+        return self.turns[-1]
+
+    def said(self, turn: int = -1) -> str:
+        return " ".join(e.text for e in self.turns[turn] if isinstance(e, Speak))
+
+    @property
+    def wait(self):  # noqa: ANN201
+        return self.last[-1]
+
+    @property
+    def hung_up(self) -> bool:
+        return isinstance(self.wait, Hangup)
+
+
+@pytest.fixture
+def world() -> MemoryWorld:
+    w = MemoryWorld()
+    w.add_lesson("g3-a", grade=3, segments=3, questions=4)
+    w.add_lesson("g3-b", grade=3, segments=3, questions=4)
+    w.add_lesson("g4-a", grade=4, segments=2, questions=2)
+    return w
+
+
+@pytest.fixture
+def converse(world: MemoryWorld, prompts: Prompts):  # noqa: ANN201
+    def start(phone: str = "+51900000001", sid: str = "CA1") -> Conversation:
+        return Conversation(world, prompts, phone, sid)
+
+    return start
+
+
+__all__ = ["Conversation", "GatherKeys", "RecordVoice"]

@@ -1,0 +1,119 @@
+"""Who is calling: registration, greeting a known number, shared phones."""
+
+from __future__ import annotations
+
+from yachay.flows.events import GatherKeys, LanguageChanged, Speak, StudentIdentified
+
+
+def test_unknown_number_chooses_language_then_grade_and_is_registered(converse, world):
+    call = converse()
+    assert "Bienvenid" in call.said()
+    # The language menu offers each language in its own words.
+    languages = [e.language for e in call.last if isinstance(e, Speak)][-3:]
+    assert languages == ["es", "qu", "ay"]
+    assert call.wait == GatherKeys(timeout=6, max_digits=1)
+
+    call.press("1")
+    assert "grado" in call.said()
+    call.press("4")
+    assert call.state.student_id is not None
+    student = world.student(call.state.student_id)
+    assert (student.language, student.grade) == ("es", 4)
+    assert "4.° grado" in call.said()
+    assert "Para seguir con tu lección, marca 1" in call.said()
+    assert call.state.node == "main_menu"
+
+
+def test_quechua_registration_speaks_quechua_from_then_on(converse, world):
+    call = converse().press("2")
+    assert {e.language for e in call.last if isinstance(e, Speak)} == {"qu"}
+    call.press("3")
+    assert world.student(call.state.student_id).language == "qu"
+    assert call.state.language == "qu"
+
+
+def test_known_number_goes_straight_to_main_menu_in_its_language(converse, world):
+    world.add_student("+51900000002", grade=3, language="ay")
+    call = converse(phone="+51900000002")
+    assert call.state.node == "main_menu"
+    assert StudentIdentified(1) in call.last
+    assert {e.language for e in call.last if isinstance(e, Speak)} == {"ay"}
+
+
+def test_shared_phone_asks_who_is_calling(converse, world):
+    ana = world.add_student("+51900000003", grade=2, name="Ana")
+    luis = world.add_student("+51900000003", grade=5, name="Luis")
+    call = converse(phone="+51900000003")
+    said = call.said()
+    assert "Si eres Ana, marca 1." in said and "Si eres Luis, marca 2." in said
+    assert call.state.node == "who_is_calling"
+    call.press("2")
+    assert call.state.student_id == luis != ana
+    assert "Hola otra vez, Luis" in call.said()
+
+
+def test_shared_phone_without_names_tells_students_apart_by_grade(converse, world):
+    world.add_student("+51900000004", grade=2)
+    world.add_student("+51900000004", grade=5)
+    call = converse(phone="+51900000004")
+    assert "Si eres quien está en 2.° grado, marca 1." in call.said()
+
+
+def test_shared_phone_can_register_a_new_student(converse, world):
+    world.add_student("+51900000005", grade=2, name="Ana")
+    world.add_student("+51900000005", grade=5, name="Luis")
+    call = converse(phone="+51900000005").press("0", "1", "1")
+    assert len(world.students_on("+51900000005")) == 3
+    assert world.student(call.state.student_id).grade == 1
+
+
+def test_silence_at_the_language_menu_repeats_twice_then_defaults_to_spanish(converse):
+    call = converse().press("s")
+    assert "No escuché" in call.said() and "Para español" in call.said()
+    call.press("s")
+    assert call.state.node == "choose_language"
+    call.press("s")
+    assert call.state.node == "choose_grade" and call.state.language == "es"
+
+
+def test_silence_at_the_grade_menu_ends_the_call_without_registering(converse, world):
+    call = converse().press("1", "s", "s", "s")
+    assert call.hung_up
+    assert "Gracias por llamar" in call.said()
+    assert world.students == {}
+
+
+def test_invalid_keys_say_so_and_ask_again(converse):
+    call = converse().press("7")
+    assert call.said().startswith("Esa tecla no es válida.")
+    assert call.state.node == "choose_language"
+    call.press("1", "9")
+    assert "Esa tecla no es válida." in call.said() and call.state.node == "choose_grade"
+    call.press("#")
+    assert call.state.node == "choose_grade"
+
+
+def test_change_language_from_the_main_menu(converse, world):
+    world.add_student("+51900000006", grade=3)
+    call = converse(phone="+51900000006").press("9")
+    assert call.state.node == "choose_language"
+    call.press("2")
+    assert LanguageChanged(1, "qu") in call.last
+    assert world.student(1).language == "qu"
+    assert call.state.node == "main_menu" and call.state.language == "qu"
+
+
+def test_change_language_with_silence_keeps_the_language(converse, world):
+    world.add_student("+51900000007", grade=3)
+    call = converse(phone="+51900000007").press("9", "s", "s", "s")
+    assert call.state.node == "main_menu" and world.student(1).language == "es"
+
+
+def test_main_menu_star_repeats_and_silence_ends_politely(converse, world):
+    world.add_student("+51900000008", grade=3)
+    call = converse(phone="+51900000008").press("*")
+    assert "Para seguir con tu lección" in call.said() and call.state.node == "main_menu"
+    call.press("s", "s")
+    assert not call.hung_up
+    call.press("s")
+    assert call.hung_up and "Gracias por llamar" in call.said()

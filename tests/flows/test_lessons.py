@@ -1,0 +1,162 @@
+"""Lessons, questions and practice as pure flows."""
+
+from __future__ import annotations
+
+from yachay.flows.events import (
+    AnswerGraded,
+    GatherKeys,
+    LessonCompleted,
+    LessonPositionReached,
+    RecordVoice,
+    TeacherQuestionRecorded,
+)
+
+PHONE = "+51911111111"
+
+
+def student_call(converse, world, grade=3, language="es"):
+    world.add_student(PHONE, grade=grade, language=language)
+    return converse(phone=PHONE)
+
+
+def test_a_lesson_plays_segment_by_segment_and_silence_lets_it_go_on(converse, world):
+    call = student_call(converse, world).press("1")
+    assert "Empezamos la lección: Lección g3-a." in call.said()
+    assert "Parte 1 de g3-a" in call.said()
+    assert call.wait == GatherKeys(timeout=2, max_digits=1)
+    call.press("s")
+    assert call.said() == "Parte 2 de g3-a"
+    assert LessonPositionReached(1, "g3-a", 1, 0) in call.last
+
+
+def test_segment_keys_repeat_skip_and_return_to_menu(converse, world):
+    call = student_call(converse, world).press("1")
+    call.press("1")
+    assert call.said() == "Parte 1 de g3-a"
+    call.press("2")
+    assert call.said() == "Parte 2 de g3-a"
+    call.press("0")
+    assert call.state.node == "main_menu"
+    assert world.progress_rows[(1, "g3-a")]["segment"] == 1
+
+
+def test_questions_read_choices_and_give_feedback(converse, world):
+    call = student_call(converse, world).press("1", "2", "2", "2")
+    said = call.said()
+    assert "Ahora, unas preguntas." in said
+    assert "Pregunta 1. Pregunta g3-a 1 1: opción 1. 2: opción 2. 3: opción 3." in said
+    assert call.wait == GatherKeys(timeout=10, max_digits=1)
+
+    call.press("2")
+    assert call.said().startswith("¡Muy bien! Es correcto.")
+    call.press("3")
+    assert call.said().startswith("No es correcto. La respuesta es la 2: opción 2. Porque sí 2")
+    graded = [e for t in call.turns for e in t if isinstance(e, AnswerGraded)]
+    assert [(a.question_id, a.choice, a.correct) for a in graded] == [
+        ("g3-a-q1", 2, True),
+        ("g3-a-q2", 3, False),
+    ]
+    assert graded[0].response_ms == 3000 and graded[0].lesson_id == "g3-a"
+
+
+def test_star_repeats_the_question_and_bad_keys_are_refused(converse, world):
+    call = student_call(converse, world).press("1", "2", "2", "2")
+    call.press("*")
+    assert call.said().startswith("Pregunta 1.")
+    call.press("7")
+    assert call.said().startswith("Esa tecla no es válida. Pregunta 1.")
+    assert world.answers == []
+
+
+def test_finishing_a_lesson_reports_the_score_and_moves_to_the_next(converse, world):
+    call = student_call(converse, world).press("1", "2", "2", "2", "2", "1", "2", "2")
+    assert LessonCompleted(1, "g3-a") in call.last
+    assert "Respondiste bien 3 de 4 preguntas." in call.said()
+    assert call.state.node == "main_menu"
+    call.press("1")
+    assert "Empezamos la lección: Lección g3-b." in call.said()
+
+
+def test_a_dropped_call_resumes_at_the_segment_it_stopped_at(converse, world):
+    student_call(converse, world).press("1", "s")  # hears part 2, then the line drops
+    again = converse(phone=PHONE, sid="CA2").press("1")
+    assert "Seguimos con tu lección: Lección g3-a." in again.said()
+    assert "Parte 2 de g3-a" in again.said()
+
+
+def test_a_dropped_call_resumes_at_the_question_with_its_score(converse, world):
+    student_call(converse, world).press("1", "2", "2", "2", "2", "1")  # q1 right, q2 wrong
+    again = converse(phone=PHONE, sid="CA2").press("1")
+    assert "Seguimos con tu lección" in again.said()
+    assert "Pregunta 3." in again.said()
+    again.press("2", "2")
+    assert "Respondiste bien 3 de 4 preguntas." in again.said()
+
+
+def test_silence_at_a_question_repeats_twice_then_main_menu(converse, world):
+    call = student_call(converse, world).press("1", "2", "2", "2", "s", "s")
+    assert call.state.node == "question"
+    call.press("s")
+    assert call.state.node == "main_menu"
+
+
+def test_all_lessons_done(converse, world):
+    world.add_student(PHONE, grade=5)
+    call = converse(phone=PHONE).press("1")
+    assert "Terminaste todas tus lecciones" in call.said()
+    assert call.state.node == "main_menu"
+
+
+def test_practice_asks_wrong_then_unseen_questions_of_the_grade(converse, world):
+    call = student_call(converse, world).press("1", "2", "2", "2", "1", "2", "2", "2")
+    assert "Respondiste bien 3 de 4" in call.said()
+    call.press("2")
+    assert "¡Vamos a practicar!" in call.said()
+    assert "Pregunta g3-a 1" in call.said()  # the one answered wrong comes first
+    call.press("2", "2", "2", "2", "2")
+    assert "Terminaste la práctica. Respondiste bien 5 de 5." in call.said()
+    practice = [a for a in world.answers if a.lesson_id is None]
+    assert [a.question_id for a in practice] == [
+        "g3-a-q1",
+        "g3-b-q1",
+        "g3-b-q2",
+        "g3-b-q3",
+        "g3-b-q4",
+    ]
+
+
+def test_practice_with_nothing_to_practise(converse, world):
+    world.add_student(PHONE, grade=6)
+    call = converse(phone=PHONE).press("2")
+    assert "no tienes preguntas para practicar" in call.said()
+
+
+def test_ask_a_teacher_records_a_question(converse, world):
+    call = student_call(converse, world).press("3")
+    assert "Después del tono" in call.said()
+    assert call.wait == RecordVoice(max_seconds=60)
+    call.press("r7")
+    recorded = [e for e in call.last if isinstance(e, TeacherQuestionRecorded)]
+    assert recorded[0].duration_seconds == 7 and "Gracias" in call.said()
+    assert call.state.node == "main_menu"
+
+
+def test_ask_a_teacher_with_nothing_recorded(converse, world):
+    call = student_call(converse, world).press("3", "s")
+    assert "No escuché tu pregunta" in call.said() and world.recordings == []
+
+
+def test_my_progress(converse, world):
+    call = student_call(converse, world).press("4")
+    assert "Lecciones terminadas: 0. Esta semana todavía no respondiste" in call.said()
+    call.press("1", "2", "2", "2", "2", "1", "2", "2", "4")
+    assert (
+        "Lecciones terminadas: 1. Esta semana, preguntas respondidas: 4. Respuestas correctas: 3."
+    ) in call.said()
+
+
+def test_a_quechua_student_hears_a_spanish_only_lesson_with_a_notice(converse, world):
+    call = student_call(converse, world, language="qu").press("1")
+    speaks = [(e.language, e.text) for e in call.last if hasattr(e, "language")]
+    assert speaks[-1] == ("es", "Parte 1 de g3-a")
+    assert [lang for lang, _ in speaks[:-1]] == ["qu"] * (len(speaks) - 1)
