@@ -150,7 +150,6 @@ def load_packs(directory: Path) -> list[LoadedPack]:
     for folder in folders:
         reader = _PackReader(folder)
         loaded = reader.read()
-        problems.extend(reader.sorted_problems())
         for kind, seen, positions in (
             ("pack", pack_ids, reader.pack_id_position),
             ("question", question_ids, reader.question_positions),
@@ -158,7 +157,7 @@ def load_packs(directory: Path) -> list[LoadedPack]:
             for item_id, where in positions.items():
                 if item_id in seen:
                     first = seen[item_id]
-                    problems.append(
+                    reader.problems.append(
                         Problem(
                             where.file,
                             where.line,
@@ -167,7 +166,8 @@ def load_packs(directory: Path) -> list[LoadedPack]:
                     )
                 else:
                     seen[item_id] = where
-        if loaded is not None:
+        problems.extend(reader.sorted_problems())
+        if loaded is not None and not reader.problems:
             packs.append(loaded)
     if problems:
         raise PackError(problems)
@@ -258,12 +258,12 @@ def _key(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
 _YAML_HINTS = (
     (
         "mapping values are not allowed here",
-        '; a text with ": " in it must be in quotes, like  es: "Uno: el tres"',
+        '; a text with ": " in it must be in quotes, like es: "Uno: el tres"',
     ),
     ("found character '\\t'", "; indent with spaces, not tabs"),
     ("found a tab character", "; indent with spaces, not tabs"),
     ("expected <block end>", "; check the indentation of this line and the one before"),
-    ("could not find expected ':'", "; a field needs a colon after its name, like  grade: 1"),
+    ("could not find expected ':'", "; a field needs a colon after its name, like grade: 1"),
     ("found unexpected end of stream", "; a quote or bracket is not closed"),
 )
 
@@ -372,8 +372,10 @@ def _predicate(error: Mapping[str, Any], field_name: object) -> str:
     context = error.get("ctx") or {}
     if kind in ERROR_TYPES:
         return str(error["msg"])  # one of ours (schema.py): already a predicate
-    if value is None and kind in {"string_type", "list_type", "dict_type", "model_type"}:
+    if value is None and kind == "string_type":
         return "is empty"
+    if value is None and kind in {"list_type", "dict_type", "model_type"}:
+        return "has nothing after the colon"
     if kind in {"int_type", "int_parsing", "int_from_float"}:
         return f"must be a whole number, not {_show(value)}"
     if kind == "string_type":
@@ -381,9 +383,9 @@ def _predicate(error: Mapping[str, Any], field_name: object) -> str:
     if kind == "list_type":
         return f"must be a list, not {_show(value)}"
     if kind == "dict_type" and field_name == "audio":
-        return "must name a file per language, like  qu: audio/x.wav"
+        return "must name a file per language, like qu: audio/x.wav"
     if kind == "dict_type":
-        return f'must have a text per language, like  es: "...", not {_show(value)}'
+        return f'must have a text per language, like es: "...", not {_show(value)}'
     if kind in {"model_type", "model_attributes_type"}:
         return f"must be a mapping of fields (name: value), not {_show(value)}"
     if kind == "too_short":
@@ -473,7 +475,7 @@ class _PackReader:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
-            self.problem(relative, line, "is not UTF-8 text: save the file as UTF-8")
+            self.problem(relative, line, "the file is not UTF-8 text: save it as UTF-8")
             return None
         try:
             document = _parse_yaml(text)
