@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.postgres import start_postgres
 from yachay.db.database import Database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,9 +42,11 @@ class LiveServer:
         return self.log_path.read_text(errors="replace")
 
 
-def start_server(var_dir: Path, extra_env: dict[str, str] | None = None) -> LiveServer:
+def start_server(
+    var_dir: Path, database_url: str | None = None, extra_env: dict[str, str] | None = None
+) -> LiveServer:
     port = free_port()
-    database_url = f"sqlite:///{var_dir / 'yachay.db'}"
+    database_url = database_url or f"sqlite:///{var_dir / 'yachay.db'}"
     env = {
         **os.environ,
         "YACHAY_VAR_DIR": str(var_dir),
@@ -84,11 +87,24 @@ def stop_server(server: LiveServer) -> None:
         server.process.wait()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = start_server(tmp_path_factory.mktemp("server"))
+@pytest.fixture(
+    scope="session",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)],
+)
+def live_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The real server, on SQLite and (in the slow suite) on a real PostgreSQL."""
+    postgres = None
+    database_url = None
+    if request.param == "postgresql":
+        postgres = start_postgres(free_port())
+        database_url = postgres.url
+    server = start_server(tmp_path_factory.mktemp("server"), database_url)
     yield server
     stop_server(server)
+    if postgres is not None:
+        postgres.stop()
 
 
 @pytest.fixture(scope="session")

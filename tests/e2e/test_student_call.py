@@ -34,7 +34,9 @@ def first_lesson(db, grade):  # noqa: ANN001, ANN201
             select(m.Lesson).where(m.Lesson.grade == grade).order_by(m.Lesson.position)
         ).first()
         questions = session.scalars(
-            select(m.Question).where(m.Question.lesson_id == lesson.id).order_by(m.Question.position)
+            select(m.Question)
+            .where(m.Question.lesson_id == lesson.id)
+            .order_by(m.Question.position)
         ).all()
         return lesson, questions
 
@@ -43,7 +45,8 @@ def answers(db, student_id):  # noqa: ANN001, ANN201
     with db.session() as session:
         return session.execute(
             select(m.Answer.question_id, m.Answer.choice, m.Answer.correct, m.Answer.call_sid)
-            .where(m.Answer.student_id == student_id).order_by(m.Answer.id)
+            .where(m.Answer.student_id == student_id)
+            .order_by(m.Answer.id)
         ).all()
 
 
@@ -58,8 +61,7 @@ def spoken_after(transcript, index: int) -> str:  # noqa: ANN001
     return " ".join(texts)
 
 
-def test_first_call_registers_the_student_and_reaches_the_main_menu(phone, server_db,
-                                                                     phone_number):
+def test_first_call_registers_the_student_and_reaches_the_main_menu(phone, server_db, phone_number):
     transcript = phone().call(["1", "4", "h"])
     assert transcript.ok, transcript.errors
     text = transcript.spoken_text()
@@ -82,10 +84,16 @@ def test_the_language_menu_plays_quechua_and_aymara_audio(phone, live_server, ph
     played = [v["url"] for v in first.verbs[0]["verbs"] if v["verb"] == "Play"]
     assert [url.split("/")[4] for url in played] == ["qu", "ay"]
     # From the Quechua choice on, every prompt is audio the simulator fetched.
-    assert all(v["verb"] == "Play" for d in transcript.documents[1:] for g in d.verbs
-               for v in [g, *g.get("verbs", [])] if v["verb"] in ("Say", "Play"))
-    audio = requests.get(played[0] if played[0].startswith("http")
-                         else live_server.url + played[0], timeout=10)
+    assert all(
+        v["verb"] == "Play"
+        for d in transcript.documents[1:]
+        for g in d.verbs
+        for v in [g, *g.get("verbs", [])]
+        if v["verb"] in ("Say", "Play")
+    )
+    audio = requests.get(
+        played[0] if played[0].startswith("http") else live_server.url + played[0], timeout=10
+    )
     assert audio.headers["Content-Type"] == "audio/wav"
     with wave.open(BytesIO(audio.content)) as wav:
         assert (wav.getframerate(), wav.getnchannels()) == (8000, 1)
@@ -134,7 +142,8 @@ def test_a_whole_lesson_with_questions_and_feedback(phone, server_db, phone_numb
     assert f"¡Terminaste la lección! Respondiste bien {n - 1} de {n} preguntas." in text
     stored = answers(server_db, student_id)
     assert [(a.question_id, a.correct) for a in stored] == [
-        (q.id, i != 1) for i, q in enumerate(questions)]
+        (q.id, i != 1) for i, q in enumerate(questions)
+    ]
     assert {a.call_sid for a in stored} == {transcript.call_sid}
 
 
@@ -168,7 +177,9 @@ def test_a_dropped_call_resumes_at_the_question_where_it_stopped(phone, server_d
     again = phone().call(["1", str(questions[1].answer), "h"])
     assert questions[1].stem["es"] in spoken_after(again, 1)
     assert [a.question_id for a in answers(server_db, student_id)] == [
-        questions[0].id, questions[1].id]
+        questions[0].id,
+        questions[1].id,
+    ]
 
 
 def test_practice_asks_questions_and_stores_each_answer_once(phone, server_db, phone_number):
@@ -186,7 +197,8 @@ def test_ask_a_teacher_stores_the_recording(phone, server_db, phone_number):
     assert "Gracias. Tu profesor va a escuchar tu pregunta." in transcript.spoken_text()
     with server_db.session() as session:
         [question] = session.scalars(
-            select(m.TeacherQuestion).where(m.TeacherQuestion.student_id == student_id)).all()
+            select(m.TeacherQuestion).where(m.TeacherQuestion.student_id == student_id)
+        ).all()
         assert question.duration_seconds == 6
         assert question.recording_url.startswith("https://api.twilio.com/")
         assert question.call_sid == transcript.call_sid
@@ -197,8 +209,11 @@ def test_ask_a_teacher_with_silence_stores_nothing(phone, server_db, phone_numbe
     transcript = phone().call(["3", "s", "h"])
     assert "No escuché tu pregunta." in transcript.spoken_text()
     with server_db.session() as session:
-        assert not session.scalar(select(func.count()).select_from(m.TeacherQuestion).where(
-            m.TeacherQuestion.student_id == student_id))
+        assert not session.scalar(
+            select(func.count())
+            .select_from(m.TeacherQuestion)
+            .where(m.TeacherQuestion.student_id == student_id)
+        )
 
 
 def test_my_progress_counts_this_weeks_answers(phone, server_db, phone_number):
@@ -207,8 +222,10 @@ def test_my_progress_counts_this_weeks_answers(phone, server_db, phone_number):
     keys = ["2"] * len(lesson.segments) + [str(q.answer) for q in questions]
     transcript = phone().call(["1", *keys, "4", "h"])
     n = len(questions)
-    assert (f"Lecciones terminadas: 1. Esta semana, preguntas respondidas: {n}. "
-            f"Respuestas correctas: {n}.") in transcript.spoken_text()
+    assert (
+        f"Lecciones terminadas: 1. Esta semana, preguntas respondidas: {n}. "
+        f"Respuestas correctas: {n}."
+    ) in transcript.spoken_text()
 
 
 def test_change_language(phone, server_db, phone_number):

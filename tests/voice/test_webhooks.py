@@ -225,3 +225,38 @@ def test_requests_missing_their_fields_are_refused_clearly(live_server, phone_nu
     reply = post(live_server, "/voice/resume", params(call_sid(), phone_number, Digits="1"))
     assert reply.status_code == 400
     assert "step" in reply.text
+
+
+def test_simultaneous_duplicates_of_one_answer_store_it_once(live_server, phone_number, server_db):
+    from concurrent.futures import ThreadPoolExecutor
+
+    sid = call_sid()
+    post(live_server, "/voice", params(sid, phone_number))
+    step = 1
+    for digits in ("1", "5", "1"):  # Spanish, grade 5, continue my lesson
+        post(live_server, f"/voice/resume?step={step}", params(sid, phone_number, Digits=digits))
+        step += 1
+    with server_db.session() as session:
+        student_id = session.get(m.Call, sid).student_id
+        lesson_id = session.scalar(
+            select(m.LessonProgress.lesson_id).where(m.LessonProgress.student_id == student_id)
+        )
+        segments = len(session.get(m.Lesson, lesson_id).segments)
+    for _ in range(segments):
+        post(live_server, f"/voice/resume?step={step}", params(sid, phone_number, Digits="2"))
+        step += 1
+    answer = params(sid, phone_number, Digits="2")
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        replies = list(
+            pool.map(lambda _: post(live_server, f"/voice/resume?step={step}", answer), range(6))
+        )
+    assert {r.status_code for r in replies} == {200}
+    assert len({r.text for r in replies}) == 1
+    assert "Lo sentimos" not in replies[0].text
+    with server_db.session() as session:
+        assert (
+            session.scalar(
+                select(func.count()).select_from(m.Answer).where(m.Answer.call_sid == sid)
+            )
+            == 1
+        )

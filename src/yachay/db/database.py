@@ -21,11 +21,19 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-            # WAL lets the server read while another process (a test, the CLI) writes.
+            # SQLAlchemy, not the driver, starts transactions (see _begin_immediate).
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            # WAL lets the server read while another process (a test, the CLI) writes.
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(connection):  # type: ignore[no-untyped-def]
+            # Take the write lock up front: two requests of one call then queue instead of
+            # the second failing when it upgrades a stale read to a write.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)

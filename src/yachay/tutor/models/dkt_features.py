@@ -1,0 +1,70 @@
+"""DKT+F: DKT whose prediction also sees the item asked and PFA-style history counts.
+
+Our own variant. An LSTM reads the (skill, response) interactions, as in DKT; the answer at
+``t`` is predicted by a small MLP from the LSTM state, embeddings of the question and skill
+asked at ``t`` and the history features of ``t`` (per-skill counts of earlier attempts and
+successes, recency, overall rate: :data:`yachay.tutor.data.FEATURE_NAMES`), plus a
+PFA-like logistic head (a per-skill bias and per-skill weights on those features). The
+counts are computed over the student's whole history, so they carry information the LSTM
+loses when a long history is cut into windows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from yachay.tutor.models.base import KTConfig, KTModel, previous_interactions
+
+
+@dataclass
+class DKTFeaturesConfig(KTConfig):
+    embed_dim: int = 64
+    hidden_dim: int = 128
+    mlp_dim: int = 128
+    dropout: float = 0.3
+    pfa_head: bool = True
+
+
+class DKTFeatures(KTModel):
+    Config = DKTFeaturesConfig
+
+    def __init__(self, config: DKTFeaturesConfig) -> None:
+        super().__init__(config)
+        width = config.num_skills + 2
+        self.interaction = nn.Embedding(2 * width + 1, config.embed_dim, padding_idx=0)
+        self.lstm = nn.LSTM(config.embed_dim + config.num_features, config.hidden_dim,
+                            batch_first=True)
+        self.item = nn.Embedding(config.num_items + 2, config.embed_dim, padding_idx=0)
+        self.skill = nn.Embedding(width, config.embed_dim, padding_idx=0)
+        self.dropout = nn.Dropout(config.dropout)
+        self.mlp = nn.Sequential(
+            nn.Linear(config.hidden_dim + 2 * config.embed_dim + config.num_features,
+                      config.mlp_dim),
+            nn.ReLU(),
+            nn.Dropout(config.dropout),
+            nn.Linear(config.mlp_dim, 1),
+        )
+        # Per-skill logistic regression on the features: weights and a bias per skill.
+        self.pfa = nn.Embedding(width, config.num_features + 1) if config.pfa_head else None
+        if self.pfa is not None:
+            nn.init.zeros_(self.pfa.weight)
+
+    def logits(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        skills, items = self.skill_ids(batch), self.item_ids(batch)
+        feats = batch["features"]
+        prev = previous_interactions(skills, batch["responses"], batch["mask"],
+                                     self.config.num_skills)
+        # The LSTM input at t is interaction t-1 with the features it was answered under.
+        prev_feats = torch.cat([torch.zeros_like(feats[:, :1]), feats[:, :-1]], dim=1)
+        hidden, _ = self.lstm(self.dropout(torch.cat([self.interaction(prev), prev_feats], -1)))
+        query = torch.cat(
+            [self.dropout(hidden), self.item(items), self.skill(skills), feats], dim=-1
+        )
+        logit = self.mlp(query).squeeze(-1)
+        if self.pfa is not None:
+            w = self.pfa(skills)
+            logit = logit + (w[..., :-1] * feats).sum(-1) + w[..., -1]
+        return logit

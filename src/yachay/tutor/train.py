@@ -1,0 +1,251 @@
+"""A small trainer: one flat loop, with logging, early stopping and checkpointing as callbacks."""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import random
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from yachay.tutor import metrics
+from yachay.tutor.data import StudentSequence, batches, history_features, windows
+from yachay.tutor.models import KTModel
+
+__all__ = [
+    "BestCheckpoint",
+    "Callback",
+    "EarlyStopping",
+    "ProgressBar",
+    "TrainConfig",
+    "Trainer",
+    "predict",
+    "seed_everything",
+    "set_threads",
+]
+
+
+@dataclass
+class TrainConfig:
+    """How to train; the same defaults serve every dataset."""
+
+    batch_size: int = 32
+    lr: float = 2e-3
+    weight_decay: float = 1e-5
+    max_epochs: int = 40
+    patience: int = 5  # epochs without a better validation AUC before stopping
+    window: int = 200  # answers per training window; longer histories are cut
+    eval_stride: int = 100  # evaluation windows overlap: >= window - stride answers of context
+    val_fraction: float = 0.1  # students split off the training file for early stopping
+    split_seed: int = 0  # the validation split does not move with the training seed
+    seed: int = 0
+    grad_clip: float = 1.0
+    max_seconds: float | None = None  # stop after the epoch that crosses this budget
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch, and ask torch for deterministic kernels."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def set_threads(threads: int | None = None) -> int:
+    """Use ``threads`` intra-op threads (default: the CPUs this process may run on)."""
+    if threads is None:
+        try:
+            threads = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            threads = os.cpu_count() or 1
+    torch.set_num_threads(max(1, threads))
+    return torch.get_num_threads()
+
+
+class Callback:
+    """Hooks the trainer calls; override the ones you need."""
+
+    def on_train_start(self, trainer: Trainer) -> None: ...
+
+    def on_epoch_start(self, trainer: Trainer, num_batches: int) -> None: ...
+
+    def on_batch_end(self, trainer: Trainer, loss: float) -> None: ...
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict[str, float]) -> None: ...
+
+    def on_train_end(self, trainer: Trainer) -> None: ...
+
+
+class ProgressBar(Callback):
+    """A tqdm bar per epoch on stderr (stdout stays free for ``--json``)."""
+
+    def __init__(self, description: str = "train", enabled: bool = True) -> None:
+        self.description = description
+        self.enabled = enabled
+        self.bar: tqdm | None = None
+
+    def on_epoch_start(self, trainer: Trainer, num_batches: int) -> None:
+        self.bar = tqdm(
+            total=num_batches,
+            desc=f"{self.description} epoch {trainer.epoch + 1}",
+            file=sys.stderr,
+            leave=False,
+            disable=not self.enabled,
+            dynamic_ncols=True,
+        )
+
+    def on_batch_end(self, trainer: Trainer, loss: float) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        if self.enabled:
+            tqdm.write(
+                f"{self.description} epoch {trainer.epoch + 1}: loss {logs['loss']:.4f}  "
+                f"val auc {logs['val_auc']:.4f}  best {trainer.best_metric:.4f}",
+                file=sys.stderr,
+            )
+
+
+class EarlyStopping(Callback):
+    """Stop when validation AUC has not improved for ``patience`` epochs."""
+
+    def __init__(self, patience: int) -> None:
+        self.patience = patience
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
+        if trainer.epoch - trainer.best_epoch >= self.patience:
+            trainer.should_stop = True
+
+
+class BestCheckpoint(Callback):
+    """Keep the weights of the best validation epoch; restore them (and save them) at the end."""
+
+    def __init__(self, path: str | Path | None = None, metadata: dict[str, Any] | None = None):
+        self.path = Path(path) if path is not None else None
+        self.metadata = metadata
+        self.state: dict[str, torch.Tensor] | None = None
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
+        if trainer.best_epoch == trainer.epoch:
+            self.state = copy.deepcopy(trainer.model.state_dict())
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        if self.state is not None:
+            trainer.model.load_state_dict(self.state)
+        if self.path is not None:
+            from yachay.tutor.checkpoint import save_checkpoint
+
+            save_checkpoint(
+                self.path,
+                trainer.model,
+                train_config=trainer.config,
+                best_metric={"val_auc": trainer.best_metric},
+                metadata=self.metadata,
+            )
+
+
+@dataclass
+class Trainer:
+    model: KTModel
+    config: TrainConfig
+    callbacks: Sequence[Callback] = ()
+    epoch: int = 0
+    best_metric: float = -math.inf
+    best_epoch: int = -1
+    should_stop: bool = False
+    history: list[dict[str, float]] = field(default_factory=list)
+
+    def fit(
+        self, train: Sequence[StudentSequence], val: Sequence[StudentSequence]
+    ) -> dict[str, float]:
+        """Train on ``train``, select the epoch by AUC on ``val``; returns the best logs."""
+        config = self.config
+        seed_everything(config.seed)
+        train_items = windows(train, config.window)
+        val_items = windows(val, config.window, config.eval_stride)
+        rng = np.random.default_rng(config.seed)
+        optimizer = torch.optim.Adam(
+            self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+        )
+        num_batches = math.ceil(len(train_items) / config.batch_size)
+        started = time.monotonic()
+        for cb in self.callbacks:
+            cb.on_train_start(self)
+        for self.epoch in range(config.max_epochs):
+            for cb in self.callbacks:
+                cb.on_epoch_start(self, num_batches)
+            self.model.train()
+            total, count = 0.0, 0
+            for batch in batches(train_items, config.batch_size, shuffle=True, generator=rng):
+                _, loss = self.model(batch)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if config.grad_clip:
+                    torch.nn.utils.clip_grad_norm_(self.model.parameters(), config.grad_clip)
+                optimizer.step()
+                total += loss.item()
+                count += 1
+                for cb in self.callbacks:
+                    cb.on_batch_end(self, loss.item())
+            y, p = predict(self.model, val_items, config.batch_size * 4)
+            logs = {"epoch": self.epoch + 1, "loss": total / max(count, 1)}
+            logs.update({f"val_{k}": v for k, v in metrics.all_metrics(y, p).items()})
+            if logs["val_auc"] > self.best_metric:
+                self.best_metric, self.best_epoch = logs["val_auc"], self.epoch
+            self.history.append(logs)
+            for cb in self.callbacks:
+                cb.on_epoch_end(self, logs)
+            out_of_time = (
+                config.max_seconds is not None and time.monotonic() - started > config.max_seconds
+            )
+            if self.should_stop or out_of_time:
+                break
+        for cb in self.callbacks:
+            cb.on_train_end(self)
+        return self.history[self.best_epoch]
+
+
+@torch.no_grad()
+def predict(
+    model: KTModel, items: Sequence[dict[str, np.ndarray]], batch_size: int = 128
+) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and predicted probabilities at every scored position, in a fixed order."""
+    was_training = model.training
+    model.eval()
+    keys, labels, probs = [], [], []
+    for batch in batches(items, batch_size):
+        p, _ = model(batch)
+        score = batch["score"]
+        student, position = torch.nonzero(score, as_tuple=True)
+        keys.append(
+            torch.stack([batch["student"][student], batch["offset"][student] + position], 1)
+        )
+        labels.append(batch["responses"][score])
+        probs.append(p[score])
+    model.train(was_training)
+    key = torch.cat(keys).numpy()
+    order = np.lexsort((key[:, 1], key[:, 0]))
+    return torch.cat(labels).numpy()[order], torch.cat(probs).double().numpy()[order]
+
+
+def predict_sequences(
+    model: KTModel, sequences: Sequence[StudentSequence], config: TrainConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Predict every answer of every student (ordered by student, then position)."""
+    features = [history_features(s) for s in sequences]
+    items = windows(sequences, config.window, config.eval_stride, features)
+    return predict(model, items, config.batch_size * 4)
