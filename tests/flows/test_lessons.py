@@ -160,3 +160,26 @@ def test_a_quechua_student_hears_a_spanish_only_lesson_with_a_notice(converse, w
     speaks = [(e.language, e.text) for e in call.last if hasattr(e, "language")]
     assert speaks[-1] == ("es", "Parte 1 de g3-a")
     assert [lang for lang, _ in speaks[:-1]] == ["qu"] * (len(speaks) - 1)
+
+
+def test_a_listening_lesson_reads_slowly_and_offers_the_story_again(converse, world):
+    from dataclasses import replace
+
+    from yachay.flows.events import Speak
+
+    world.lessons["g3-a"] = replace(world.lessons["g3-a"], kind="listening")
+    call = student_call(converse, world).press("1")
+    story = [e for e in call.last if isinstance(e, Speak) and e.text.startswith("Parte")]
+    assert story[0].slow
+    call.press("2", "2", "2")
+    assert "Para escuchar el cuento otra vez, marca 1." in call.said()
+    assert call.state.node == "story_again"
+    call.press("1")
+    assert call.said() == "Parte 1 de g3-a"
+    call.press("2", "2", "2", "s")  # silence after the offer goes on to the questions
+    assert "Ahora, unas preguntas." in call.said() and call.state.node == "question"
+
+
+def test_an_ordinary_lesson_goes_straight_to_its_questions(converse, world):
+    call = student_call(converse, world).press("1", "2", "2", "2")
+    assert call.state.node == "question"

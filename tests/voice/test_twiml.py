@@ -63,3 +63,12 @@ def test_recorded_audio_wins_over_speech(render):
 def test_a_turn_without_a_wait_is_refused(render):
     with pytest.raises(ValueError, match="without a wait"):
         render([Speak("Hola", "es")], 1)
+
+
+def test_slow_speech_is_wrapped_in_ssml_prosody(render):
+    root = parse(render([Speak("Había una vez", "es", slow=True), GatherKeys(timeout=2)], 2))
+    say = root[0][0]
+    assert say.tag == "Say" and say.text is None
+    assert [(p.tag, p.attrib, p.text) for p in say] == [
+        ("prosody", {"rate": "85%"}, "Había una vez")
+    ]

@@ -99,10 +99,12 @@ class Turn:
             lang = BASE_LANGUAGE
         self.events.append(Speak(self.ctx.prompts.text(prompt, lang, **values), lang))
 
-    def speak(self, texts: Texts, audio: Mapping[str, str] | None = None) -> None:
+    def speak(
+        self, texts: Texts, audio: Mapping[str, str] | None = None, slow: bool = False
+    ) -> None:
         """Content text in the caller's language, or in Spanish where it has none yet."""
         lang = self.state.language if self.state.language in texts else BASE_LANGUAGE
-        self.events.append(Speak(texts[lang], lang, (audio or {}).get(lang)))
+        self.events.append(Speak(texts[lang], lang, (audio or {}).get(lang), slow))
 
     def has_text(self, texts: Texts) -> bool:
         return self.state.language in texts

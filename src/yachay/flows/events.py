@@ -18,6 +18,8 @@ class Speak:
     text: str
     language: str
     audio: str | None = None
+    #: Read more slowly than usual (stories in listening lessons).
+    slow: bool = False
 
 
 @dataclass(frozen=True)

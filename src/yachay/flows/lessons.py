@@ -11,6 +11,8 @@ from yachay.flows.resume import Recording
 
 LESSON = "lesson"
 PRACTICE = "practice"
+#: A lesson kind: the segments are a story.
+LISTENING = "listening"
 
 
 def _student(turn: Turn) -> int:
@@ -94,7 +96,7 @@ class Segment:
         lesson = turn.catalog.lesson(v["lesson"])
         turn.emit(LessonPositionReached(_student(turn), lesson.id, v["index"], 0))
         segment = lesson.segments[v["index"]]
-        turn.speak(segment.text, segment.audio)
+        turn.speak(segment.text, segment.audio, slow=lesson.kind == LISTENING)
         turn.wait_keys(turn.timing.segment)
 
     def on_keys(self, turn: Turn, digits: str) -> None:
@@ -121,8 +123,40 @@ class Segment:
         if v["index"] + 1 < len(lesson.segments):
             v["index"] += 1
             turn.goto("segment", **v)
+        elif lesson.kind == LISTENING and lesson.question_ids:
+            turn.goto("story_again", lesson=lesson.id, answered=v["answered"], right=v["right"])
         else:
             start_questions(turn, lesson.id, 0, v["answered"], v["right"])
+
+
+class StoryAgain(KeyMenu):
+    """After a story: hear it again, or go on to its questions (silence goes on too)."""
+
+    name = "story_again"
+
+    def prompt(self, turn: Turn) -> None:
+        turn.say("story_again")
+
+    def choose(self, turn: Turn, key: str) -> bool:
+        v = turn.state.vars
+        if key == "1":
+            turn.goto(
+                "segment", lesson=v["lesson"], index=0, answered=v["answered"], right=v["right"]
+            )
+        elif key == "2":
+            self.fallback(turn)
+        elif key == "0":
+            turn.goto("main_menu")
+        else:
+            return False
+        return True
+
+    def on_silence(self, turn: Turn) -> None:
+        self.fallback(turn)
+
+    def fallback(self, turn: Turn) -> None:
+        v = turn.state.vars
+        start_questions(turn, v["lesson"], 0, v["answered"], v["right"])
 
 
 class Question(KeyMenu):

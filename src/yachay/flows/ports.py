@@ -37,6 +37,8 @@ class LessonView:
     grade: int
     segments: Sequence[SegmentView]
     question_ids: Sequence[str]
+    #: "lesson", or "listening": a story, offered again before its questions.
+    kind: str = "lesson"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from yachay.flows.callers import ChooseGrade, ChooseLanguage, Start, WhoIsCalling
 from yachay.flows.engine import Engine, Node
-from yachay.flows.lessons import Question, Segment, StartLesson
+from yachay.flows.lessons import Question, Segment, StartLesson, StoryAgain
 from yachay.flows.student_menu import (
     MAIN_MENU,
     AskTeacher,
@@ -22,6 +22,7 @@ NODES: list[Node] = [
     MAIN_MENU,
     StartLesson(),
     Segment(),
+    StoryAgain(),
     Question(),
     Practice(),
     Progress(),

@@ -15,6 +15,8 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from yachay.flows.events import Event, GatherKeys, Hangup, Pause, RecordVoice, Speak
 
 RESUME_PATH = "/voice/resume"
+#: SSML speaking rate for stories: children found radio lessons too fast.
+SLOW_RATE = "85%"
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,11 @@ class TwimlRenderer:
                 parent.pause(length=item.seconds)
             elif item.audio is None and item.language in self.say_voices:
                 voice = self.say_voices[item.language]
-                parent.say(item.text, voice=voice.voice, language=voice.language)
+                if item.slow:
+                    say = parent.say(voice=voice.voice, language=voice.language)
+                    say.prosody(item.text, rate=SLOW_RATE)
+                else:
+                    parent.say(item.text, voice=voice.voice, language=voice.language)
             else:
                 parent.play(self.audio_url(item))
         pending.clear()
