@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from yachay.content.prompts import Prompts
 from yachay.db import models as m
@@ -154,16 +155,16 @@ class CallService:
                 return "es"
             return str(row.state.get("language", "es"))
 
-    def _context(self, session) -> FlowContext:  # type: ignore[no-untyped-def]
+    def _context(self, session: Session) -> FlowContext:
         return FlowContext(catalog=SqlCatalog(session), prompts=self.prompts, timing=self.timing)
 
     def _store(
         self,
-        session,
+        session: Session,
         row: m.Call,
         result: TurnResult,
         step: int,
-        now: datetime,  # type: ignore[no-untyped-def]
+        now: datetime,
         render: Renderer,
     ) -> str:
         recorder = EventRecorder(session, TurnContext(call_sid=row.sid, step=step, now=now))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from yachay.content.prompts import BASE_LANGUAGE
 from yachay.flows.engine import Turn
 from yachay.flows.events import AnswerGraded, LessonCompleted, LessonPositionReached
 from yachay.flows.menus import KeyMenu
+from yachay.flows.ports import Texts
 from yachay.flows.resume import Recording
 
 LESSON = "lesson"
@@ -53,9 +55,9 @@ class StartLesson:
         raise AssertionError("lesson never waits")
 
 
-def _title(turn: Turn, title: dict[str, str] | object) -> str:
-    texts = dict(title)  # type: ignore[call-overload]
-    return texts.get(turn.state.language) or texts["es"]
+def _title(turn: Turn, texts: Texts) -> str:
+    """A short text (a title, a choice) in the caller's language, else in Spanish."""
+    return texts.get(turn.state.language) or texts[BASE_LANGUAGE]
 
 
 def start_questions(turn: Turn, lesson_id: str, index: int, answered: int, right: int) -> None:
