@@ -13,6 +13,7 @@ from yachay.content.loader import load_pack
 ROOT = Path(__file__).resolve().parents[2]
 PACKS = ROOT / "content" / "packs"
 BROKEN = Path(__file__).parent / "broken"
+STATS_PACK = Path(__file__).parent / "packs_for_stats" / "conteo"
 
 
 def validate(path: Path):
@@ -23,9 +24,31 @@ def test_shipped_pack_is_ok() -> None:
     pack = load_pack(PACKS / "matematica-primaria")
     result = validate(PACKS / "matematica-primaria")
     assert result.exit_code == 0, result.output
+    templates = sum(len(entry.lesson.templates) for entry in pack.lessons)
+    generated = (
+        f" (and {len(pack.generated)} practice items from {templates} template"
+        f"{'' if templates == 1 else 's'})"
+        if templates
+        else ""
+    )
     assert result.output == (
-        f"ok: {len(pack.lessons)} lessons, {len(pack.questions)} questions, "
+        f"ok: {len(pack.lessons)} lessons, {len(pack.questions)} questions{generated}, "
         f"{len(pack.pack.skills)} skills\n"
+    )
+
+
+def test_every_shipped_pack_validates_cleanly() -> None:
+    for folder in sorted(p.parent for p in PACKS.glob("*/pack.yaml")):
+        result = validate(folder)
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("ok: ")
+
+
+def test_templates_and_their_items_are_counted() -> None:
+    result = validate(STATS_PACK)
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "ok: 3 lessons, 3 questions (and 4 practice items from 1 template), 3 skills\n"
     )
 
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import select
+from sqlalchemy import MetaData, insert, select, text
 
+from tests.conftest import free_port
+from tests.postgres import start_postgres
 from yachay.content.loader import load_pack
 from yachay.db import migrate
 from yachay.db import models as m
+from yachay.db.catalog import SqlCatalog
 from yachay.db.content_import import import_pack
 from yachay.db.database import Database
 from yachay.db.starter import load_starter_content
@@ -78,3 +82,86 @@ def test_reimport_updates_in_place_and_retires_what_left(db, pack_dir):
         assert session.get(m.Question, removed).retired
         assert session.get(m.Lesson, data["id"]).title["es"] == "Un título nuevo"
         assert session.scalars(select(m.Answer.question_id)).all() == [removed]
+
+
+CONTEO = Path(__file__).resolve().parents[1] / "content" / "packs_for_stats" / "conteo"
+
+
+def test_generated_items_are_for_practice_not_for_the_lesson(db):
+    loaded = load_pack(CONTEO)
+    with db.session() as session:
+        report = import_pack(session, loaded)
+    generated = [q.id for q in loaded.lessons[2].generated]
+    assert (report.added["questions"], report.added["generated"]) == (3, len(generated))
+    assert report.summary() == (
+        "conteo: skills: +3 ~0 -0, lessons: +3 ~0 -0, questions: +3 ~0 -0, "
+        f"generated: +{len(generated)} ~0 -0"
+    )
+    with db.session() as session:
+        rows = session.scalars(
+            select(m.Question).where(m.Question.lesson_id == "g3-multiplicar")
+        ).all()
+        assert [(q.id, q.template_id, q.position) for q in rows] == [
+            ("g3-multiplicar-q1", None, 0),
+            *((item, "g3-corrales", i) for i, item in enumerate(generated, start=1)),
+        ]
+        student = m.Student(phone="+51900000002", language="es", grade=3)
+        session.add(student)
+        session.flush()
+        catalog = SqlCatalog(session)
+        assert catalog.lesson("g3-multiplicar").question_ids == ["g3-multiplicar-q1"]
+        assert catalog.lesson("g1-cuento").kind == "listening"
+        assert catalog.lesson("g1-contar").kind == "lesson"
+        practice = catalog.practice_questions(student.id, 10)
+        assert set(practice) == {"g3-multiplicar-q1", *generated}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database, on SQLite and (in the slow suite) on a real PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    postgres = start_postgres(free_port())
+    yield postgres.url
+    postgres.stop()
+
+
+def test_an_upgraded_database_keeps_its_content(empty_url):
+    url = empty_url
+    migrate.upgrade(url, "0001")
+    database = Database(url)
+    tables = MetaData()
+    tables.reflect(database.engine, only=["content_packs", "lessons", "questions", "answers"])
+    with database.engine.begin() as connection:
+        for name, row in (
+            ("content_packs", dict(id="p", title={"es": "P"}, languages=["es", "qu"])),
+            ("lessons", dict(id="l", pack_id="p", unit_id="u", position=0, grade=1)),
+            ("questions", dict(id="q", lesson_id="l", position=0, answer=1, difficulty=1)),
+        ):
+            defaults = dict(
+                title={}, fingerprint="f", imported_at=m.utcnow(), skills=[], segments=[]
+            )
+            defaults |= dict(stem={}, choices=[], explanation={}, grade=1, retired=False)
+            columns = tables.tables[name].columns.keys()
+            values = {k: v for k, v in (defaults | row).items() if k in columns}
+            connection.execute(insert(tables.tables[name]), values)
+    database.dispose()
+
+    migrate.upgrade(url)
+    database = Database(url)
+    with database.session() as session:
+        lesson = session.get(m.Lesson, "l")
+        assert (lesson.kind, lesson.languages, lesson.translations) == (
+            "lesson",
+            ["es", "qu"],
+            {},
+        )
+        assert session.get(m.Question, "q").template_id is None
+    database.dispose()
+
+    migrate.downgrade(url, "0001")  # and back down, the rows still there
+    database = Database(url)
+    with database.engine.connect() as connection:
+        assert connection.execute(text("SELECT id FROM questions")).all() == [("q",)]
+    database.dispose()

@@ -1,12 +1,24 @@
-"""`yachay content ...`: commands for the people who write content packs."""
+"""`yachay content ...`: commands for the people who write content packs.
+
+- ``validate PATH``: every problem as ``file:line: message`` (exit 1), or a one-line summary.
+- ``import PATH``: the packs into the database, all or nothing; safe to run again.
+- ``stats PATH [--json]``: what the packs hold, as tables or as one JSON object.
+
+PATH is a pack folder (or its ``pack.yaml``) or a folder whose subfolders are packs.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import click
+from flask.cli import with_appcontext
 
 from yachay.content.loader import PACK_FILE, LoadedPack, PackError, load_pack, load_packs
+
+PACK_PATH = click.Path(exists=True, path_type=Path)
 
 
 @click.group("content")
@@ -14,24 +26,191 @@ def content() -> None:
     """Content packs: lessons, questions and skills."""
 
 
-@content.command("validate")
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
-def validate(path: Path) -> None:
-    """Check the pack in PATH (a pack folder or its pack.yaml), or every pack in the
-    subfolders of PATH, and print each problem as file:line: message."""
+def load_path(path: Path) -> list[LoadedPack]:
+    """The pack in `path`, or every pack in its subfolders; `PackError` if any is wrong."""
+    if path.name == PACK_FILE or (path / PACK_FILE).is_file():
+        return [load_pack(path)]
+    return load_packs(path)
+
+
+def load_or_exit(path: Path) -> list[LoadedPack]:
+    """`load_path`, or print each problem as ``file:line: message`` and exit with 1."""
     try:
-        if path.name == PACK_FILE or (path / PACK_FILE).is_file():
-            packs: list[LoadedPack] = [load_pack(path)]
-        else:
-            packs = load_packs(path)
+        return load_path(path)
     except PackError as exc:
         for problem in exc.problems:
             click.echo(str(problem))
         raise SystemExit(1) from None
+
+
+@content.command("validate")
+@click.argument("path", type=PACK_PATH)
+def validate(path: Path) -> None:
+    """Check the pack in PATH (a pack folder or its pack.yaml), or every pack in the
+    subfolders of PATH, and print each problem as file:line: message."""
+    packs = load_or_exit(path)
     lessons = sum(len(pack.lessons) for pack in packs)
     questions = sum(len(pack.questions) for pack in packs)
     skills = sum(len(pack.pack.skills) for pack in packs)
-    summary = f"ok: {lessons} lessons, {questions} questions, {skills} skills"
+    templates = sum(len(entry.lesson.templates) for pack in packs for entry in pack.lessons)
+    generated = sum(len(entry.generated) for pack in packs for entry in pack.lessons)
+    summary = f"ok: {lessons} lessons, {questions} questions"
+    if templates:
+        noun = "template" if templates == 1 else "templates"
+        summary += f" (and {generated} practice items from {templates} {noun})"
+    summary += f", {skills} skills"
     if len(packs) > 1:
         summary += f" in {len(packs)} packs"
     click.echo(summary)
+
+
+@content.command("import")
+@click.argument("path", type=PACK_PATH)
+@with_appcontext
+def import_command(path: Path) -> None:
+    """Import the pack(s) in PATH into the database: new items are added, changed ones
+    updated in place, and items no longer in a pack retired (never deleted), so every
+    student's progress and answers are kept. Safe to run again.
+
+    Nothing is imported if any pack has a problem: they are printed as by validate."""
+    from flask import current_app
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    from yachay.app import db
+    from yachay.db import migrate
+    from yachay.db.content_import import conflicts, import_packs
+
+    packs = load_or_exit(path)
+    settings = current_app.config["YACHAY"]
+    where = make_url(settings.database_url).render_as_string(hide_password=True)
+    try:
+        migrate.upgrade(settings.database_url)
+        with db.session() as session:
+            refused = conflicts(session, packs)
+            if refused:
+                for line in refused:
+                    click.echo(line)
+                raise SystemExit(1)
+            reports = import_packs(session, packs)
+    except OperationalError as exc:
+        raise click.ClickException(f"cannot use the database {where}: {exc.orig}") from exc
+    for report in reports:
+        click.echo(report.summary())
+    changed = [report for report in reports if report.changed]
+    noun = "pack" if len(reports) == 1 else "packs"
+    if not changed:
+        click.echo(f"imported {len(reports)} {noun} into {where}: nothing changed")
+        return
+    added, updated, retired = (
+        sum(sum(getattr(report, name).values()) for report in reports)
+        for name in ("added", "updated", "retired")
+    )
+    click.echo(
+        f"imported {len(reports)} {noun} into {where}: "
+        f"{added} added, {updated} updated, {retired} retired"
+    )
+
+
+@content.command("stats")
+@click.argument("path", type=PACK_PATH)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+def stats_command(path: Path, as_json: bool) -> None:
+    """What the pack(s) in PATH hold: lessons, questions (hand-written and generated),
+    skills, templates, estimated listening minutes, per grade and per language."""
+    from yachay.content.stats import pack_stats
+
+    numbers = pack_stats(load_or_exit(path))
+    if as_json:
+        click.echo(json.dumps(numbers, ensure_ascii=False, indent=2))
+        return
+    _print_tables(numbers)
+
+
+def _print_tables(numbers: dict[str, Any]) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+
+    def table(title: str, *columns: str) -> Table:
+        made = Table(
+            title=title,
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            collapse_padding=True,
+        )
+        made.add_column(columns[0])
+        for name in columns[1:]:
+            made.add_column(name, justify="right")
+        return made
+
+    totals = table(f"Content: {', '.join(numbers['packs'])}", "", "total")
+    for label, value in (
+        ("lessons", numbers["lessons"]),
+        ("  stories (listening)", numbers["listening_lessons"]),
+        ("questions", numbers["questions"]),
+        ("  hand-written", numbers["hand_written_questions"]),
+        ("  generated", numbers["generated_questions"]),
+        ("templates", numbers["templates"]),
+        ("skills", numbers["skills"]),
+        ("segments", numbers["segments"]),
+        ("minutes", f"{numbers['minutes']:.1f}"),
+    ):
+        totals.add_row(label, str(value))
+    console.print(totals)
+
+    grades = table(
+        "Per grade",
+        "grade",
+        "lessons",
+        "stories",
+        "questions",
+        "generated",
+        "templates",
+        "skills",
+        "minutes",
+    )
+    for number, row in numbers["grades"].items():
+        grades.add_row(
+            number,
+            *(
+                str(row[name])
+                for name in (
+                    "lessons",
+                    "listening_lessons",
+                    "hand_written_questions",
+                    "generated_questions",
+                    "templates",
+                    "skills",
+                )
+            ),
+            f"{row['minutes']:.1f}",
+        )
+    console.print(grades)
+
+    languages = table(
+        "Per language", "language", "lessons", "segments", "recorded", "questions", "minutes"
+    )
+    for code, row in numbers["languages"].items():
+        languages.add_row(
+            code,
+            str(row["lessons"]),
+            f"{row['segments_with_text']}/{numbers['segments']}",
+            str(row["segments_with_audio"]),
+            str(row["questions_with_text"]),
+            f"{row['minutes']:.1f}",
+        )
+    console.print(languages)
+    rates = sorted(set(numbers["words_per_second"].values()))
+    console.print(
+        "Per grade, questions are the hand-written ones; generated: practice items from "
+        "templates; stories: listening lessons.\n"
+        "Per language: lessons in it, segments with a text in it, segments recorded in it "
+        "(recordings win over synthesis), questions with a text in it.\n"
+        f"Minutes are estimated at {' to '.join(f'{rate:g}' for rate in rates)} words a "
+        "second (stories slower): every segment, and every hand-written question with its "
+        "choices."
+    )

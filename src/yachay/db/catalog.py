@@ -88,9 +88,15 @@ class SqlCatalog:
             lesson = self.session.get(m.Lesson, lesson_id)
             if lesson is None:
                 raise UnknownRecord(f"no lesson {lesson_id!r}")
+            # The lesson asks its hand-written questions; generated template items are for
+            # practice only.
             question_ids = self.session.scalars(
                 select(m.Question.id)
-                .where(m.Question.lesson_id == lesson_id, m.Question.retired.is_(False))
+                .where(
+                    m.Question.lesson_id == lesson_id,
+                    m.Question.retired.is_(False),
+                    m.Question.template_id.is_(None),
+                )
                 .order_by(m.Question.position)
             ).all()
             self._lessons[lesson_id] = LessonView(
@@ -99,6 +105,7 @@ class SqlCatalog:
                 grade=lesson.grade,
                 segments=[SegmentView(s["text"], s.get("audio") or {}) for s in lesson.segments],
                 question_ids=list(question_ids),
+                kind=lesson.kind,
             )
         return self._lessons[lesson_id]
 

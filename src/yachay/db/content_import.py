@@ -1,38 +1,83 @@
 """Content packs -> the database. Idempotent: ids are stable, rows are updated in place, and
-an item that left the pack is retired, never deleted, so answers keep pointing at it."""
+an item that left the pack is retired, never deleted, so answers keep pointing at it.
+
+Besides a lesson's hand-written questions, the practice items its templates generate are
+stored as questions too, with ``template_id`` set: the lesson asks only the hand-written
+ones (``template_id IS NULL``), practice and the tutor use them all.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yachay.content.loader import LoadedPack
+from yachay.content.loader import LoadedLesson, LoadedPack
+from yachay.content.schema import Lesson, Question
 from yachay.db import models as m
+
+#: What an import counts, in the order the summary says it: ``generated`` are the practice
+#: items of question templates, ``questions`` the hand-written ones.
+KINDS = ("skills", "lessons", "questions", "generated")
+
+#: Rows fetched per query when the rows an import touches are read up front.
+_CHUNK = 500
+
+
+def _counts() -> dict[str, int]:
+    return dict.fromkeys(KINDS, 0)
 
 
 @dataclass
 class ImportReport:
     pack_id: str
-    added: dict[str, int] = field(
-        default_factory=lambda: {"skills": 0, "lessons": 0, "questions": 0}
-    )
-    updated: dict[str, int] = field(
-        default_factory=lambda: {"skills": 0, "lessons": 0, "questions": 0}
-    )
-    retired: dict[str, int] = field(
-        default_factory=lambda: {"skills": 0, "lessons": 0, "questions": 0}
-    )
+    added: dict[str, int] = field(default_factory=_counts)
+    updated: dict[str, int] = field(default_factory=_counts)
+    retired: dict[str, int] = field(default_factory=_counts)
+
+    @property
+    def changed(self) -> bool:
+        return any(
+            counts[kind] for counts in (self.added, self.updated, self.retired) for kind in KINDS
+        )
 
     def summary(self) -> str:
+        """``pack: skills: +added ~updated -retired, lessons: …, questions: …, generated: …``
+
+        (``generated``: the practice items of question templates)."""
         parts = [
             f"{kind}: +{self.added[kind]} ~{self.updated[kind]} -{self.retired[kind]}"
-            for kind in ("skills", "lessons", "questions")
+            for kind in KINDS
         ]
         return f"{self.pack_id}: " + ", ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "pack": self.pack_id,
+            "added": dict(self.added),
+            "updated": dict(self.updated),
+            "retired": dict(self.retired),
+        }
+
+
+def generated_questions(entry: LoadedLesson) -> tuple[Question, ...]:
+    """The practice items the lesson's templates generate (each with its ``template_id``)."""
+    return tuple(entry.generated)
+
+
+def lesson_languages(loaded: LoadedPack, lesson: Lesson) -> list[str]:
+    """Every language all of the lesson's texts are in: the pack's, then its translations."""
+    return list(dict.fromkeys([*loaded.pack.languages, *lesson.translations]))
+
+
+def _plain(value: object) -> object:
+    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
 
 
 def fingerprint(loaded: LoadedPack) -> str:
@@ -40,6 +85,7 @@ def fingerprint(loaded: LoadedPack) -> str:
         [
             loaded.pack.model_dump(mode="json"),
             [e.lesson.model_dump(mode="json") for e in loaded.lessons],
+            [[q.model_dump(mode="json") for q in generated_questions(e)] for e in loaded.lessons],
         ],
         sort_keys=True,
         ensure_ascii=False,
@@ -48,7 +94,12 @@ def fingerprint(loaded: LoadedPack) -> str:
 
 
 def _upsert(
-    session: Session, model: type, key: str, values: dict, report: ImportReport, kind: str
+    session: Session,
+    model: type,
+    key: str,
+    values: dict[str, Any],
+    report: ImportReport,
+    kind: str,
 ) -> None:
     row = session.get(model, key)
     if row is None:
@@ -62,35 +113,101 @@ def _upsert(
         report.updated[kind] += 1
 
 
-def _retire(
-    session: Session,
-    model: type,
-    pack_filter,
-    keep: set[str],
-    report: ImportReport,  # noqa: ANN001
-    kind: str,
-) -> None:
-    for row in session.scalars(select(model).where(pack_filter, model.retired.is_(False))):
-        if row.id not in keep:
-            row.retired = True
-            report.retired[kind] += 1
+def _prefetch(session: Session, model: type, ids: Iterable[str]) -> None:
+    """Load the rows with these ids into the session, so `session.get` needs no query each."""
+    ids = list(ids)
+    for start in range(0, len(ids), _CHUNK):
+        session.scalars(select(model).where(model.id.in_(ids[start : start + _CHUNK]))).all()
+
+
+def _question_values(q: Question, lesson: Lesson, position: int) -> dict[str, Any]:
+    return {
+        "lesson_id": lesson.id,
+        "position": position,
+        "stem": dict(q.stem),
+        "choices": [dict(c) for c in q.choices],
+        "answer": q.answer,
+        "explanation": dict(q.explanation),
+        "skills": list(q.skills),
+        "difficulty": q.difficulty,
+        "grade": q.grade or lesson.grade,
+        "retired": False,
+        "template_id": q.template_id,
+    }
+
+
+def conflicts(session: Session, packs: Sequence[LoadedPack]) -> list[str]:
+    """Ids these packs use that belong to another pack already in the database.
+
+    Importing them would move another pack's skill, lesson or question (and the answers
+    given to it) into this one, so an import refuses while there is any.
+    """
+    found: list[str] = []
+    for loaded in packs:
+        pack_id = loaded.pack.id
+        skills = [s.id for s in loaded.pack.skills]
+        lessons = [e.lesson.id for e in loaded.lessons]
+        questions = [
+            q.id for e in loaded.lessons for q in (*e.lesson.questions, *generated_questions(e))
+        ]
+        for kind, model, ids in (
+            ("skill", m.Skill, skills),
+            ("lesson", m.Lesson, lessons),
+        ):
+            for start in range(0, len(ids), _CHUNK):
+                rows = session.execute(
+                    select(model.id, model.pack_id).where(
+                        model.id.in_(ids[start : start + _CHUNK]), model.pack_id != pack_id
+                    )
+                )
+                for item_id, owner in rows:
+                    found.append(
+                        f"{pack_id}: {kind} id {item_id!r} belongs to pack {owner!r} in the "
+                        "database; give it another id"
+                    )
+        for start in range(0, len(questions), _CHUNK):
+            rows = session.execute(
+                select(m.Question.id, m.Lesson.pack_id)
+                .join(m.Lesson, m.Lesson.id == m.Question.lesson_id)
+                .where(
+                    m.Question.id.in_(questions[start : start + _CHUNK]),
+                    m.Lesson.pack_id != pack_id,
+                )
+            )
+            for item_id, owner in rows:
+                found.append(
+                    f"{pack_id}: question id {item_id!r} belongs to pack {owner!r} in the "
+                    "database; give it another id"
+                )
+    return found
 
 
 def import_pack(session: Session, loaded: LoadedPack) -> ImportReport:
+    """Add, update and retire the pack's rows so the database says what the pack says."""
     pack = loaded.pack
     report = ImportReport(pack.id)
-    pack_row = session.get(m.ContentPack, pack.id)
-    values = {
+    values: dict[str, Any] = {
         "title": dict(pack.title),
         "languages": list(pack.languages),
         "fingerprint": fingerprint(loaded),
     }
+    pack_row = session.get(m.ContentPack, pack.id)
     if pack_row is None:
         session.add(m.ContentPack(id=pack.id, **values))
-    else:
+    elif any(getattr(pack_row, name) != value for name, value in values.items()):
         for name, value in values.items():
             setattr(pack_row, name, value)
+        pack_row.imported_at = m.utcnow()
     session.flush()
+
+    generated = {e.lesson.id: generated_questions(e) for e in loaded.lessons}
+    _prefetch(session, m.Skill, [s.id for s in pack.skills])
+    _prefetch(session, m.Lesson, [e.lesson.id for e in loaded.lessons])
+    _prefetch(
+        session,
+        m.Question,
+        [q.id for e in loaded.lessons for q in (*e.lesson.questions, *generated[e.lesson.id])],
+    )
 
     for skill in pack.skills:
         _upsert(
@@ -109,7 +226,7 @@ def import_pack(session: Session, loaded: LoadedPack) -> ImportReport:
         )
 
     folder = loaded.folder.name
-    question_ids: set[str] = set()
+    keep: set[str] = set()
     for position, entry in enumerate(loaded.lessons):
         lesson = entry.lesson
         segments = [
@@ -132,46 +249,49 @@ def import_pack(session: Session, loaded: LoadedPack) -> ImportReport:
                 "skills": list(lesson.skills),
                 "segments": segments,
                 "retired": False,
+                "kind": lesson.kind,
+                "languages": lesson_languages(loaded, lesson),
+                "translations": {
+                    lang: _plain(value) for lang, value in lesson.translations.items()
+                },
             },
             report,
             "lessons",
         )
         session.flush()
-        for q_position, q in enumerate(lesson.questions):
-            question_ids.add(q.id)
+        # Generated items come after the hand-written questions, in the order generated.
+        items = [(q, "questions") for q in lesson.questions]
+        items += [(q, "generated") for q in generated[lesson.id]]
+        for q_position, (q, kind) in enumerate(items):
+            keep.add(q.id)
             _upsert(
-                session,
-                m.Question,
-                q.id,
-                {
-                    "lesson_id": lesson.id,
-                    "position": q_position,
-                    "stem": dict(q.stem),
-                    "choices": [dict(c) for c in q.choices],
-                    "answer": q.answer,
-                    "explanation": dict(q.explanation),
-                    "skills": list(q.skills),
-                    "difficulty": q.difficulty,
-                    "grade": q.grade or lesson.grade,
-                    "retired": False,
-                },
-                report,
-                "questions",
+                session, m.Question, q.id, _question_values(q, lesson, q_position), report, kind
             )
     session.flush()
 
-    lesson_ids = {e.lesson.id for e in loaded.lessons}
-    _retire(
-        session, m.Skill, m.Skill.pack_id == pack.id, {s.id for s in pack.skills}, report, "skills"
-    )
-    _retire(session, m.Lesson, m.Lesson.pack_id == pack.id, lesson_ids, report, "lessons")
+    for model, kind, ids in (
+        (m.Skill, "skills", {s.id for s in pack.skills}),
+        (m.Lesson, "lessons", {e.lesson.id for e in loaded.lessons}),
+    ):
+        for row in session.scalars(
+            select(model).where(model.pack_id == pack.id, model.retired.is_(False))
+        ):
+            if row.id not in ids:
+                row.retired = True
+                report.retired[kind] += 1
     pack_lessons = select(m.Lesson.id).where(m.Lesson.pack_id == pack.id)
-    _retire(
-        session,
-        m.Question,
-        m.Question.lesson_id.in_(pack_lessons),
-        question_ids,
-        report,
-        "questions",
-    )
+    for row in session.scalars(
+        select(m.Question).where(
+            m.Question.lesson_id.in_(pack_lessons), m.Question.retired.is_(False)
+        )
+    ):
+        if row.id not in keep:
+            row.retired = True
+            report.retired["generated" if row.template_id else "questions"] += 1
+    session.flush()
     return report
+
+
+def import_packs(session: Session, packs: Sequence[LoadedPack]) -> list[ImportReport]:
+    """Import several packs in one unit of work (the caller's session)."""
+    return [import_pack(session, loaded) for loaded in packs]

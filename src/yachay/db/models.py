@@ -174,6 +174,12 @@ class Lesson(Base):
     #: [{"text": {lang: text}, "audio": {lang: path}}, ...]
     segments: Mapped[list[Any]]
     retired: Mapped[bool] = mapped_column(default=False)
+    #: "lesson", or "listening": the segments are a story, offered again before the questions.
+    kind: Mapped[str] = mapped_column(String(16), default="lesson", server_default="lesson")
+    #: Languages every text of the lesson is in: the pack's, then the lesson's translations.
+    languages: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    #: Declared translations, language -> {"reviewed_by_native_speaker": bool, "note": str}.
+    translations: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
 
 class Question(Base):
@@ -190,3 +196,6 @@ class Question(Base):
     difficulty: Mapped[int]
     grade: Mapped[int] = mapped_column(index=True)
     retired: Mapped[bool] = mapped_column(default=False)
+    #: The template a generated practice item comes from; None for a hand-written question
+    #: (only those are asked in the lesson itself).
+    template_id: Mapped[str | None] = mapped_column(String(80), index=True)

@@ -304,14 +304,29 @@ def batches(
     shuffle: bool = False,
     generator: np.random.Generator | None = None,
 ) -> Iterator[dict[str, torch.Tensor]]:
-    """Batches of windows; sorted by length when not shuffled, so padding stays small."""
+    """Batches of windows of similar length, so little of a batch is padding.
+
+    Unshuffled, windows are sorted by length. Shuffled ("sortish"), the windows are permuted,
+    sorted by length within pools of 50 batches, cut into batches, and the batches permuted.
+    """
+    lengths = np.array([len(item["questions"]) for item in items])
     if shuffle:
         rng = generator if generator is not None else np.random.default_rng()
         order = rng.permutation(len(items))
+        pool = batch_size * 50
+        order = np.concatenate(
+            [
+                chunk[np.argsort(lengths[chunk], kind="stable")]
+                for chunk in np.split(order, range(pool, len(order), pool))
+            ]
+        )
+        groups = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+        groups = [groups[i] for i in rng.permutation(len(groups))]
     else:
-        order = np.argsort([len(item["questions"]) for item in items], kind="stable")
-    for start in range(0, len(order), batch_size):
-        yield collate([items[i] for i in order[start : start + batch_size]])
+        order = np.argsort(lengths, kind="stable")
+        groups = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    for group in groups:
+        yield collate([items[i] for i in group])
 
 
 def count_ids(sequences: Sequence[StudentSequence]) -> tuple[int, int]:
