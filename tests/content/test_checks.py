@@ -248,7 +248,7 @@ def test_stories_of_listening_lessons_are_read_slower(tmp_path: Path) -> None:
         "kind: listening\nskills: [contar]\n" + story,
     ) == [
         "prueba/lessons/g1-contar.yaml:7: segment 1 takes about 68 seconds to hear (132 words "
-        "at 2 a second); a caller hears it in one go: keep it under 60 seconds"
+        "at 1.95 a second); a caller hears it in one go: keep it under 60 seconds"
     ]
 
 

@@ -626,3 +626,26 @@ def test_load_packs_checks_generated_ids_across_packs(tmp_path: Path) -> None:
         "dos/lessons/g1-otra.yaml:21"
         for item in generated
     }
+
+
+def test_two_templates_generating_the_same_id(tmp_path: Path) -> None:
+    lesson = TEMPLATE_LESSON.replace(
+        "a: {from: 1, to: 8}", "a: {from: 1, to: 8}\n      b: {values: [5]}"
+    ).replace('"¿Qué número sigue al {a}?"', '"¿Qué número sigue al {a}, y al {b}?"')
+    lesson += (
+        "  - id: g1-sigue-1\n"
+        '    stem: {es: "¿Qué número sigue al {b}?"}\n'
+        "    params: {b: {values: [5]}}\n"
+        '    answer: "b + 1"\n'
+        '    distractors: ["b + 2"]\n'
+        '    choice: {es: "el número {value}"}\n'
+        '    explanation: {es: "Es el {answer}."}\n'
+        "    skills: [sumar]\n"
+        "    difficulty: 1\n"
+        "    count: 1\n"
+    )
+    lesson = lesson.replace("count: 5", "count: 8")
+    assert problems_of(template_pack(tmp_path, lesson)) == [
+        "prueba/lessons/g1-contar.yaml:33: template g1-sigue-1: generates item 'g1-sigue-1-5', "
+        "whose id is already used at prueba/lessons/g1-contar.yaml:21"
+    ]

@@ -292,7 +292,7 @@ def _too_long(text: str, language: str, what: str = "", speed: float = 1.0) -> s
     rate = WORDS_PER_SECOND.get(language, WORDS_PER_SECOND["es"]) * speed
     return (
         f"takes about {round(seconds)} seconds to hear{what} ({word_count(text)} words at "
-        f"{rate:.2g} a second); a caller hears it in one go: keep it under {MAX_SECONDS} "
+        f"{round(rate, 2):g} a second); a caller hears it in one go: keep it under {MAX_SECONDS} "
         "seconds"
     )
 
@@ -383,7 +383,8 @@ def _check_generated(reader: PackReader, relative: str, index: int, items: list[
     def report(
         field: str, loc: Loc, finding: _Finding, texts: Mapping[str, str], item: str
     ) -> None:
-        key = (field, finding.language, re.sub(r'"[^"]*"', "", finding.message))
+        # The same finding on other items differs only in quoted text and numbers.
+        key = (field, finding.language, re.sub(r'"[^"]*"|\d+', "", finding.message))
         if key in reported:
             return
         reported.add(key)

@@ -8,6 +8,7 @@ every problem is ``file:line: message`` at the line to edit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from yachay.content.problems import Problem, did_you_mean, place, say, within
@@ -127,6 +128,7 @@ def check_lessons(reader: PackReader, pack: Pack | None, lessons: list[ReadLesso
     )
     for entry in lessons:
         _expand_templates(reader, entry, questions)
+        _check_no_template_id(reader, entry)
     reader.question_positions = questions
     if pack is None:
         return
@@ -191,6 +193,24 @@ def _expand_templates(reader: PackReader, entry: ReadLesson, questions: dict[str
             questions[item.id] = reader.position(relative, owner + ("id",))
             items.append(item)
         entry.generated.append(items)
+
+
+def _check_no_template_id(reader: PackReader, entry: ReadLesson) -> None:
+    """`Question.template_id` marks generated items: a lesson file may not set it."""
+    document = reader.documents[entry.file]
+    for i in range(len(entry.lesson.questions)):
+        if (
+            isinstance(document.get(("questions", i)), Mapping)
+            and document.get(("questions", i, "template_id")) is not None
+        ):
+            reader.at(
+                entry.file,
+                ("questions", i, "template_id"),
+                say(
+                    reader.describe(entry.file, ("questions", i, "template_id")),
+                    "is set on the items a template generates, never by hand: remove it",
+                ),
+            )
 
 
 def check_languages(reader: PackReader, pack: Pack, relative: str, model: ContentModel) -> None:

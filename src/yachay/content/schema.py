@@ -35,7 +35,6 @@ from pydantic import (
     PlainValidator,
     StrictBool,
     StrictInt,
-    ValidationInfo,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -49,9 +48,6 @@ MAX_CHOICES = 4
 MAX_DISTRACTORS = MAX_CHOICES - 1
 #: How many items one template may generate.
 MAX_TEMPLATE_COUNT = 500
-#: Validation context under which a `Question` may carry a `template_id`: only the items
-#: `yachay.content.templates.generate` builds, never a hand-written question.
-GENERATED = "generated"
 
 #: Errors raised here whose message is a whole sentence, not a predicate about the field.
 SENTENCE_ERROR_TYPES = frozenset({"choice_count"})
@@ -69,7 +65,6 @@ ERROR_TYPES = frozenset(
         "choice_count",
         "answer_range",
         "same_choices",
-        "set_by_template",
         "number",
         "param_name",
         "param_shape",
@@ -289,22 +284,11 @@ class Question(ContentModel):
     difficulty: Difficulty
     #: The grade the question is for; inside a `Lesson` it defaults to the lesson's grade.
     grade: Grade | None = None
-    #: The id of the `Template` that generated this item; None for a hand-written question.
+    #: The id of the `Template` that generated this item; None for a hand-written question
+    #: (a lesson file may not set it: the loader reports it).
     template_id: Id | None = None
 
     text_fields: ClassVar[tuple[str, ...]] = ("stem", "choices", "explanation")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _template_id_is_generated(cls, data: Any, info: ValidationInfo) -> Any:
-        generated = isinstance(info.context, Mapping) and info.context.get(GENERATED)
-        if isinstance(data, Mapping) and "template_id" in data and not generated:
-            raise PydanticCustomError(
-                "set_by_template",
-                "is set on the items a template generates, never by hand: remove it",
-                {"field": "template_id"},
-            )
-        return data
 
     @model_validator(mode="after")
     def _answer_is_a_choice(self) -> Question:
@@ -345,6 +329,9 @@ class Question(ContentModel):
 class Param(ContentModel):
     """The values of one template parameter: ``{from: 2, to: 9}`` (whole numbers, both
     included) or ``{values: [3, 4, 2.5]}``."""
+
+    # Dumped as "from", as written in the lesson file.
+    model_config = ConfigDict(extra="forbid", serialize_by_alias=True)
 
     from_: StrictInt | None = Field(default=None, alias="from")
     to: StrictInt | None = None

@@ -37,7 +37,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pydantic import ValidationError
 
 from yachay.content.expressions import Expression, ExpressionError, compile_expression
-from yachay.content.schema import GENERATED, Question, Template
+from yachay.content.schema import Question, Template
 from yachay.content.yaml_lines import Loc
 
 __all__ = [
@@ -337,7 +337,7 @@ def _question(template: Template, item: _Item, grade: int) -> Question:
         "grade": grade,
         "template_id": template.id,
     }
-    return Question.model_validate(data, context={GENERATED: True})
+    return Question.model_validate(data)
 
 
 def expand(template: Template, lesson_grade: int) -> Expansion:

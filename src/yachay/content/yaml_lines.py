@@ -5,6 +5,10 @@ mapping key and sequence item is recorded under its location path, e.g.
 ``('questions', 2, 'answer')``, the same path pydantic reports in
 ``ValidationError.errors()[i]['loc']``. Keys that appear twice in one mapping are recorded
 too (PyYAML silently keeps the last one).
+
+Files are read with libyaml when PyYAML has it (several times faster); a file libyaml cannot
+read is read again by PyYAML's Python loader, so the error a teacher sees (and its hint in
+`YAML_HINTS`) is always the same.
 """
 
 from __future__ import annotations

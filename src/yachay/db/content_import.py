@@ -95,15 +95,18 @@ def fingerprint(loaded: LoadedPack) -> str:
 
 def _upsert(
     session: Session,
+    existing: dict[str, Any],
     model: type,
     key: str,
     values: dict[str, Any],
     report: ImportReport,
     kind: str,
 ) -> None:
-    row = session.get(model, key)
+    row = existing.get(key)
     if row is None:
-        session.add(model(id=key, **values))
+        row = model(id=key, **values)
+        session.add(row)
+        existing[key] = row
         report.added[kind] += 1
         return
     changed = any(getattr(row, name) != value for name, value in values.items())
@@ -113,11 +116,16 @@ def _upsert(
         report.updated[kind] += 1
 
 
-def _prefetch(session: Session, model: type, ids: Iterable[str]) -> None:
-    """Load the rows with these ids into the session, so `session.get` needs no query each."""
+def _existing(session: Session, model: type, ids: Iterable[str]) -> dict[str, Any]:
+    """The rows with these ids, read in a few queries rather than one per row."""
     ids = list(ids)
+    rows: dict[str, Any] = {}
     for start in range(0, len(ids), _CHUNK):
-        session.scalars(select(model).where(model.id.in_(ids[start : start + _CHUNK]))).all()
+        chunk = ids[start : start + _CHUNK]
+        rows.update(
+            (row.id, row) for row in session.scalars(select(model).where(model.id.in_(chunk)))
+        )
+    return rows
 
 
 def _question_values(q: Question, lesson: Lesson, position: int) -> dict[str, Any]:
@@ -201,9 +209,9 @@ def import_pack(session: Session, loaded: LoadedPack) -> ImportReport:
     session.flush()
 
     generated = {e.lesson.id: generated_questions(e) for e in loaded.lessons}
-    _prefetch(session, m.Skill, [s.id for s in pack.skills])
-    _prefetch(session, m.Lesson, [e.lesson.id for e in loaded.lessons])
-    _prefetch(
+    skills = _existing(session, m.Skill, [s.id for s in pack.skills])
+    lessons = _existing(session, m.Lesson, [e.lesson.id for e in loaded.lessons])
+    questions = _existing(
         session,
         m.Question,
         [q.id for e in loaded.lessons for q in (*e.lesson.questions, *generated[e.lesson.id])],
@@ -212,6 +220,7 @@ def import_pack(session: Session, loaded: LoadedPack) -> ImportReport:
     for skill in pack.skills:
         _upsert(
             session,
+            skills,
             m.Skill,
             skill.id,
             {
@@ -226,7 +235,6 @@ def import_pack(session: Session, loaded: LoadedPack) -> ImportReport:
         )
 
     folder = loaded.folder.name
-    keep: set[str] = set()
     for position, entry in enumerate(loaded.lessons):
         lesson = entry.lesson
         segments = [
@@ -238,6 +246,7 @@ def import_pack(session: Session, loaded: LoadedPack) -> ImportReport:
         ]
         _upsert(
             session,
+            lessons,
             m.Lesson,
             lesson.id,
             {
@@ -258,15 +267,18 @@ def import_pack(session: Session, loaded: LoadedPack) -> ImportReport:
             report,
             "lessons",
         )
-        session.flush()
+    session.flush()  # the lessons exist before their questions point at them
+
+    keep: set[str] = set()
+    for entry in loaded.lessons:
+        lesson = entry.lesson
         # Generated items come after the hand-written questions, in the order generated.
         items = [(q, "questions") for q in lesson.questions]
         items += [(q, "generated") for q in generated[lesson.id]]
         for q_position, (q, kind) in enumerate(items):
             keep.add(q.id)
-            _upsert(
-                session, m.Question, q.id, _question_values(q, lesson, q_position), report, kind
-            )
+            values = _question_values(q, lesson, q_position)
+            _upsert(session, questions, m.Question, q.id, values, report, kind)
     session.flush()
 
     for model, kind, ids in (

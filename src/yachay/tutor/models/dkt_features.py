@@ -26,6 +26,7 @@ class DKTFeaturesConfig(KTConfig):
     mlp_dim: int = 128
     dropout: float = 0.3
     pfa_head: bool = True
+    concepts: int = 16  # learned soft skills whose evidence is summed over the window; 0: off
 
 
 class DKTFeatures(KTModel):
@@ -40,9 +41,19 @@ class DKTFeatures(KTModel):
         self.item = nn.Embedding(config.num_items + 2, config.embed_dim, padding_idx=0)
         self.skill = nn.Embedding(width, config.embed_dim, padding_idx=0)
         self.dropout = nn.Dropout(config.dropout)
+        # Each item belongs softly to `concepts` learned concepts; right and wrong answers
+        # add evidence to its concepts (a PFA with a learned Q-matrix).
+        self.membership = (
+            nn.Embedding(config.num_items + 2, config.concepts) if config.concepts else None
+        )
+        self.concept_weights = (
+            nn.Embedding(config.num_items + 2, 2 * config.concepts) if config.concepts else None
+        )
+        if self.concept_weights is not None:
+            nn.init.zeros_(self.concept_weights.weight)
         self.mlp = nn.Sequential(
-            nn.Linear(config.hidden_dim + 2 * config.embed_dim + config.num_features,
-                      config.mlp_dim),
+            nn.Linear(config.hidden_dim + 2 * config.embed_dim + config.num_features
+                      + 2 * config.concepts, config.mlp_dim),
             nn.ReLU(),
             nn.Dropout(config.dropout),
             nn.Linear(config.mlp_dim, 1),
@@ -60,11 +71,26 @@ class DKTFeatures(KTModel):
         # The LSTM input at t is interaction t-1 with the features it was answered under.
         prev_feats = torch.cat([torch.zeros_like(feats[:, :1]), feats[:, :-1]], dim=1)
         hidden, _ = self.lstm(self.dropout(torch.cat([self.interaction(prev), prev_feats], -1)))
-        query = torch.cat(
-            [self.dropout(hidden), self.item(items), self.skill(skills), feats], dim=-1
-        )
-        logit = self.mlp(query).squeeze(-1)
+        parts = [self.dropout(hidden), self.item(items), self.skill(skills), feats]
+        evidence = self.concept_evidence(items, batch["responses"], batch["mask"])
+        if evidence is not None:
+            parts.append(evidence)
+        logit = self.mlp(torch.cat(parts, dim=-1)).squeeze(-1)
+        if evidence is not None:
+            logit = logit + (self.concept_weights(items) * evidence).sum(-1)
         if self.pfa is not None:
             w = self.pfa(skills)
             logit = logit + (w[..., :-1] * feats).sum(-1) + w[..., -1]
         return logit
+
+    def concept_evidence(
+        self, items: torch.Tensor, responses: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor | None:
+        """``log1p`` of the right and wrong answers per concept before each position."""
+        if self.membership is None:
+            return None
+        weight = torch.softmax(self.membership(items), dim=-1) * mask.unsqueeze(-1)
+        right = responses.unsqueeze(-1).float()
+        per_step = torch.cat([weight * right, weight * (1 - right)], dim=-1)
+        before = torch.cumsum(per_step, dim=1) - per_step
+        return torch.log1p(before)
