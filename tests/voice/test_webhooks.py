@@ -46,6 +46,26 @@ def post(
     )
 
 
+def to_the_first_question(server, db, sid: str, phone: str, grade: int) -> int:  # noqa: ANN001
+    """Register in Spanish at `grade` and skip through the lesson; the step of question 1."""
+    step = 1
+    for digits in ("1", str(grade), "1"):  # Spanish, the grade, continue my lesson
+        post(server, f"/voice/resume?step={step}", params(sid, phone, Digits=digits))
+        step += 1
+    with db.session() as session:
+        lesson_id = session.scalar(
+            select(m.LessonProgress.lesson_id)
+            .join(m.Call, m.Call.student_id == m.LessonProgress.student_id)
+            .where(m.Call.sid == sid)
+        )
+        lesson = session.get(m.Lesson, lesson_id)
+        skips = len(lesson.segments) + (lesson.kind == "listening")
+    for _ in range(skips):
+        post(server, f"/voice/resume?step={step}", params(sid, phone, Digits="2"))
+        step += 1
+    return step
+
+
 def test_the_library_vector_from_twilio_md():
     params = {
         "CallSid": "CA1234567890ABCDE",
@@ -168,21 +188,7 @@ def test_a_retried_request_gets_the_same_answer_and_stores_nothing_twice(
     first = post(live_server, "/voice", params(sid, phone_number))
     again = post(live_server, "/voice", params(sid, phone_number))
     assert first.text == again.text
-    # Register (Spanish, grade 3), then take the lesson to its first question.
-    step = 1
-    for digits in ("1", "3", "1"):
-        post(live_server, f"/voice/resume?step={step}", params(sid, phone_number, Digits=digits))
-        step += 1
-    with server_db.session() as session:
-        lesson_id = session.scalar(
-            select(m.LessonProgress.lesson_id)
-            .join(m.Call, m.Call.student_id == m.LessonProgress.student_id)
-            .where(m.Call.sid == sid)
-        )
-        segments = len(session.get(m.Lesson, lesson_id).segments)
-    for _ in range(segments):
-        post(live_server, f"/voice/resume?step={step}", params(sid, phone_number, Digits="2"))
-        step += 1
+    step = to_the_first_question(live_server, server_db, sid, phone_number, grade=3)
     answer = params(sid, phone_number, Digits="1")
     replies = {post(live_server, f"/voice/resume?step={step}", answer).text for _ in range(3)}
     assert len(replies) == 1
@@ -232,19 +238,7 @@ def test_simultaneous_duplicates_of_one_answer_store_it_once(live_server, phone_
 
     sid = call_sid()
     post(live_server, "/voice", params(sid, phone_number))
-    step = 1
-    for digits in ("1", "5", "1"):  # Spanish, grade 5, continue my lesson
-        post(live_server, f"/voice/resume?step={step}", params(sid, phone_number, Digits=digits))
-        step += 1
-    with server_db.session() as session:
-        student_id = session.get(m.Call, sid).student_id
-        lesson_id = session.scalar(
-            select(m.LessonProgress.lesson_id).where(m.LessonProgress.student_id == student_id)
-        )
-        segments = len(session.get(m.Lesson, lesson_id).segments)
-    for _ in range(segments):
-        post(live_server, f"/voice/resume?step={step}", params(sid, phone_number, Digits="2"))
-        step += 1
+    step = to_the_first_question(live_server, server_db, sid, phone_number, grade=5)
     answer = params(sid, phone_number, Digits="2")
     with ThreadPoolExecutor(max_workers=6) as pool:
         replies = list(

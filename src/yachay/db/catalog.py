@@ -36,6 +36,23 @@ def week_start(now_utc: datetime) -> datetime:
     return monday - LIMA_OFFSET
 
 
+def teaching_order(lessons: Sequence[m.Lesson]) -> list[m.Lesson]:
+    """Grade by grade; within a grade the packs (subjects) are interleaved evenly.
+
+    Each lesson sits at the middle of its share of its pack's grade, so a grade with ten
+    mathematics lessons and three stories goes: math, math, story, math, math, math, story…
+    """
+    by_pack: dict[tuple[int, str], list[m.Lesson]] = {}
+    for lesson in sorted(lessons, key=lambda x: x.position):
+        by_pack.setdefault((lesson.grade, lesson.pack_id), []).append(lesson)
+    keyed = [
+        ((grade, (i + 0.5) / len(group), pack_id), lesson)
+        for (grade, pack_id), group in by_pack.items()
+        for i, lesson in enumerate(group)
+    ]
+    return [lesson for _, lesson in sorted(keyed, key=lambda pair: pair[0])]
+
+
 def _student_view(student: m.Student) -> StudentView:
     return StudentView(
         id=student.id, language=student.language, grade=student.grade, name=student.name
@@ -71,11 +88,9 @@ class SqlCatalog:
         }
         # The student's own grade first, then the grades above; never below.
         lessons = self.session.scalars(
-            select(m.Lesson)
-            .where(m.Lesson.retired.is_(False), m.Lesson.grade >= student.grade)
-            .order_by(m.Lesson.grade, m.Lesson.pack_id, m.Lesson.position)
-        )
-        for lesson in lessons:
+            select(m.Lesson).where(m.Lesson.retired.is_(False), m.Lesson.grade >= student.grade)
+        ).all()
+        for lesson in teaching_order(lessons):
             p = progress.get(lesson.id)
             if p is None:
                 return LessonPosition(lesson.id, 0, 0)
