@@ -158,8 +158,44 @@ def test_my_progress(converse, world):
 def test_a_quechua_student_hears_a_spanish_only_lesson_with_a_notice(converse, world):
     call = student_call(converse, world, language="qu").press("1")
     speaks = [(e.language, e.text) for e in call.last if hasattr(e, "language")]
+    # The notice in Quechua, then the untranslated lesson wholly in Spanish.
+    assert speaks[0][0] == "qu"
+    assert speaks[1] == ("es", "Empezamos la lección: Lección g3-a.")
     assert speaks[-1] == ("es", "Parte 1 de g3-a")
-    assert [lang for lang, _ in speaks[:-1]] == ["qu"] * (len(speaks) - 1)
+    call.press("2", "2", "2")
+    question = [(e.language, e.text) for e in call.last if hasattr(e, "language")]
+    assert ("es", "1: opción 1.") in question
+    assert {lang for lang, text in question if text.startswith("Pregunta g3-a")} == {"es"}
+
+
+def test_a_translated_lesson_is_heard_in_quechua(converse, world):
+    from dataclasses import replace
+
+    from yachay.flows.ports import SegmentView
+
+    lesson = world.lessons["g3-a"]
+    world.lessons["g3-a"] = replace(
+        lesson,
+        title={**lesson.title, "qu": "Yachakuy"},
+        segments=[
+            SegmentView({**s.text, "qu": f"Rakiy {i}"}, {})
+            for i, s in enumerate(lesson.segments, 1)
+        ],
+    )
+    for qid in lesson.question_ids:
+        q = world.questions[qid]
+        world.questions[qid] = replace(
+            q,
+            stem={**q.stem, "qu": "Tapuy"},
+            choices=[{**c, "qu": f"akllay {i}"} for i, c in enumerate(q.choices, 1)],
+        )
+    call = student_call(converse, world, language="qu").press("1")
+    speaks = [(e.language, e.text) for e in call.last if hasattr(e, "language")]
+    assert {lang for lang, _ in speaks} == {"qu"} and ("qu", "Rakiy 1") in speaks
+    call.press("2", "2", "2")
+    assert ("qu", "huk: akllay 1.") in [
+        (e.language, e.text) for e in call.last if hasattr(e, "language")
+    ]
 
 
 def test_a_listening_lesson_reads_slowly_and_offers_the_story_again(converse, world):

@@ -36,9 +36,12 @@ class StartLesson:
             return
         lesson = turn.catalog.lesson(position.lesson_id)
         started = position.segment > 0 or position.question > 0
-        turn.say("lesson_resume" if started else "lesson_start", title=_title(turn, lesson.title))
         if not turn.has_text(lesson.title):
             turn.say("lesson_not_in_language")
+        # A lesson not yet translated is introduced in its own language, not a mix of two.
+        prompt = "lesson_resume" if started else "lesson_start"
+        language = _language(turn, lesson.title)
+        turn.say(prompt, language, title=lesson.title[language])
         score = {"answered": position.answered, "right": position.right}
         if position.segment < len(lesson.segments):
             turn.say("lesson_controls")
@@ -55,9 +58,9 @@ class StartLesson:
         raise AssertionError("lesson never waits")
 
 
-def _title(turn: Turn, texts: Texts) -> str:
-    """A short text (a title, a choice) in the caller's language, else in Spanish."""
-    return texts.get(turn.state.language) or texts[BASE_LANGUAGE]
+def _language(turn: Turn, texts: Texts) -> str:
+    """The caller's language if the content has it, else Spanish."""
+    return turn.state.language if turn.state.language in texts else BASE_LANGUAGE
 
 
 def start_questions(turn: Turn, lesson_id: str, index: int, answered: int, right: int) -> None:
@@ -179,8 +182,9 @@ class Question(KeyMenu):
         question = turn.catalog.question(v["ids"][v["index"]])
         turn.say("question_number", number=v["index"] + 1)
         turn.speak(question.stem)
+        language = _language(turn, question.stem)
         for key, choice in enumerate(question.choices, start=1):
-            turn.say("choice", key=key, text=_title(turn, choice))
+            turn.say("choice", language, key=key, text=choice[language])
         turn.state.vars["asked_at"] = turn.now.isoformat()
 
     def choose(self, turn: Turn, key: str) -> bool:
@@ -209,7 +213,8 @@ class Question(KeyMenu):
             turn.say("answer_right")
         else:
             right_choice = question.choices[question.answer - 1]
-            turn.say("answer_wrong", key=question.answer, text=_title(turn, right_choice))
+            language = _language(turn, question.stem)
+            turn.say("answer_wrong", language, key=question.answer, text=right_choice[language])
             turn.speak(question.explanation)
         answered, right = v["answered"] + 1, v["right"] + int(correct)
         if v["index"] + 1 < len(v["ids"]):
