@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 from statistics import mean
 
@@ -12,6 +11,8 @@ import pytest
 import yaml
 
 from yachay.content.loader import LoadedPack, load_pack
+
+from .phone_writing import NOT_PERUVIAN, heard, words
 
 PACKS = Path(__file__).resolve().parents[2] / "content" / "packs"
 PACK = PACKS / "comunicacion-escucha"
@@ -24,12 +25,6 @@ UNSPEAKABLE = {
     "a digit": re.compile(r"\d"),
     "a dash or straight quote": re.compile(r"[\"—–]|(?:^|\s)-"),
 }
-#: Peru says "tú": none of the Río de la Plata "vos" or Spain's "vosotros".
-NOT_PERUVIAN = re.compile(
-    r"\b(?:vos|vosotros|vosotras|os|tenés|sabés|podés|querés|contá|mirá|escuchá|decí|vení)\b"
-    r"|\b(?!dieci|veinti)\w+(?:áis|éis)\b",
-    re.IGNORECASE,
-)
 
 #: The kinds of question CURRICULUM.md lists for listening, by the skill a question practises.
 LITERAL = {"escuchar-quien-que-donde", "integrar-informacion"}
@@ -39,29 +34,6 @@ CRITICAL = {"opinion-sobre-personajes", "justificar-una-posicion"}
 @pytest.fixture(scope="module")
 def pack() -> LoadedPack:
     return load_pack(PACK)
-
-
-def heard(pack: LoadedPack) -> Iterator[tuple[str, str]]:
-    """(where, text) for every text a caller hears."""
-    yield "pack title", pack.pack.title["es"]
-    for skill in pack.pack.skills:
-        yield f"skill {skill.id}", skill.name["es"]
-    for unit in pack.pack.units:
-        yield f"unit {unit.id}", unit.title["es"]
-    for entry in pack.lessons:
-        lesson = entry.lesson
-        yield f"{lesson.id} title", lesson.title["es"]
-        for number, segment in enumerate(lesson.segments, start=1):
-            yield f"{lesson.id} segment {number}", segment.text["es"]
-        for question in lesson.questions:
-            yield f"{question.id} stem", question.stem["es"]
-            for number, choice in enumerate(question.choices, start=1):
-                yield f"{question.id} choice {number}", choice["es"]
-            yield f"{question.id} explanation", question.explanation["es"]
-
-
-def words(text: str) -> int:
-    return len(text.split())
 
 
 def kind(skill: str) -> str:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from yachay.content.loader import LoadedPack, load_pack
+
+from .phone_writing import NOT_PERUVIAN, heard, words
 
 PACK = Path(__file__).resolve().parents[2] / "content" / "packs" / "matematica-primaria"
 
@@ -20,12 +21,6 @@ UNSPEAKABLE = {
     "a decimal, thousands or time separator": re.compile(r"\d[.,:]\d"),
     "an x as a number": re.compile(r"\b[xX]\b"),
 }
-#: Peru says "tú": none of the Río de la Plata "vos" or Spain's "vosotros".
-NOT_PERUVIAN = re.compile(
-    r"\b(?:vos|vosotros|vosotras|os|tenés|sabés|podés|querés|contá|mirá|escuchá|sumá|restá|"
-    r"marcá|decí|vení)\b|\b(?!dieci|veinti)\w+(?:áis|éis)\b",
-    re.IGNORECASE,
-)
 #: Coins are 10, 20 and 50 céntimos: no amount of single céntimos.
 SINGLE_CENTIMOS = re.compile(
     r"\b(?:\d*[1-9]|un|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|once|doce|trece|catorce|"
@@ -37,29 +32,6 @@ SINGLE_CENTIMOS = re.compile(
 @pytest.fixture(scope="module")
 def pack() -> LoadedPack:
     return load_pack(PACK)
-
-
-def heard(pack: LoadedPack) -> Iterator[tuple[str, str]]:
-    """(where, text) for every text a caller hears."""
-    yield "pack title", pack.pack.title["es"]
-    for skill in pack.pack.skills:
-        yield f"skill {skill.id}", skill.name["es"]
-    for unit in pack.pack.units:
-        yield f"unit {unit.id}", unit.title["es"]
-    for entry in pack.lessons:
-        lesson = entry.lesson
-        yield f"{lesson.id} title", lesson.title["es"]
-        for number, segment in enumerate(lesson.segments, start=1):
-            yield f"{lesson.id} segment {number}", segment.text["es"]
-        for question in lesson.questions:
-            yield f"{question.id} stem", question.stem["es"]
-            for number, choice in enumerate(question.choices, start=1):
-                yield f"{question.id} choice {number}", choice["es"]
-            yield f"{question.id} explanation", question.explanation["es"]
-
-
-def words(text: str) -> int:
-    return len(text.split())
 
 
 def test_it_loads_with_the_expected_size(pack: LoadedPack) -> None:
