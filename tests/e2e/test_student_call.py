@@ -104,6 +104,11 @@ def test_the_language_menu_plays_quechua_and_aymara_audio(phone, live_server, ph
         played[0] if played[0].startswith("http") else live_server.url + played[0], timeout=10
     )
     assert audio.headers["Content-Type"] == "audio/wav"
+    # The simulator shows what each recording says (a header only our server sends).
+    assert [v.get("text") for v in first.verbs[0]["verbs"] if v["verb"] == "Play"] == [
+        "Runasimipaq, iskayta ñit'iy.",
+        "Aymar arutaki, kimsaru ñit'im.",
+    ]
     with wave.open(BytesIO(audio.content)) as wav:
         assert (wav.getframerate(), wav.getnchannels()) == (8000, 1)
 

@@ -199,6 +199,13 @@ class AudioStore:
             _write_atomically(text_path, text.encode("utf-8"))
         return key
 
+    def text_of(self, language: str, key: str) -> str | None:
+        """The text a key stands for, when it was remembered."""
+        try:
+            return self._text_path(language, key).read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            return None
+
     def render(self, language: str, text: str) -> Path:
         """The WAV for `text`, rendered now unless it already exists."""
         _voice(language)  # an unknown language fails before anything is written

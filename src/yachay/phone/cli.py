@@ -74,7 +74,8 @@ class Display:
         if name == "Say":
             click.echo(f"🗣  {verb['text']}")
         elif name == "Play":
-            click.echo(f"▶  {verb['url'] or 'digits ' + verb.get('digits', '')}")
+            said = f"  «{verb['text']}»" if verb.get("text") else ""
+            click.echo(f"▶  {verb['url'] or 'digits ' + verb.get('digits', '')}{said}")
         elif name == "Pause":
             click.echo(click.style(f"…  pause {verb['seconds']} s", dim=True))
         elif name == "Redirect":

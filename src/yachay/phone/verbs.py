@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 import requests
 
@@ -119,6 +119,8 @@ def play(run: CallRun, verb: Verb, sink: Sink) -> Outcome:
             f"<Play> GET {url} answered Content-Type {content_type or '(none)'!r}, "
             "not audio (audio/mpeg, audio/wav, ...)",
         )
+    if "X-Yachay-Text" in response.headers:  # our server says what the audio says
+        record["text"] = unquote(response.headers["X-Yachay-Text"])
     seconds = audio_seconds(response.content, content_type.lower())
     record["seconds"] = round(seconds, 2)
     run.duration += seconds * _loops(run, verb)

@@ -4,6 +4,7 @@ shipped in content packs. Twilio fetches these with a plain GET, unsigned."""
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, send_file, send_from_directory
 from flask.typing import ResponseReturnValue
@@ -35,7 +36,12 @@ def rendered(language: str, key: str) -> ResponseReturnValue:
         except AudioError:
             log.exception("cannot render %s/%s", language, key)
             abort(503)
-    return send_file(path, mimetype="audio/wav", max_age=86400)
+    response = send_file(path, mimetype="audio/wav", max_age=86400)
+    text = store.text_of(language, key)
+    if text is not None:
+        # Not for Twilio: lets the phone simulator show what a recording says.
+        response.headers["X-Yachay-Text"] = quote(text)
+    return response
 
 
 @bp.get("/content/<path:filename>")
