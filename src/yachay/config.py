@@ -33,10 +33,22 @@ class Settings:
     segment_timeout: int = 2
     question_timeout: int = 10
     record_max_seconds: int = 60
+    #: MLflow tracking (and model registry) URI for the tutor model: a tracking server
+    #: (http://...) or a database URL; empty means a SQLite store in the var folder.
+    mlflow_uri: str = ""
 
     @property
     def audio_dir(self) -> Path:
         return self.var_dir / "audio"
+
+    @property
+    def tutor_dir(self) -> Path:
+        """Checkpoints of the tutor model and the pointer to the production one."""
+        return self.var_dir / "tutor"
+
+    @property
+    def mlflow_tracking_uri(self) -> str:
+        return self.mlflow_uri or f"sqlite:///{self.var_dir / 'mlflow.db'}"
 
     def with_overrides(self, overrides: Mapping[str, object]) -> Settings:
         known = {f.name for f in fields(self)}
@@ -83,6 +95,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         content_dir=Path(env.get("YACHAY_CONTENT_DIR", str(DEFAULT_CONTENT_DIR))),
         say_voice=env.get("YACHAY_SAY_VOICE", Settings.say_voice),
         say_language=env.get("YACHAY_SAY_LANGUAGE", Settings.say_language),
+        mlflow_uri=env.get("YACHAY_MLFLOW_URI", ""),
     )
     return settings
 

@@ -69,3 +69,63 @@ def previous_interactions(skills: torch.Tensor, responses: torch.Tensor, mask: t
     ids = torch.where(mask, skills + width * responses, torch.zeros_like(skills))
     start = torch.full_like(ids[:, :1], 2 * width)
     return torch.cat([start, ids[:, :-1]], dim=1)
+
+
+class PFAHead(nn.Module):
+    """A per-skill logistic regression on the history features: ``b_s + w_s . features``.
+
+    Starts at zero, so it only adds what the rest of the model misses.
+    """
+
+    def __init__(self, num_skills: int, num_features: int) -> None:
+        super().__init__()
+        self.weights = nn.Embedding(num_skills + 2, num_features + 1)
+        nn.init.zeros_(self.weights.weight)
+
+    def forward(self, skills: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        w = self.weights(skills)
+        return (w[..., :-1] * features).sum(-1) + w[..., -1]
+
+
+class ConceptEvidence(nn.Module):
+    """PFA with a learned Q-matrix: right/wrong evidence per learned concept.
+
+    Each item belongs softly (a softmax) to ``concepts`` learned concepts. Before each
+    position, every earlier right (wrong) answer has added its item's membership to a running
+    total of right (wrong) evidence per concept. For the item asked at ``t`` the evidence is
+    read through its own membership, ``E = sum_k m_k(item_t) * S_k``: with crisp concepts,
+    the counts of earlier right and wrong answers on the same concept, as in PFA.
+
+    Returns ``log1p`` of the per-concept totals and of the two read-outs,
+    ``[B, T, 2 * concepts + 2]``, and a logit term ``(w + w_item) . log1p(E)``, where ``w``
+    starts at (+0.5, -0.5) (right answers raise the chance) and ``w_item`` at zero.
+    Sums span the window the model sees.
+    """
+
+    def __init__(self, num_items: int, concepts: int) -> None:
+        super().__init__()
+        self.concepts = concepts
+        self.membership = nn.Embedding(num_items + 2, concepts)
+        self.weight = nn.Parameter(torch.tensor([0.5, -0.5]))
+        self.item_weight = nn.Embedding(num_items + 2, 2)
+        nn.init.zeros_(self.item_weight.weight)
+
+    @property
+    def size(self) -> int:
+        return 2 * self.concepts + 2
+
+    def forward(
+        self, items: torch.Tensor, responses: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        member = torch.softmax(self.membership(items), dim=-1)
+        weight = member * mask.unsqueeze(-1)
+        right = responses.unsqueeze(-1).float()
+        per_step = torch.cat([weight * right, weight * (1 - right)], dim=-1)
+        totals = torch.cumsum(per_step, dim=1) - per_step  # before t: exclusive
+        k = self.concepts
+        read = torch.stack(
+            [(member * totals[..., :k]).sum(-1), (member * totals[..., k:]).sum(-1)], dim=-1
+        )
+        read = torch.log1p(read)
+        term = ((self.weight + self.item_weight(items)) * read).sum(-1)
+        return torch.cat([torch.log1p(totals), read], dim=-1), term

@@ -1,0 +1,222 @@
+"""The answers in our database as knowledge-tracing data.
+
+- :func:`read_answer_log` reads every answer, per student, oldest first, with the skill of
+  its question (the question's first skill), and a fingerprint of exactly that data.
+- :class:`Vocabulary` maps our question ids (strings) and skill ids to the model's 1-based
+  integers. It is built from the answered questions, sorted, so the same answers give the
+  same mapping, and it travels in the checkpoint's metadata so that serving maps our ids
+  the way training did. Ids it does not know map to ``len + 1``, the model's "unknown" id.
+- :func:`is_holdout` splits students for the promotion comparison by a hash of the student
+  id, not a shuffle: a student stays in (or out of) the holdout as answers accumulate, so a
+  production model trained last week never trained on this week's holdout students, and the
+  new and the production model are compared on answers neither of them saw.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yachay.db import models as m
+from yachay.tutor.data import StudentSequence
+
+__all__ = [
+    "HOLDOUT_FRACTION",
+    "AnswerLog",
+    "QuestionInfo",
+    "StudentAnswers",
+    "Vocabulary",
+    "is_holdout",
+    "question_skill",
+    "read_answer_log",
+    "read_questions",
+]
+
+#: Share of students kept out of training to compare a new model with the production one.
+HOLDOUT_FRACTION = 0.2
+_HOLDOUT_SALT = "yachay-tutor-holdout-v1"
+#: The skill of a question that names none.
+NO_SKILL = "-"
+
+
+def question_skill(skills: Sequence[Any] | None) -> str:
+    """The skill a question is traced under: its first one."""
+    return str(skills[0]) if skills else NO_SKILL
+
+
+def is_holdout(student_id: int, fraction: float = HOLDOUT_FRACTION) -> bool:
+    """Whether a student's answers are held out; stable across runs and data growth."""
+    digest = hashlib.sha256(f"{_HOLDOUT_SALT}:{student_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < fraction
+
+
+@dataclass(frozen=True)
+class StudentAnswers:
+    """One student's answers, oldest first."""
+
+    student_id: int
+    questions: tuple[str, ...]
+    skills: tuple[str, ...]
+    correct: tuple[bool, ...]
+
+    def __len__(self) -> int:
+        return len(self.questions)
+
+
+@dataclass(frozen=True)
+class AnswerLog:
+    students: tuple[StudentAnswers, ...]
+    #: sha256 of every (student, question, skill, correct, time) in order.
+    fingerprint: str
+
+    @property
+    def num_answers(self) -> int:
+        return sum(len(s) for s in self.students)
+
+    @property
+    def questions(self) -> set[str]:
+        return {q for s in self.students for q in s.questions}
+
+    def split(self, fraction: float = HOLDOUT_FRACTION) -> tuple[AnswerLog, AnswerLog]:
+        """(training students, holdout students), by :func:`is_holdout`."""
+        train = tuple(s for s in self.students if not is_holdout(s.student_id, fraction))
+        hold = tuple(s for s in self.students if is_holdout(s.student_id, fraction))
+        return AnswerLog(train, self.fingerprint), AnswerLog(hold, self.fingerprint)
+
+
+def read_answer_log(session: Session, batch_size: int = 10_000) -> AnswerLog:
+    """Every answer in the database, grouped by student, in the order they were given."""
+    query = (
+        select(
+            m.Answer.student_id,
+            m.Answer.question_id,
+            m.Answer.correct,
+            m.Answer.answered_at,
+            m.Question.skills,
+        )
+        .join(m.Question, m.Question.id == m.Answer.question_id)
+        .order_by(m.Answer.student_id, m.Answer.answered_at, m.Answer.id)
+        .execution_options(yield_per=batch_size)
+    )
+    digest = hashlib.sha256()
+    students: list[StudentAnswers] = []
+    current: int | None = None
+    questions: list[str] = []
+    skills: list[str] = []
+    correct: list[bool] = []
+
+    def close() -> None:
+        if current is not None:
+            students.append(StudentAnswers(current, tuple(questions), tuple(skills),
+                                           tuple(correct)))
+
+    for student_id, question_id, right, answered_at, question_skills in session.execute(query):
+        if student_id != current:
+            close()
+            current, questions, skills, correct = student_id, [], [], []
+        skill = question_skill(question_skills)
+        questions.append(question_id)
+        skills.append(skill)
+        correct.append(bool(right))
+        digest.update(
+            f"{student_id}\t{question_id}\t{skill}\t{int(bool(right))}\t"
+            f"{answered_at.isoformat()}\n".encode()
+        )
+    close()
+    return AnswerLog(tuple(students), digest.hexdigest())
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Our ids -> the model's 1-based ids; unknown ids map to ``len + 1``."""
+
+    questions: dict[str, int] = field(default_factory=dict)
+    skills: dict[str, int] = field(default_factory=dict)
+    #: The skill each known question was trained under.
+    question_skills: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, log: AnswerLog) -> Vocabulary:
+        question_skills: dict[str, str] = {}
+        for student in log.students:
+            question_skills.update(zip(student.questions, student.skills, strict=True))
+        questions = {q: i for i, q in enumerate(sorted(question_skills), start=1)}
+        skills = {s: i for i, s in enumerate(sorted(set(question_skills.values())), start=1)}
+        return cls(questions, skills, question_skills)
+
+    @property
+    def unknown_question(self) -> int:
+        return len(self.questions) + 1
+
+    @property
+    def unknown_skill(self) -> int:
+        return len(self.skills) + 1
+
+    def question_id(self, question: str) -> int:
+        return self.questions.get(question, self.unknown_question)
+
+    def skill_id(self, skill: str) -> int:
+        return self.skills.get(skill, self.unknown_skill)
+
+    def sequence(self, answers: StudentAnswers) -> StudentSequence:
+        return StudentSequence.from_lists(
+            [self.question_id(q) for q in answers.questions],
+            [int(c) for c in answers.correct],
+            [self.skill_id(s) for s in answers.skills],
+        )
+
+    def sequences(self, log: AnswerLog) -> list[StudentSequence]:
+        return [self.sequence(s) for s in log.students]
+
+    def to_metadata(self) -> dict[str, Any]:
+        """Plain dicts for the checkpoint (loadable with ``weights_only=True``)."""
+        return {
+            "questions": dict(self.questions),
+            "skills": dict(self.skills),
+            "question_skills": dict(self.question_skills),
+        }
+
+    @classmethod
+    def from_metadata(cls, metadata: dict[str, Any]) -> Vocabulary:
+        try:
+            return cls(
+                {str(k): int(v) for k, v in metadata["questions"].items()},
+                {str(k): int(v) for k, v in metadata["skills"].items()},
+                {str(k): str(v) for k, v in metadata["question_skills"].items()},
+            )
+        except (KeyError, AttributeError, TypeError, ValueError) as exc:
+            raise ValueError(
+                "the checkpoint has no question mapping (it was not trained on our "
+                "database's answers)"
+            ) from exc
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    """What the cold-start prior knows about a question."""
+
+    skill: str
+    difficulty: int  # 1 (easiest) .. 5
+    choices: int
+
+
+def read_questions(session: Session, ids: Iterable[str] | None = None) -> dict[str, QuestionInfo]:
+    """Skill, difficulty and number of choices of every question (or of ``ids``)."""
+    query = select(m.Question.id, m.Question.skills, m.Question.difficulty, m.Question.choices)
+    if ids is not None:
+        query = query.where(m.Question.id.in_(list(ids)))
+    return {
+        qid: QuestionInfo(question_skill(skills), int(difficulty), max(1, len(choices or ())))
+        for qid, skills, difficulty, choices in session.execute(query)
+    }
+
+
+def responses_array(log: AnswerLog) -> np.ndarray:
+    """All responses in the log, student by student (the labels of a prediction run)."""
+    return np.array([int(c) for s in log.students for c in s.correct], dtype=np.int64)

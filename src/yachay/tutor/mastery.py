@@ -1,0 +1,302 @@
+"""What the tutor knows about content and a student, and per-skill mastery from a predictor.
+
+The tutor's policies (`policy`, `review`, `needs_tutor`) take plain data, never database rows:
+
+- `Item`: a question a student can be asked (its skills, difficulty 1–5 and grade);
+- `SkillNode`: a skill with its prerequisites (the pack's skill graph);
+- `AnswerEvent`: one graded answer (item, right or wrong, when, how fast, in which call);
+- `Catalog`: the items and skills, indexed once (build it when content changes, not per call);
+- `Predictor`: anything with ``predict(history, candidate_ids) -> {item_id: P(right)}``, where
+  ``history`` is the student's ``(item_id, correct)`` pairs, oldest first — the serving
+  model (`TutorService`) has this shape.
+
+**Mastery** of a skill is the mean predicted P(right) over the skill's items: "if we asked
+any question of this skill now, how likely is a right answer". A skill is *mastered* when
+that mean reaches `MasteryRule.threshold` (0.8) **and** the student answered at least
+`MasteryRule.min_attempts` (3) of its questions: a model's prior for a skill never
+practised is a guess about children in general, not evidence about this child. The mean
+includes guessing (a four-choice question is right a quarter of the time by chance), so
+0.8 means the child answers most questions of the skill, hard ones included.
+
+For skills with many items only `Catalog.representatives` (up to eight per skill, spread
+over the difficulties, chosen deterministically) are scored, so a mastery report costs one
+predictor call of a few hundred candidates, whatever the size of the item bank.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Protocol
+
+__all__ = [
+    "LEVEL_WORDS",
+    "AnswerEvent",
+    "Catalog",
+    "History",
+    "Item",
+    "MasteryRule",
+    "Predictor",
+    "SkillMastery",
+    "SkillNode",
+    "as_pairs",
+    "as_utc",
+    "attempts_by_skill",
+    "level_words",
+    "mastery_by_skill",
+    "skill_mastery",
+]
+
+
+@dataclass(frozen=True)
+class Item:
+    """A question a student can be asked: hand-written or generated from a template."""
+
+    id: str
+    skills: tuple[str, ...]
+    difficulty: int = 3
+    grade: int = 1
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "skills", tuple(self.skills))
+
+
+@dataclass(frozen=True)
+class SkillNode:
+    """A skill of the graph. ``name`` is what teachers and parents read (Spanish)."""
+
+    id: str
+    prerequisites: tuple[str, ...] = ()
+    grade: int = 1
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "prerequisites", tuple(self.prerequisites))
+        if not self.name:
+            object.__setattr__(self, "name", self.id)
+
+
+@dataclass(frozen=True)
+class AnswerEvent:
+    """One graded answer. ``at`` is UTC (naive datetimes are read as UTC, as the DB stores)."""
+
+    item_id: str
+    correct: bool
+    at: datetime
+    response_ms: int | None = None
+    call_sid: str | None = None
+
+
+#: A student's answers, oldest first: events, or bare ``(item_id, correct)`` pairs.
+History = Sequence[AnswerEvent] | Sequence[tuple[str, bool]]
+
+
+class Predictor(Protocol):
+    def predict(
+        self, history: Sequence[tuple[str, bool]], candidate_ids: Sequence[str]
+    ) -> Mapping[str, float]:
+        """P(right) for each candidate if it were asked next, given ``history``."""
+        ...
+
+
+def as_pairs(history: History) -> Sequence[tuple[str, bool]]:
+    """``(item_id, correct)`` pairs, the predictor's view of a history (a list of pairs is
+    returned as it is)."""
+    if isinstance(history, list) and (not history or isinstance(history[0], tuple)):
+        return history
+    return [
+        (h.item_id, bool(h.correct)) if isinstance(h, AnswerEvent) else (h[0], bool(h[1]))
+        for h in history
+    ]
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware UTC datetime; a naive one is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Items and skills, indexed. Skills in ``skills`` order are the curriculum order.
+
+    A skill that items name but ``skills`` lacks is added with no prerequisites, so a
+    stray id never breaks a policy; prerequisites naming unknown skills are ignored.
+    """
+
+    items: tuple[Item, ...]
+    skills: tuple[SkillNode, ...]
+    per_skill: int = 8
+
+    @classmethod
+    def build(
+        cls, items: Iterable[Item], skills: Iterable[SkillNode], per_skill: int = 8
+    ) -> Catalog:
+        items = tuple(items)
+        nodes = list(skills)
+        known = {s.id for s in nodes}
+        grades: dict[str, int] = {}
+        for item in items:
+            for skill in item.skills:
+                if skill not in known:
+                    grades[skill] = min(grades.get(skill, item.grade), item.grade)
+        nodes += [SkillNode(s, (), g) for s, g in grades.items()]
+        known |= set(grades)
+        nodes = [
+            SkillNode(n.id, tuple(p for p in n.prerequisites if p in known), n.grade, n.name)
+            for n in nodes
+        ]
+        return cls(items, tuple(nodes), per_skill)
+
+    @cached_property
+    def item(self) -> dict[str, Item]:
+        return {i.id: i for i in self.items}
+
+    @cached_property
+    def skill(self) -> dict[str, SkillNode]:
+        return {s.id: s for s in self.skills}
+
+    @cached_property
+    def order(self) -> dict[str, int]:
+        """Position of each skill in the curriculum (``skills`` order)."""
+        return {s.id: n for n, s in enumerate(self.skills)}
+
+    @cached_property
+    def items_of(self) -> dict[str, tuple[Item, ...]]:
+        """Items per skill, easiest first (then by id)."""
+        by_skill: dict[str, list[Item]] = defaultdict(list)
+        for item in self.items:
+            for skill in item.skills:
+                by_skill[skill].append(item)
+        return {
+            s.id: tuple(sorted(by_skill.get(s.id, ()), key=lambda i: (i.difficulty, i.id)))
+            for s in self.skills
+        }
+
+    @cached_property
+    def dependents(self) -> dict[str, tuple[str, ...]]:
+        """Skills that list each skill as a prerequisite."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for node in self.skills:
+            for p in node.prerequisites:
+                out[p].append(node.id)
+        return {s.id: tuple(out.get(s.id, ())) for s in self.skills}
+
+    @cached_property
+    def representatives(self) -> dict[str, tuple[str, ...]]:
+        """Up to ``per_skill`` item ids per skill, evenly spread over its items by difficulty."""
+        out = {}
+        for skill, items in self.items_of.items():
+            if len(items) <= self.per_skill:
+                out[skill] = tuple(i.id for i in items)
+            else:
+                step = len(items) / self.per_skill
+                out[skill] = tuple(items[int(k * step + step / 2)].id for k in range(self.per_skill))
+        return out
+
+    @cached_property
+    def representative_ids(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for ids in self.representatives.values():
+            seen.update(dict.fromkeys(ids))
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class MasteryRule:
+    #: Mean predicted P(right) over the skill's items at which it counts as mastered.
+    threshold: float = 0.8
+    #: Answers on the skill needed before it can count as mastered.
+    min_attempts: int = 3
+
+
+LEVEL_WORDS = {
+    "mastered": "domina",
+    "learning": "está aprendiendo",
+    "not_started": "todavía no empieza",
+}
+
+
+@dataclass(frozen=True)
+class SkillMastery:
+    skill: str
+    #: Mean predicted P(right) over the skill's items (0–1).
+    estimate: float
+    #: Answers the student gave on the skill's items, and how many were right.
+    attempts: int
+    mastered: bool
+    right: int = 0
+
+    @property
+    def level(self) -> str:
+        """"mastered", "learning" (answered some, not mastered) or "not_started"."""
+        if self.mastered:
+            return "mastered"
+        return "learning" if self.attempts else "not_started"
+
+    @property
+    def words(self) -> str:
+        """The level in words for progress reports: "domina", "está aprendiendo", ..."""
+        return LEVEL_WORDS[self.level]
+
+
+def level_words(mastery: SkillMastery) -> str:
+    return mastery.words
+
+
+def attempts_by_skill(history: History, catalog: Catalog) -> dict[str, tuple[int, int]]:
+    """``(answers, right answers)`` per skill."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for item_id, correct in as_pairs(history):
+        item = catalog.item.get(item_id)
+        if item is not None:
+            for skill in item.skills:
+                c = counts[skill]
+                c[0] += 1
+                c[1] += bool(correct)
+    return {s: (n, r) for s, (n, r) in counts.items()}
+
+
+def mastery_by_skill(
+    history: History,
+    catalog: Catalog,
+    predictor: Predictor,
+    skills: Iterable[str] | None = None,
+) -> dict[str, float]:
+    """Mean predicted P(right) over each skill's (representative) items, in catalog order.
+
+    Skills without items are left out. One predictor call.
+    """
+    wanted = [s.id for s in catalog.skills] if skills is None else list(skills)
+    wanted = [s for s in wanted if catalog.representatives.get(s)]
+    ids: dict[str, None] = {}
+    for skill in wanted:
+        ids.update(dict.fromkeys(catalog.representatives[skill]))
+    if not ids:
+        return {}
+    predicted = predictor.predict(as_pairs(history), list(ids))
+    reps = catalog.representatives
+    return {s: float(sum(map(predicted.__getitem__, reps[s]))) / len(reps[s]) for s in wanted}
+
+
+def skill_mastery(
+    history: History,
+    catalog: Catalog,
+    predictor: Predictor,
+    rule: MasteryRule = MasteryRule(),
+    skills: Iterable[str] | None = None,
+) -> dict[str, SkillMastery]:
+    """Estimate, attempts and mastered-or-not per skill (see the module docstring)."""
+    history = as_pairs(history)
+    estimates = mastery_by_skill(history, catalog, predictor, skills)
+    attempts = attempts_by_skill(history, catalog)
+    out = {}
+    for s, p in estimates.items():
+        n, right = attempts.get(s, (0, 0))
+        out[s] = SkillMastery(s, p, n, n >= rule.min_attempts and p >= rule.threshold, right)
+    return out
+

@@ -1,0 +1,427 @@
+"""Fast scoring: P(right) for every candidate question after one history, in one pass.
+
+:meth:`yachay.tutor.predict.KnowledgeTracer.predict` scores each candidate as its own
+sequence (history + candidate), so the sequence model reads the history once per candidate:
+300 candidates after 200 answers is a batch of 60,000 steps. But every model here is causal —
+the state before the next position depends on the history alone — and only the read-out at
+the next position depends on the candidate. :class:`CandidateScorer` therefore
+
+1. computes the history features once, vectorised (:func:`sequence_features`), and the
+   features each candidate would have as the next answer (:func:`next_features`);
+2. runs the sequence part of the model once over the history window (the LSTM state, or the
+   attention keys and values);
+3. evaluates the read-out for all candidates as one batch.
+
+The fast paths re-implement the read-out of the models they know (``DKT``, ``DKTFeatures``,
+``AttentionFeatures``, by class name), reusing the model's own layers and weights. Because
+they mirror another module's code, every scorer checks itself against the naive path when
+it is built (:meth:`CandidateScorer.self_check`) and falls back to the naive path, with a
+warning in the log, if the two disagree — a model changed without this file cannot serve
+wrong probabilities, only slower ones. An unknown model class uses the naive path.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from yachay.tutor.data import FEATURE_NAMES
+from yachay.tutor.models import KTModel
+from yachay.tutor.predict import Answer, KnowledgeTracer
+
+__all__ = ["CandidateScorer", "next_features", "sequence_features"]
+
+log = logging.getLogger(__name__)
+
+#: The features computed here, in order; they must be the ones yachay.tutor.data computes.
+_FEATURES = (
+    "skill_attempts",
+    "skill_successes",
+    "skill_failures",
+    "skill_rate",
+    "skill_seen",
+    "skill_last",
+    "skill_gap",
+    "item_attempts",
+    "item_last",
+    "total_attempts",
+    "total_rate",
+    "recent_rate",
+)
+_RECENT = 5
+#: The most a fast path may differ from the naive path (float32 sums in another order).
+TOLERANCE = 1e-4
+
+
+# --- history features, vectorised ------------------------------------------------------
+
+
+def _earlier_same(keys: np.ndarray, responses: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per position: earlier positions with the same key, right answers among them, and
+    the index of the latest one (-1 if none)."""
+    n = len(keys)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    new_group = np.ones(n, dtype=bool)
+    new_group[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    starts = np.maximum.accumulate(np.where(new_group, np.arange(n), 0))
+    count = np.empty(n, dtype=np.int64)
+    count[order] = np.arange(n) - starts
+    right_sorted = responses[order]
+    before = np.cumsum(right_sorted) - right_sorted
+    successes = np.empty(n, dtype=np.int64)
+    successes[order] = before - before[starts]
+    previous = np.full(n, -1, dtype=np.int64)
+    previous[order[1:][~new_group[1:]]] = order[:-1][~new_group[1:]]
+    return count, successes, previous
+
+
+def sequence_features(
+    questions: np.ndarray, skills: np.ndarray, responses: np.ndarray
+) -> np.ndarray:
+    """The same array as :func:`yachay.tutor.data.history_features`, without a Python loop."""
+    n = len(questions)
+    out = np.zeros((n, len(_FEATURES)), dtype=np.float32)
+    if n == 0:
+        return out
+    r = responses.astype(np.int64)
+    t = np.arange(n)
+    att, succ, prev = _earlier_same(skills, r)
+    item_att, _, item_prev = _earlier_same(questions, r)
+    seen = prev >= 0
+    total_before = np.cumsum(r) - r
+    cum = np.concatenate([[0], np.cumsum(r)])
+    k = np.minimum(t, _RECENT)
+    out[:, 0] = np.log1p(att)
+    out[:, 1] = np.log1p(succ)
+    out[:, 2] = np.log1p(att - succ)
+    out[:, 3] = (succ + 1) / (att + 2)
+    out[:, 4] = seen
+    out[:, 5] = np.where(seen, r[prev], 0)
+    out[:, 6] = np.where(seen, np.log1p(np.maximum(t - prev - 1, 0)), 0.0)
+    out[:, 7] = np.log1p(item_att)
+    out[:, 8] = np.where(item_prev >= 0, r[item_prev], 0)
+    out[:, 9] = np.log1p(t)
+    out[:, 10] = (total_before + 1) / (t + 2)
+    out[:, 11] = np.where(k > 0, (cum[t] - cum[t - k]) / np.maximum(k, 1), 0.5)
+    return out
+
+
+def next_features(
+    questions: np.ndarray,
+    skills: np.ndarray,
+    responses: np.ndarray,
+    candidate_questions: np.ndarray,
+    candidate_skills: np.ndarray,
+) -> np.ndarray:
+    """``[C, F]``: the features each candidate would have as the answer after the history."""
+    n, c = len(questions), len(candidate_questions)
+    out = np.zeros((c, len(_FEATURES)), dtype=np.float32)
+    r = responses.astype(np.int64)
+    size = (
+        int(
+            max(
+                questions.max(initial=0),
+                skills.max(initial=0),
+                candidate_questions.max(initial=0),
+                candidate_skills.max(initial=0),
+            )
+        )
+        + 1
+    )
+    positions = np.arange(n)
+
+    def per_key(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        attempts = np.bincount(keys, minlength=size)
+        successes = np.bincount(keys, weights=r, minlength=size).astype(np.int64)
+        last = np.full(size, -1, dtype=np.int64)
+        np.maximum.at(last, keys, positions)
+        return attempts, successes, last
+
+    s_att, s_succ, s_last = per_key(skills)
+    q_att, _, q_last = per_key(questions)
+    att, succ, last = s_att[candidate_skills], s_succ[candidate_skills], s_last[candidate_skills]
+    seen = last >= 0
+    out[:, 0] = np.log1p(att)
+    out[:, 1] = np.log1p(succ)
+    out[:, 2] = np.log1p(att - succ)
+    out[:, 3] = (succ + 1) / (att + 2)
+    out[:, 4] = seen
+    out[:, 5] = np.where(seen, r[last] if n else 0, 0)
+    out[:, 6] = np.where(seen, np.log1p(np.maximum(n - last - 1, 0)), 0.0)
+    item_last = q_last[candidate_questions]
+    out[:, 7] = np.log1p(q_att[candidate_questions])
+    out[:, 8] = np.where(item_last >= 0, r[item_last] if n else 0, 0)
+    out[:, 9] = math.log1p(n)
+    out[:, 10] = (int(r.sum()) + 1) / (n + 2)
+    k = min(n, _RECENT)
+    out[:, 11] = r[n - k :].mean() if k else 0.5
+    return out
+
+
+# --- the scorer ------------------------------------------------------------------------
+
+
+class _Window:
+    """The last ``window - 1`` answers (what the sequence model reads) as tensors."""
+
+    def __init__(
+        self,
+        model: KTModel,
+        window: int,
+        q: np.ndarray,
+        s: np.ndarray,
+        r: np.ndarray,
+        features: np.ndarray,
+    ) -> None:
+        tail = max(0, len(q) - (window - 1))
+        config = model.config
+        self.items = torch.from_numpy(q[tail:]).clamp(max=config.num_items + 1)
+        self.skills = torch.from_numpy(s[tail:]).clamp(max=config.num_skills + 1)
+        self.responses = torch.from_numpy(r[tail:])
+        self.features = torch.from_numpy(features[tail:])
+        self.width = config.num_skills + 2
+
+    def previous_interactions(self) -> torch.Tensor:
+        """The interaction before each window position, the candidate's included."""
+        ids = self.skills + self.width * self.responses
+        return torch.cat([torch.tensor([2 * self.width]), ids])
+
+
+class _Lookup(NamedTuple):
+    """An MLP input that is a sum of embedding lookups, e.g. ``item(q) + skill(s)``.
+
+    The first layer is linear, so it is applied to each embedding table once (cached) and
+    the candidates gather rows of the projected tables instead of multiplying.
+    """
+
+    lookups: tuple[tuple[nn.Embedding, torch.Tensor], ...]
+
+
+#: One MLP input: a 1-D tensor is the same for every candidate, a 2-D one has a row each.
+Part = torch.Tensor | _Lookup
+
+
+class _SplitMLP:
+    """``mlp(torch.cat(parts, -1))`` for an MLP whose first layer is an ``nn.Linear``: the
+    first layer is applied part by part, so the parts shared by all candidates cost one
+    matrix-vector product and embedding lookups cost a gather."""
+
+    def __init__(self, mlp: nn.Sequential) -> None:
+        self.mlp = mlp
+        self.first: nn.Linear = mlp[0]
+        self.tables: dict[tuple[int, int], torch.Tensor] = {}
+
+    def __call__(self, parts: Sequence[Part], count: int) -> torch.Tensor:
+        weight = self.first.weight
+        shared = self.first.bias
+        rows = torch.zeros(count, weight.shape[0])
+        offset = 0
+        for part in parts:
+            if isinstance(part, _Lookup):
+                width = part.lookups[0][0].embedding_dim
+                for module, ids in part.lookups:
+                    rows = rows + F.embedding(ids, self._table(module, offset, width))
+            elif part.dim() == 1:
+                width = part.shape[0]
+                shared = shared + weight[:, offset : offset + width] @ part
+            else:
+                width = part.shape[1]
+                rows = rows + part @ weight[:, offset : offset + width].T
+            offset += width
+        if offset != self.first.in_features:
+            raise ValueError(f"the parts are {offset} wide, the MLP takes {self.first.in_features}")
+        x = rows + shared
+        for layer in list(self.mlp)[1:]:
+            x = layer(x)
+        return x.squeeze(-1)
+
+    def _table(self, module: nn.Embedding, offset: int, width: int) -> torch.Tensor:
+        key = (id(module), offset)
+        table = self.tables.get(key)
+        if table is None:
+            table = module.weight @ self.first.weight[:, offset : offset + width].T
+            self.tables[key] = table
+        return table
+
+
+def _evidence(
+    model: KTModel, window: _Window, items: torch.Tensor
+) -> tuple[list[Part], torch.Tensor]:
+    """ConceptEvidence at the candidate's position: the MLP inputs and the logit term.
+
+    The per-concept totals (the window's answers) are the same for every candidate; only the
+    read through the candidate's own concept membership differs.
+    """
+    module = getattr(model, "evidence", None)
+    if module is None:
+        return [], torch.zeros(len(items))
+    member = torch.softmax(module.membership(window.items), dim=-1)
+    right = window.responses.unsqueeze(-1).float()
+    totals = torch.cat([member * right, member * (1 - right)], dim=-1).sum(0)
+    k = module.concepts
+    member = torch.softmax(module.membership(items), dim=-1)  # [C, k]
+    read = torch.log1p(torch.stack([member @ totals[:k], member @ totals[k:]], dim=-1))
+    term = ((module.weight + module.item_weight(items)) * read).sum(-1)
+    return [torch.log1p(totals), read], term
+
+
+def _pfa(model: KTModel, skills: torch.Tensor, feats: torch.Tensor) -> torch.Tensor:
+    return model.pfa(skills, feats) if model.pfa is not None else torch.zeros(len(skills))
+
+
+def _lstm_state(model: KTModel, inputs: torch.Tensor) -> torch.Tensor:
+    hidden, _ = model.lstm(inputs.unsqueeze(0))
+    return hidden[0, -1]
+
+
+def _dkt(model, window: _Window, cq, cs, feats, mlp) -> torch.Tensor:  # noqa: ANN001
+    state = _lstm_state(model, model.interaction(window.previous_interactions()))
+    return model.out(state)[cs]
+
+
+def _dkt_features(model, window: _Window, cq, cs, feats, mlp) -> torch.Tensor:  # noqa: ANN001
+    prev_feats = torch.cat([torch.zeros_like(feats[:1]), window.features])
+    state = _lstm_state(
+        model, torch.cat([model.interaction(window.previous_interactions()), prev_feats], -1)
+    )
+    evidence, term = _evidence(model, window, cq)
+    parts = [state, _Lookup(((model.item, cq),)), _Lookup(((model.skill, cs),)), feats]
+    return mlp([*parts, *evidence], len(cq)) + term + _pfa(model, cs, feats)
+
+
+def _attention_features(model, window: _Window, cq, cs, feats, mlp) -> torch.Tensor:  # noqa: ANN001
+    asked_tail = model.item(window.items) + model.skill(window.skills)
+    answered = asked_tail + model.interaction(window.skills + window.width * window.responses)
+    key = torch.cat([model.start_key.unsqueeze(0), asked_tail])  # [S, d]
+    value = torch.cat([model.interaction.weight[-1:], answered])
+    slots = len(key)
+    # The candidate sits at window position len(tail) and reads every slot.
+    distance = torch.log1p(torch.arange(slots - 1, -1, -1, dtype=torch.float32))
+    asked = model.item(cq) + model.skill(cs)  # [C, d]
+    x = asked
+    for block in model.blocks:
+        attention = block.attention
+        h = attention.heads
+        d = x.shape[-1]
+        q = attention.query(x).view(-1, h, d // h).transpose(0, 1)  # [h, C, dh]
+        k = attention.key(key).view(slots, h, d // h).transpose(0, 1)  # [h, S, dh]
+        v = attention.value(value).view(slots, h, d // h).transpose(0, 1)
+        scores = q @ k.transpose(-1, -2) / math.sqrt(d // h)
+        scores = scores - F.softplus(attention.slope).view(h, 1, 1) * distance
+        mixed = (torch.softmax(scores, dim=-1) @ v).transpose(0, 1).reshape(-1, d)
+        x = block.norm1(x + attention.out(mixed))
+        x = block.norm2(x + block.ffn(x))
+    evidence, term = _evidence(model, window, cq)
+    parts = [x, _Lookup(((model.item, cq), (model.skill, cs))), feats, *evidence]
+    return mlp(parts, len(cq)) + term + _pfa(model, cs, feats)
+
+
+FastPath = Callable[..., torch.Tensor]
+#: Fast read-outs by model class name (the scorer checks each one before using it).
+FAST_PATHS: dict[str, FastPath] = {
+    "DKT": _dkt,
+    "DKTFeatures": _dkt_features,
+    "AttentionFeatures": _attention_features,
+}
+
+
+class CandidateScorer:
+    """Score all candidates for one student's history: ``scorer.score(history, candidates)``.
+
+    Ids are the model's integer ids (1-based); an id above the vocabulary is read as the
+    model's "unknown" id, as in training. Not thread-safe to build, safe to share for
+    scoring (``torch.inference_mode``, no state kept between calls).
+    """
+
+    def __init__(self, model: KTModel, window: int, *, check: bool = True) -> None:
+        self.model = model.eval()
+        self.window = window
+        self.naive = KnowledgeTracer(model, window)
+        self.fast: FastPath | None = FAST_PATHS.get(type(model).__name__)
+        mlp = getattr(model, "mlp", None)
+        self.mlp = _SplitMLP(mlp) if isinstance(mlp, nn.Sequential) else None
+        if FEATURE_NAMES != _FEATURES:
+            log.warning("history features changed (%s); scoring the slow way", FEATURE_NAMES)
+            self.fast = None
+        if self.fast is not None and check:
+            try:
+                difference = self.self_check()
+            except Exception:  # a model changed under the fast path: serve, slowly
+                log.exception(
+                    "the fast scorer failed on %s; scoring the slow way", type(model).__name__
+                )
+                self.fast = None
+            else:
+                if difference > TOLERANCE:
+                    log.warning(
+                        "the fast scorer differs by %.2g on %s; scoring the slow way",
+                        difference,
+                        type(model).__name__,
+                    )
+                    self.fast = None
+
+    @property
+    def is_fast(self) -> bool:
+        return self.fast is not None
+
+    @torch.inference_mode()
+    def score(
+        self,
+        questions: Sequence[int] | np.ndarray,
+        skills: Sequence[int] | np.ndarray,
+        responses: Sequence[int] | np.ndarray,
+        candidate_questions: Sequence[int] | np.ndarray,
+        candidate_skills: Sequence[int] | np.ndarray,
+    ) -> np.ndarray:
+        """P(right) of each candidate (question, skill) as the next answer (float64)."""
+        q = np.asarray(questions, dtype=np.int64)
+        s = np.asarray(skills, dtype=np.int64)
+        r = np.asarray(responses, dtype=np.int64)
+        cq = np.asarray(candidate_questions, dtype=np.int64)
+        cs = np.asarray(candidate_skills, dtype=np.int64)
+        if len(cq) == 0:
+            return np.zeros(0)
+        if self.fast is None:
+            return self.score_naive(q, s, r, cq, cs)
+        config = self.model.config
+        feats = torch.from_numpy(next_features(q, s, r, cq, cs))
+        window = _Window(self.model, self.window, q, s, r, sequence_features(q, s, r))
+        logits = self.fast(
+            self.model,
+            window,
+            torch.from_numpy(cq).clamp(max=config.num_items + 1),
+            torch.from_numpy(cs).clamp(max=config.num_skills + 1),
+            feats,
+            self.mlp,
+        )
+        return torch.sigmoid(logits).double().numpy()
+
+    def score_naive(
+        self, q: np.ndarray, s: np.ndarray, r: np.ndarray, cq: np.ndarray, cs: np.ndarray
+    ) -> np.ndarray:
+        """The reference: one sequence per candidate (:meth:`KnowledgeTracer.predict`)."""
+        history = [Answer(int(a), bool(b), int(c)) for a, b, c in zip(q, r, s, strict=True)]
+        return self.naive.predict(history, list(zip(cq.tolist(), cs.tolist(), strict=True)))
+
+    def self_check(self, seed: int = 0) -> float:
+        """The largest difference between the fast and the naive path on a made-up history."""
+        config = self.model.config
+        rng = np.random.default_rng(seed)
+        n = min(self.window + 5, 40)
+        q = rng.integers(1, config.num_items + 2, n)
+        s = rng.integers(1, config.num_skills + 2, n)
+        r = rng.integers(0, 2, n)
+        cq = np.concatenate([q[:3], rng.integers(1, config.num_items + 3, 6)])
+        cs = np.concatenate([s[:3], rng.integers(1, config.num_skills + 3, 6)])
+        with torch.inference_mode():
+            fast = self.score(q, s, r, cq, cs)
+            naive = self.score_naive(q, s, r, cq, cs)
+        return float(np.abs(fast - naive).max())
