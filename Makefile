@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test test-fast lint format
+.PHONY: install run test test-slow lint format
 
 install: $(VENV)/.installed
 
@@ -17,12 +17,13 @@ run: install
 	$(BIN)/yachay audio render || echo "warning: Quechua/Aymara audio not pre-rendered (apt-get install espeak-ng sox); the server renders it on demand"
 	$(BIN)/yachay serve
 
-# The whole suite, slow tests included: what CI runs.
+# Everything but the slow suites (well under 15 minutes on 2 cores).
 test: install
-	$(BIN)/pytest -m "slow or not slow"
-
-test-fast: install
 	$(BIN)/pytest
+
+# The slow suites: the tutor evaluated on the public datasets in ../shared/datasets.
+test-slow: install
+	$(BIN)/pytest -m slow
 
 lint: install
 	$(BIN)/ruff check src tests

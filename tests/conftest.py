@@ -89,12 +89,13 @@ def stop_server(server: LiveServer) -> None:
 
 @pytest.fixture(
     scope="session",
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)],
+    params=["sqlite", "postgresql"],
 )
 def live_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    """The real server, on SQLite and (in the slow suite) on a real PostgreSQL."""
+    """The real server, on SQLite and on a real PostgreSQL (skipped where none is installed,
+    except under CI)."""
     postgres = None
     database_url = None
     if request.param == "postgresql":

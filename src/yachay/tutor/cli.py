@@ -10,8 +10,10 @@ import json
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 
 from yachay.tutor.models import DEFAULT_MODEL, MODELS
+from yachay.tutor.retrain import AUC_TOLERANCE, MIN_ANSWERS
 
 
 @click.group("tutor")
@@ -97,3 +99,232 @@ def _print_table(result: dict) -> None:
         label = f"{name} ({row['seeds']} seeds)" if row.get("seeds", 1) > 1 else name
         table.add_row(label, *cells)
     Console().print(table)
+
+
+# --- the model trained on our own answers: train, list, promote, roll back -----------------
+# These need the app (its database and settings): run them as `yachay tutor ...`.
+
+
+def _app_settings_and_db():  # noqa: ANN202
+    from flask import current_app
+
+    return current_app.config["YACHAY"], current_app.extensions["yachay.db"]
+
+
+def _registry():  # noqa: ANN202
+    from yachay.tutor.registry import Registry
+
+    settings, _ = _app_settings_and_db()
+    return Registry(settings)
+
+
+@tutor.command("train")
+@click.option("--model", "model_name", type=click.Choice(sorted(MODELS)), default=DEFAULT_MODEL,
+              show_default=True, help="Which model to train.")
+@click.option("--epochs", type=click.IntRange(min=1), default=None,
+              help="At most N epochs (default 40; training stops early when validation AUC "
+                   "stops improving).")
+@click.option("--min-answers", type=click.IntRange(min=1), default=MIN_ANSWERS,
+              show_default=True, help="Train only once the database holds this many answers.")
+@click.option("--tolerance", type=click.FloatRange(min=0), default=AUC_TOLERANCE,
+              show_default=True, help="Promote when holdout AUC >= production's minus this.")
+@click.option("--no-promote", is_flag=True, help="Register the version but do not promote it.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@with_appcontext
+def train_command(
+    model_name: str,
+    epochs: int | None,
+    min_answers: int,
+    tolerance: float,
+    no_promote: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Train on the answers in the database; promote if not worse than production.
+
+    The new model and the production model are evaluated on the same holdout students
+    (never trained on); the run, its metrics, the data fingerprint and the checkpoint go
+    to MLflow (YACHAY_MLFLOW_URI, default var/mlflow.db) as a new version of
+    `yachay-tutor`. Progress goes to stderr, the result to stdout.
+
+    With too few answers it says so and exits 0: a scheduled retrain on a young
+    install has nothing to do yet, which is not a failure (the cold-start prior serves).
+    """
+    from yachay.tutor.retrain import NotEnoughData, train_from_db
+
+    settings, db = _app_settings_and_db()
+
+    def stage(message: str) -> None:
+        if not quiet:
+            click.echo(f"· {message}", err=True)
+
+    try:
+        result = train_from_db(
+            settings,
+            db,
+            model_name=model_name,
+            epochs=epochs,
+            min_answers=min_answers,
+            tolerance=tolerance,
+            promote=not no_promote,
+            progress=not quiet,
+            on_stage=stage,
+        )
+    except NotEnoughData as exc:
+        if as_json:
+            click.echo(json.dumps({"trained": False, "reason": str(exc)}))
+        else:
+            click.echo(f"Not training yet: {exc}")
+        return
+    if as_json:
+        click.echo(json.dumps(_train_json(result), indent=2))
+    else:
+        _print_train(result)
+
+
+def _train_json(result) -> dict:  # noqa: ANN001
+    return {
+        "trained": True,
+        "version": result.version.version,
+        "promoted": result.promoted,
+        "reason": result.reason,
+        "model": result.model_name,
+        "fingerprint": result.fingerprint,
+        "answers": result.answers,
+        "students": result.students,
+        "holdout": {"students": result.holdout_students, "answers": result.holdout_answers},
+        "new": result.new,
+        "production": (
+            {"version": result.production_version, **result.production}
+            if result.production is not None
+            else None
+        ),
+        "prior": result.prior,
+        "mlflow_run": result.run_id,
+    }
+
+
+def _print_train(result) -> None:  # noqa: ANN001
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title=(
+            f"Tutor model v{result.version.version} ({result.model_name}): "
+            f"{result.answers:,} answers from {result.students} students, "
+            f"data {result.fingerprint[:12]}"
+        ),
+        caption=(
+            f"Holdout: {result.holdout_answers:,} answers of {result.holdout_students} "
+            "students no model trained on"
+        ),
+    )
+    table.add_column("model")
+    for column in ("AUC", "accuracy", "log loss", "ECE"):
+        table.add_column(column, justify="right")
+
+    def row(label: str, values: dict[str, float]) -> None:
+        table.add_row(label, *(f"{values[k]:.4f}" for k in ("auc", "acc", "logloss", "ece")))
+
+    row(f"new: v{result.version.version}", result.new)
+    if result.production is not None:
+        row(f"production: v{result.production_version}", result.production)
+    elif result.production_version is not None:
+        table.add_row(f"production: v{result.production_version}", "n/a", "", "", "")
+    row("cold-start prior", result.prior)
+    console = Console()
+    console.print(table)
+    verdict = "Promoted" if result.promoted else "Not promoted"
+    console.print(f"{verdict} v{result.version.version}: {result.reason}.", highlight=False)
+    console.print(f"MLflow run {result.run_id}", style="dim", highlight=False)
+
+
+@tutor.command("models")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@with_appcontext
+def models_command(as_json: bool) -> None:
+    """List the registered versions of the tutor model, newest first."""
+    versions = _registry().versions()
+    if as_json:
+        click.echo(json.dumps([
+            {"version": v.version, "created": v.created.isoformat(timespec="seconds"),
+             "model": v.model_name, "holdout_auc": v.holdout_auc, "answers": v.answers,
+             "fingerprint": v.fingerprint, "production": v.production}
+            for v in versions
+        ], indent=2))
+        return
+    if not versions:
+        click.echo("No tutor model yet: `yachay tutor train` trains one on the answers in the "
+                   "database. Until then the tutor uses its cold-start prior.")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Tutor model versions", pad_edge=False)
+    table.add_column("version", justify="right", no_wrap=True)
+    table.add_column("created", no_wrap=True)
+    table.add_column("model", no_wrap=True)
+    table.add_column("AUC", justify="right", no_wrap=True)
+    table.add_column("answers", justify="right", no_wrap=True)
+    table.add_column("data", no_wrap=True)
+    table.add_column("", no_wrap=True, min_width=10)
+    for v in versions:
+        table.add_row(
+            f"v{v.version}",
+            v.created.strftime("%Y-%m-%d %H:%M"),
+            v.model_name,
+            "-" if v.holdout_auc is None else f"{v.holdout_auc:.4f}",
+            "-" if v.answers is None else f"{v.answers:,}",
+            v.fingerprint[:8],
+            "production" if v.production else "",
+        )
+    table.caption = "created: UTC; AUC: on its own holdout; data: fingerprint of its answers"
+    Console().print(table)
+
+
+@tutor.command("promote")
+@click.argument("version", type=click.IntRange(min=1), metavar="VERSION")
+@with_appcontext
+def promote_command(version: int) -> None:
+    """Put VERSION in production (serving picks it up within a second)."""
+    from yachay.tutor.registry import RegistryError
+
+    registry = _registry()
+    before = registry.production()
+    try:
+        promoted = registry.promote(version)
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    was = f"v{before.version}" if before else "the cold-start prior"
+    click.echo(f"production: {was} -> v{promoted.version}")
+
+
+@tutor.command("rollback")
+@with_appcontext
+def rollback_command() -> None:
+    """Go back to the version that was in production before the current one."""
+    from yachay.tutor.registry import RegistryError
+
+    try:
+        old, new = _registry().rollback()
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"production: v{old.version} -> v{new.version}")
+
+
+@tutor.command("sync")
+@with_appcontext
+def sync_command() -> None:
+    """Point serving at MLflow's production version (after a change made in MLflow itself,
+    or on another host)."""
+    from yachay.tutor.registry import RegistryError
+
+    try:
+        version = _registry().sync()
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    if version is None:
+        click.echo("MLflow has no production tutor model; serving uses the cold-start prior.")
+    else:
+        click.echo(f"production: v{version.version}")

@@ -17,14 +17,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yachay.db import models as m
-from yachay.tutor.data import StudentSequence
+
+if TYPE_CHECKING:  # yachay.tutor.data imports torch; serving imports this module cheaply
+    from yachay.tutor.data import StudentSequence
 
 __all__ = [
     "HOLDOUT_FRACTION",
@@ -165,6 +166,8 @@ class Vocabulary:
         return self.skills.get(skill, self.unknown_skill)
 
     def sequence(self, answers: StudentAnswers) -> StudentSequence:
+        from yachay.tutor.data import StudentSequence
+
         return StudentSequence.from_lists(
             [self.question_id(q) for q in answers.questions],
             [int(c) for c in answers.correct],
@@ -216,7 +219,3 @@ def read_questions(session: Session, ids: Iterable[str] | None = None) -> dict[s
         for qid, skills, difficulty, choices in session.execute(query)
     }
 
-
-def responses_array(log: AnswerLog) -> np.ndarray:
-    """All responses in the log, student by student (the labels of a prediction run)."""
-    return np.array([int(c) for s in log.students for c in s.correct], dtype=np.int64)

@@ -25,7 +25,7 @@ predictor call of a few hundred candidates, whatever the size of the item bank.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -107,6 +107,8 @@ def as_pairs(history: History) -> Sequence[tuple[str, bool]]:
     returned as it is)."""
     if isinstance(history, list) and (not history or isinstance(history[0], tuple)):
         return history
+    if all(isinstance(h, AnswerEvent) for h in history):
+        return [(h.item_id, bool(h.correct)) for h in history]
     return [
         (h.item_id, bool(h.correct)) if isinstance(h, AnswerEvent) else (h[0], bool(h[1]))
         for h in history
@@ -250,14 +252,17 @@ def level_words(mastery: SkillMastery) -> str:
 
 def attempts_by_skill(history: History, catalog: Catalog) -> dict[str, tuple[int, int]]:
     """``(answers, right answers)`` per skill."""
+    pairs = as_pairs(history)
+    answers = Counter(item_id for item_id, _ in pairs)
+    right = Counter(item_id for item_id, correct in pairs if correct)
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for item_id, correct in as_pairs(history):
+    for item_id, n in answers.items():
         item = catalog.item.get(item_id)
         if item is not None:
             for skill in item.skills:
                 c = counts[skill]
-                c[0] += 1
-                c[1] += bool(correct)
+                c[0] += n
+                c[1] += right[item_id]
     return {s: (n, r) for s, (n, r) in counts.items()}
 
 
@@ -271,15 +276,16 @@ def mastery_by_skill(
 
     Skills without items are left out. One predictor call.
     """
-    wanted = [s.id for s in catalog.skills] if skills is None else list(skills)
-    wanted = [s for s in wanted if catalog.representatives.get(s)]
-    ids: dict[str, None] = {}
-    for skill in wanted:
-        ids.update(dict.fromkeys(catalog.representatives[skill]))
+    reps = catalog.representatives
+    if skills is None:
+        wanted = [s.id for s in catalog.skills if reps[s.id]]
+        ids = list(catalog.representative_ids)
+    else:
+        wanted = [s for s in skills if reps.get(s)]
+        ids = list(dict.fromkeys(i for s in wanted for i in reps[s]))
     if not ids:
         return {}
-    predicted = predictor.predict(as_pairs(history), list(ids))
-    reps = catalog.representatives
+    predicted = predictor.predict(as_pairs(history), ids)
     return {s: float(sum(map(predicted.__getitem__, reps[s]))) / len(reps[s]) for s in wanted}
 
 

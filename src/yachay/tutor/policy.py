@@ -288,17 +288,22 @@ class _Picker:
         self.chosen: list[ItemChoice] = []
         self.used: set[str] = set()
         self.predicted: dict[str, float] = {}
-        # recency: last position each item was answered at; recent ones are skipped
-        self.last_seen: dict[str, int] = {}
-        for position, (item_id, _) in enumerate(pairs):
-            self.last_seen[item_id] = position
+        self._last_seen: dict[str, int] | None = None
         start = max(0, len(pairs) - config.recent_answers) if config.recent_answers else len(pairs)
         self.recent = {item_id for item_id, _ in pairs[start:]}
         if config.recent_hours > 0:
             since = as_utc(now) - timedelta(hours=config.recent_hours)
-            self.recent |= {
-                h.item_id for h in history if isinstance(h, AnswerEvent) and as_utc(h.at) >= since
-            }
+            for h in reversed(history):  # oldest first: walk back until the window ends
+                if not isinstance(h, AnswerEvent) or as_utc(h.at) < since:
+                    break
+                self.recent.add(h.item_id)
+
+    @property
+    def last_seen(self) -> dict[str, int]:
+        """Position of each item's latest answer in the history."""
+        if self._last_seen is None:
+            self._last_seen = {item_id: n for n, (item_id, _) in enumerate(self.pairs)}
+        return self._last_seen
 
     def candidates(self, skill: str) -> list[str]:
         items = [

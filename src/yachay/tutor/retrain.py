@@ -1,0 +1,363 @@
+"""Train the tutor model on the answers in our database, and promote it only if it is not
+worse than the production model.
+
+:func:`train_from_db`:
+
+1. reads every answer (:mod:`yachay.tutor.db_data`) and its fingerprint;
+2. holds out 20% of the students, chosen by a hash of their id (stable as data grows), and
+   trains on the rest (early stopping on a validation split of those);
+3. predicts every holdout answer from the answers before it with the new model, with the
+   production model (through its own question mapping, so questions it never saw count as
+   unknown to it) and with the cold-start prior, so the three compare on the same answers;
+4. logs the run to MLflow — parameters, per-epoch and holdout metrics, the data fingerprint,
+   the checkpoint — and registers it as a new version of ``yachay-tutor``;
+5. promotes it when there is no production model, when the production model cannot be
+   evaluated (e.g. its checkpoint schema is too old), or when its holdout AUC is at least
+   the production model's minus :data:`AUC_TOLERANCE`.
+
+Why a tolerance: the AUC of a few thousand holdout answers moves by about 0.01 between
+retrainings on the same data, so "not worse" is judged within 0.002. A retrain that ties
+(and knows the questions and students added since) goes out; one that is clearly worse does
+not. The comparison is always with the current production model on today's holdout, never
+with the number logged when that model was trained.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from yachay.config import Settings
+from yachay.db.database import Database
+from yachay.tutor import metrics
+from yachay.tutor.db_data import (
+    HOLDOUT_FRACTION,
+    AnswerLog,
+    QuestionInfo,
+    Vocabulary,
+    read_answer_log,
+    read_questions,
+)
+from yachay.tutor.registry import (
+    CHECKPOINT_ARTIFACT,
+    CHECKPOINT_FILE,
+    Registry,
+    TutorVersion,
+)
+from yachay.tutor.serving import DEFAULT_QUESTION, RecentAnswers
+
+__all__ = ["AUC_TOLERANCE", "MIN_ANSWERS", "NotEnoughData", "TrainResult", "train_from_db"]
+
+#: A new model is promoted if its holdout AUC >= production's - this (see the module doc).
+AUC_TOLERANCE = 0.002
+#: Fewer answers than this, and `yachay tutor train` waits for more (the prior serves).
+MIN_ANSWERS = 1000
+
+
+class NotEnoughData(Exception):
+    """Too few answers (or students) to train and compare a model; the message says which."""
+
+
+@dataclass
+class TrainResult:
+    version: TutorVersion
+    promoted: bool
+    reason: str
+    #: Holdout metrics (auc, acc, logloss, ece) of the new model, the production model and
+    #: the cold-start prior, on the same answers.
+    new: dict[str, float]
+    production: dict[str, float] | None
+    production_version: int | None
+    prior: dict[str, float]
+    answers: int
+    students: int
+    holdout_students: int
+    holdout_answers: int
+    fingerprint: str
+    run_id: str
+    model_name: str
+    epochs: int
+    train_seconds: float
+    production_error: str | None = None
+
+
+def train_from_db(
+    settings: Settings,
+    db: Database,
+    *,
+    model_name: str | None = None,
+    epochs: int | None = None,
+    min_answers: int = MIN_ANSWERS,
+    tolerance: float = AUC_TOLERANCE,
+    promote: bool = True,
+    train_config: Any = None,
+    model_options: dict[str, Any] | None = None,
+    progress: bool = True,
+    registry: Registry | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> TrainResult:
+    """Train, evaluate against production, log, register, maybe promote (see module doc).
+
+    Raises :class:`NotEnoughData` before touching MLflow when the data cannot support a
+    training run and a fair comparison.
+    """
+    from yachay.tutor.models import DEFAULT_MODEL
+    from yachay.tutor.train import TrainConfig
+
+    stage = on_stage or (lambda _message: None)
+    model_name = model_name or DEFAULT_MODEL
+    config = train_config or TrainConfig()
+    if epochs is not None:
+        config = dataclasses.replace(config, max_epochs=epochs)
+
+    stage("reading answers")
+    with db.session() as session:
+        log = read_answer_log(session)
+        questions = read_questions(session)
+    train_log, holdout = _check_data(log, min_answers)
+    vocab = Vocabulary.build(train_log)
+
+    registry = registry or Registry(settings)
+    client = registry.client
+    from yachay.tutor.tracking import EpochLogger, experiment_id, log_values
+
+    run = client.create_run(
+        experiment_id(client, settings),
+        run_name=f"{model_name} on {log.num_answers} answers",
+        tags={"fingerprint": log.fingerprint, "model_name": model_name},
+    )
+    run_id = run.info.run_id
+    try:
+        stage(f"training {model_name}")
+        model, trainer, seconds = _train(
+            model_name, vocab, train_log, config, model_options or {}, progress,
+            EpochLogger(client, run_id),
+        )
+        stage("evaluating on the holdout")
+        y, new_p = _predict(model, vocab, holdout, config)
+        new = metrics.all_metrics(y, new_p)
+        prior = metrics.all_metrics(y, _prior_predictions(holdout, questions))
+        production_version = registry.production()
+        production, production_error = None, None
+        if production_version is not None:
+            production, production_error = _evaluate_version(registry, production_version,
+                                                             holdout, y)
+
+        promoted, reason = _decide(new, production, production_version, production_error,
+                                   tolerance, promote)
+        best_val = trainer.best_metric
+        with tempfile.TemporaryDirectory() as tmp:
+            from yachay.tutor.checkpoint import save_checkpoint
+
+            path = save_checkpoint(
+                Path(tmp) / CHECKPOINT_FILE,
+                model,
+                train_config=config,
+                best_metric={"val_auc": best_val, "holdout_auc": new["auc"]},
+                metadata={
+                    **vocab.to_metadata(),
+                    "fingerprint": log.fingerprint,
+                    "answers": log.num_answers,
+                    "students": len(log.students),
+                    "holdout": {"fraction": HOLDOUT_FRACTION, "students": len(holdout.students),
+                                "answers": holdout.num_answers, "auc": new["auc"]},
+                    "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                },
+            )
+            log_values(
+                client,
+                run_id,
+                params={
+                    "model": model_name,
+                    **{f"model.{k}": v for k, v in dataclasses.asdict(model.config).items()},
+                    **{f"train.{k}": v for k, v in dataclasses.asdict(config).items()},
+                    "data.answers": log.num_answers,
+                    "data.students": len(log.students),
+                    "data.train_students": len(train_log.students),
+                    "data.holdout_students": len(holdout.students),
+                    "data.holdout_answers": holdout.num_answers,
+                    "data.questions": len(vocab.questions),
+                    "data.skills": len(vocab.skills),
+                    "data.fingerprint": log.fingerprint,
+                    "holdout.fraction": HOLDOUT_FRACTION,
+                    "promotion.tolerance": tolerance,
+                },
+                metrics={
+                    **{f"holdout_{k}": v for k, v in new.items()},
+                    **{f"prior_holdout_{k}": v for k, v in prior.items()},
+                    **{f"production_holdout_{k}": v for k, v in (production or {}).items()},
+                    "best_val_auc": best_val,
+                    "epochs": len(trainer.history),
+                    "train_seconds": seconds,
+                },
+            )
+            stage("registering")
+            client.log_artifact(run_id, str(path), CHECKPOINT_ARTIFACT)
+            version = registry.register(
+                path,
+                run_id,
+                f"{run.info.artifact_uri}/{CHECKPOINT_ARTIFACT}",
+                tags={
+                    "model_name": model_name,
+                    "fingerprint": log.fingerprint,
+                    "answers": log.num_answers,
+                    "students": len(log.students),
+                    "holdout_auc": f"{new['auc']:.6f}",
+                    "holdout_answers": holdout.num_answers,
+                },
+                description=reason,
+            )
+        if promoted:
+            stage(f"promoting v{version.version}")
+            version = registry.promote(version.version)
+        log_values(client, run_id, tags={
+            "promoted": str(promoted).lower(),
+            "decision": reason,
+            "registered_version": version.version,
+        })
+        client.set_terminated(run_id, "FINISHED")
+    except BaseException:
+        client.set_terminated(run_id, "FAILED")
+        raise
+    return TrainResult(
+        version=version,
+        promoted=promoted,
+        reason=reason,
+        new=new,
+        production=production,
+        production_version=production_version.version if production_version else None,
+        prior=prior,
+        answers=log.num_answers,
+        students=len(log.students),
+        holdout_students=len(holdout.students),
+        holdout_answers=holdout.num_answers,
+        fingerprint=log.fingerprint,
+        run_id=run_id,
+        model_name=model_name,
+        epochs=len(trainer.history),
+        train_seconds=seconds,
+        production_error=production_error,
+    )
+
+
+def _check_data(log: AnswerLog, min_answers: int) -> tuple[AnswerLog, AnswerLog]:
+    if log.num_answers < min_answers:
+        raise NotEnoughData(
+            f"{log.num_answers} answers in the database; training needs at least "
+            f"{min_answers} (--min-answers). Until then the tutor uses its cold-start prior."
+        )
+    train, holdout = log.split()
+    if len(train.students) < 2:
+        raise NotEnoughData(
+            f"only {len(train.students)} student(s) to train on; training needs at least 2 "
+            f"outside the holdout ({HOLDOUT_FRACTION:.0%} of students, chosen by id)"
+        )
+    labels = {c for s in holdout.students for c in s.correct}
+    if labels != {True, False}:
+        raise NotEnoughData(
+            f"the holdout ({len(holdout.students)} student(s), {holdout.num_answers} answers) "
+            "needs both right and wrong answers to compare models; wait for more students"
+        )
+    return train, holdout
+
+
+def _train(model_name, vocab, train_log, config, options, progress, logger):  # noqa: ANN001, ANN202
+    from yachay.tutor.data import split_by_student
+    from yachay.tutor.models import build_model
+    from yachay.tutor.train import (
+        BestCheckpoint,
+        EarlyStopping,
+        ProgressBar,
+        Trainer,
+        seed_everything,
+        set_threads,
+    )
+
+    set_threads()
+    seed_everything(config.seed)
+    sequences = vocab.sequences(train_log)
+    fit, val = split_by_student(sequences, config.val_fraction, config.split_seed)
+    model = build_model(
+        model_name, num_items=len(vocab.questions), num_skills=len(vocab.skills), **options
+    )
+    trainer = Trainer(
+        model,
+        config,
+        [ProgressBar(model_name, enabled=progress), EarlyStopping(config.patience),
+         BestCheckpoint(), logger],
+    )
+    started = time.monotonic()
+    trainer.fit(fit, val)
+    return model, trainer, time.monotonic() - started
+
+
+def _predict(model, vocab: Vocabulary, holdout: AnswerLog, config) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+    from yachay.tutor.train import predict_sequences
+
+    return predict_sequences(model, vocab.sequences(holdout), config)
+
+
+def _evaluate_version(registry: Registry, version: TutorVersion, holdout: AnswerLog,
+                      y: np.ndarray) -> tuple[dict[str, float] | None, str | None]:
+    """The production model's holdout metrics, or why it could not be evaluated."""
+    from yachay.tutor.checkpoint import CheckpointError, load_checkpoint
+
+    try:
+        checkpoint = load_checkpoint(registry.ensure_checkpoint(version))
+        vocab = Vocabulary.from_metadata(checkpoint.metadata)
+    except (CheckpointError, ValueError, OSError) as exc:
+        return None, str(exc)
+    except Exception as exc:  # e.g. MLflow cannot fetch it
+        return None, f"{type(exc).__name__}: {exc}"
+    y_prod, p = _predict(checkpoint.model, vocab, holdout, checkpoint.train_config)
+    if not np.array_equal(y_prod, y):  # the same answers in the same order, or no comparison
+        return None, "its predictions do not line up with the holdout answers"
+    return metrics.all_metrics(y, p), None
+
+
+def _prior_predictions(holdout: AnswerLog, questions: dict[str, QuestionInfo]) -> np.ndarray:
+    """The cold-start prior's prediction of each holdout answer from the ones before it."""
+    out = []
+    for student in holdout.students:
+        recent = RecentAnswers()
+        for question, skill, correct in zip(student.questions, student.skills,
+                                            student.correct, strict=True):
+            out.append(recent.prior(questions.get(question, DEFAULT_QUESTION)))
+            recent.add(skill, correct)
+    return np.array(out)
+
+
+def _decide(new: dict[str, float], production: dict[str, float] | None,
+            production_version: TutorVersion | None, production_error: str | None,
+            tolerance: float, promote: bool) -> tuple[bool, str]:
+    if production_version is None:
+        decision = True, "no model in production yet"
+    elif production is None:
+        decision = True, (
+            f"the production model v{production_version.version} cannot be evaluated: "
+            f"{production_error}"
+        )
+    else:
+        ours, theirs = new["auc"], production["auc"]
+        v = production_version.version
+        if ours >= theirs - tolerance:
+            decision = True, (
+                f"holdout AUC {ours:.4f} is not worse than v{v}'s {theirs:.4f} "
+                f"(tolerance {tolerance})"
+            )
+        else:
+            decision = False, (
+                f"holdout AUC {ours:.4f} is worse than v{v}'s {theirs:.4f} by more than "
+                f"{tolerance}; v{v} stays in production"
+            )
+    if not promote:
+        return False, f"not promoted (--no-promote); would have: {decision[1]}"
+    return decision

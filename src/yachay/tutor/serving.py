@@ -1,0 +1,353 @@
+"""The tutor model in the running server: P(right) for candidate questions, by our ids.
+
+    tutor = current_app.extensions["yachay.tutor"]
+    tutor.predict([("g1-suma-q1", True), ("g1-suma-q2", False)], ["g1-suma-q3", "g1-resta-q1"])
+    # -> {"g1-suma-q3": 0.71, "g1-resta-q1": 0.64}
+
+- **The production model.** :class:`TutorService` loads the version named by
+  ``var/tutor/production.json`` (see :mod:`yachay.tutor.registry`) and checks that file at
+  most once per ``poll_interval`` seconds (a ``stat``): a newly promoted or rolled-back
+  version is picked up by the next prediction, without a restart. The thread that notices
+  loads the new checkpoint while other threads go on with the old model; the swap is one
+  reference assignment. A checkpoint that fails to load is logged and the old model kept.
+- **Speed.** All candidates are scored in one pass over the history
+  (:class:`yachay.tutor.scoring.CandidateScorer`); ``bench/tutor_scoring.py`` measures it.
+- **Cold start.** With no model yet (a fresh install), for a question the model never saw
+  (added after it was trained), or if scoring fails, the probability comes from
+  :func:`prior_probability` — never an error.
+- **Torch in the server.** Loading happens on first use or on :meth:`TutorService.start`,
+  never at import or in ``create_app``: CLI commands do not pay for importing torch.
+  :meth:`TutorService.start` sets torch to ``threads`` intra-op threads (1 by default: with
+  single-student batches a second thread costs more than it gains, see the benchmark; each
+  gunicorn worker is one process and one core's worth of scoring).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from flask import Flask
+
+from yachay.config import Settings
+from yachay.tutor.db_data import NO_SKILL, QuestionInfo, Vocabulary, read_questions
+from yachay.tutor.registry import Pointer, pointer_path, read_pointer
+
+if TYPE_CHECKING:
+    from yachay.db.database import Database
+    from yachay.tutor.scoring import CandidateScorer
+
+__all__ = ["DEFAULT_QUESTION", "TutorService", "init_app", "prior_probability"]
+
+log = logging.getLogger(__name__)
+
+#: What the prior assumes about a question it knows nothing of.
+DEFAULT_QUESTION = QuestionInfo(skill=NO_SKILL, difficulty=3, choices=4)
+
+# --- the cold-start prior -----------------------------------------------------------------
+
+#: Logit of an average student on a middle (3) question: P = 0.25 + 0.75 * 0.62 = 0.72 with
+#: four choices, inside the productive band (0.6-0.8) the next-item policy aims for.
+PRIOR_INTERCEPT = 0.5
+#: Each step of difficulty (1..5) lowers the logit this much: 1 -> 0.88, 5 -> 0.50 (4 choices).
+PRIOR_DIFFICULTY_SLOPE = 0.6
+#: The student's own answers: the last this many on the question's skill ...
+PRIOR_RECENT = 10
+#: ... or, when the skill is new to them, on any skill, at this weight.
+PRIOR_OVERALL_WEIGHT = 0.5
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+def prior_probability(
+    question: QuestionInfo, skill_right: int, skill_answers: int, all_right: int, all_answers: int
+) -> float:
+    """P(right) without a model, from the question and the student's recent answers.
+
+    ``p = g + (1 - g) * sigmoid(z)``, with ``g = 1 / choices`` (a guess on the keypad) and
+    ``z = 0.5 - 0.6 * (difficulty - 3) + evidence``. The evidence is the logit of the
+    student's smoothed success rate, ``(right + 1) / (answers + 2)``, over their last 10
+    answers on the question's skill; with none on that skill, half the logit over their
+    last 10 answers on any skill; with no answers at all, 0. So a new student on a middle
+    question gets 0.72, easier questions more, harder less, and a student who got the last
+    ten on the skill right gets about 0.95 on it. The constants are a judgement, not fitted:
+    the prior serves until a model is trained, and for questions added since.
+    """
+    if skill_answers:
+        evidence = _logit((skill_right + 1) / (skill_answers + 2))
+    elif all_answers:
+        evidence = PRIOR_OVERALL_WEIGHT * _logit((all_right + 1) / (all_answers + 2))
+    else:
+        evidence = 0.0
+    z = PRIOR_INTERCEPT - PRIOR_DIFFICULTY_SLOPE * (question.difficulty - 3) + evidence
+    guess = 1.0 / max(question.choices, 1)
+    return guess + (1 - guess) * (1 / (1 + math.exp(-z)))
+
+
+class RecentAnswers:
+    """The student's last answers per skill and overall, for the prior."""
+
+    def __init__(self, answers: Iterable[tuple[str, bool]] = ()) -> None:
+        self.by_skill: dict[str, deque[bool]] = {}
+        self.overall: deque[bool] = deque(maxlen=PRIOR_RECENT)
+        for skill, correct in answers:
+            self.add(skill, correct)
+
+    def add(self, skill: str, correct: bool) -> None:
+        self.by_skill.setdefault(skill, deque(maxlen=PRIOR_RECENT)).append(correct)
+        self.overall.append(correct)
+
+    def prior(self, question: QuestionInfo) -> float:
+        on_skill = self.by_skill.get(question.skill, ())
+        return prior_probability(
+            question, sum(on_skill), len(on_skill), sum(self.overall), len(self.overall)
+        )
+
+
+# --- the service --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """One production model, ready to score (immutable: swapped whole)."""
+
+    pointer: Pointer
+    scorer: CandidateScorer
+    vocabulary: Vocabulary
+
+
+class TutorService:
+    """Predicts for one student at a time; shared by all threads of a worker."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database | None = None,
+        *,
+        poll_interval: float = 1.0,
+        threads: int | None = 1,
+        questions_refresh: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.tutor_dir = settings.tutor_dir
+        self.db = db
+        self.poll_interval = poll_interval
+        self.threads = threads
+        self.questions_refresh = questions_refresh
+        self._clock = clock
+        self._model: _Loaded | None = None
+        self._lock = threading.Lock()
+        self._checked = False
+        self._next_check = 0.0
+        self._stamp: tuple[int, int, int] | None = None
+        self._questions: dict[str, QuestionInfo] = {}
+        self._questions_loaded_at: float | None = None
+        self._questions_lock = threading.Lock()
+        self._warm_up: threading.Thread | None = None
+
+    # -- lifecycle --
+
+    def start(self) -> None:
+        """Load the production model (if any) and the question bank now."""
+        if self.threads:
+            import torch
+
+            torch.set_num_threads(self.threads)
+        self._refresh(now=self._clock(), force=True)
+        self._question_info(())
+
+    def warm_up(self) -> None:
+        """:meth:`start` in a background thread, once (the server's first request)."""
+        if self._warm_up is None:
+            with self._lock:
+                if self._warm_up is not None:
+                    return
+                self._warm_up = threading.Thread(
+                    target=self._start_quietly, name="tutor-warm-up", daemon=True
+                )
+            self._warm_up.start()
+
+    def _start_quietly(self) -> None:
+        try:
+            self.start()
+        except Exception:
+            log.exception("could not load the tutor model; predictions use the prior")
+
+    @property
+    def version(self) -> int | None:
+        """The production version being served (None: the cold-start prior)."""
+        model = self._model
+        return model.pointer.version if model is not None else None
+
+    # -- predictions --
+
+    def predict(
+        self, history: Sequence[tuple[str, bool]], candidates: Sequence[str]
+    ) -> dict[str, float]:
+        """P(right) for each candidate question if it were asked next.
+
+        ``history`` is the student's answers, oldest first, as ``(question id, correct)``;
+        ``candidates`` are question ids. Returns ``{question id: probability}`` in the order
+        of ``candidates``. Never raises for unknown questions or a missing model.
+        """
+        if not candidates:
+            return {}
+        self._refresh(now=self._clock())
+        model = self._model
+        info = self._question_info({q for q, _ in history} | set(candidates))
+        if model is None:
+            return self._prior(history, candidates, info, None)
+        vocab = model.vocabulary
+        known = [c for c in candidates if c in vocab.questions]
+        scores: dict[str, float] = {}
+        if known:
+            try:
+                scores = self._score(model, history, known, info)
+            except Exception:
+                log.exception("scoring with tutor model v%s failed; using the prior",
+                              model.pointer.version)
+        missing = [c for c in candidates if c not in scores]
+        if missing:
+            scores.update(self._prior(history, missing, info, vocab))
+        return {c: scores[c] for c in candidates}
+
+    def _score(self, model: _Loaded, history: Sequence[tuple[str, bool]], known: list[str],
+               info: dict[str, QuestionInfo]) -> dict[str, float]:
+        vocab = model.vocabulary
+        skill_of = vocab.question_skills
+        questions, skills, responses = [], [], []
+        for question, correct in history:
+            questions.append(vocab.question_id(question))
+            skill = skill_of.get(question) or info.get(question, DEFAULT_QUESTION).skill
+            skills.append(vocab.skill_id(skill))
+            responses.append(1 if correct else 0)
+        probabilities = model.scorer.score(
+            questions,
+            skills,
+            responses,
+            [vocab.questions[c] for c in known],
+            [vocab.skill_id(skill_of[c]) for c in known],
+        )
+        return dict(zip(known, probabilities.tolist(), strict=True))
+
+    def _prior(self, history: Sequence[tuple[str, bool]], candidates: Sequence[str],
+               info: dict[str, QuestionInfo], vocab: Vocabulary | None) -> dict[str, float]:
+        def skill(question: str) -> str:
+            if question in info:
+                return info[question].skill
+            if vocab is not None and question in vocab.question_skills:
+                return vocab.question_skills[question]
+            return NO_SKILL
+
+        recent = RecentAnswers((skill(q), bool(c)) for q, c in history)
+        return {c: recent.prior(info.get(c, DEFAULT_QUESTION)) for c in candidates}
+
+    # -- the production pointer --
+
+    def _refresh(self, now: float, force: bool = False) -> None:
+        if self._checked and not force and now < self._next_check:
+            return
+        # The first load blocks (there is nothing to serve with yet); later, one thread
+        # reloads while the others go on with the current model.
+        if not self._lock.acquire(blocking=not self._checked or force):
+            return
+        try:
+            if self._checked and not force and now < self._next_check:
+                return
+            self._next_check = now + self.poll_interval
+            stamp = _stamp(pointer_path(self.tutor_dir))
+            if self._checked and stamp == self._stamp:
+                return
+            self._stamp = stamp
+            self._checked = True
+            pointer = read_pointer(self.tutor_dir)
+            if pointer is None:
+                if self._model is not None:
+                    log.warning("%s is gone; still serving v%s", pointer_path(self.tutor_dir),
+                                self._model.pointer.version)
+                return
+            current = self._model
+            if current is not None and current.pointer.version == pointer.version:
+                return
+            try:
+                self._model = self._load(pointer)
+            except Exception:
+                log.exception("could not load tutor model v%s from %s; keeping %s",
+                              pointer.version, pointer.checkpoint,
+                              f"v{current.pointer.version}" if current else "the prior")
+            else:
+                log.info("serving tutor model v%s (%s)", pointer.version,
+                         self._model.scorer.model.__class__.__name__)
+        finally:
+            self._lock.release()
+
+    def _load(self, pointer: Pointer) -> _Loaded:
+        from yachay.tutor.checkpoint import load_checkpoint
+        from yachay.tutor.scoring import CandidateScorer
+
+        checkpoint = load_checkpoint(self.tutor_dir / pointer.checkpoint)
+        vocabulary = Vocabulary.from_metadata(checkpoint.metadata)
+        scorer = CandidateScorer(checkpoint.model, checkpoint.train_config.window)
+        return _Loaded(pointer, scorer, vocabulary)
+
+    # -- the question bank (for the prior) --
+
+    def _question_info(self, wanted: Iterable[str]) -> dict[str, QuestionInfo]:
+        """Skill, difficulty, choices by question id, from the database, cached.
+
+        Reloaded when a wanted question is missing, at most every ``questions_refresh``
+        seconds (so content imported while the server runs is seen).
+        """
+        if self.db is None:
+            return self._questions
+        questions = self._questions
+        loaded_at = self._questions_loaded_at
+        now = self._clock()
+        stale = loaded_at is None or (
+            now - loaded_at >= self.questions_refresh and any(q not in questions for q in wanted)
+        )
+        if stale and self._questions_lock.acquire(blocking=loaded_at is None):
+            try:
+                with self.db.session() as session:
+                    self._questions = read_questions(session)
+            except Exception:
+                log.exception("could not read the question bank; the prior uses defaults")
+            finally:
+                self._questions_loaded_at = now
+                self._questions_lock.release()
+        return self._questions
+
+
+def _stamp(path) -> tuple[int, int, int] | None:  # noqa: ANN001
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def init_app(app: Flask) -> TutorService:
+    """Put a :class:`TutorService` in ``app.extensions["yachay.tutor"]``.
+
+    The model loads in the background on the app's first request (so CLI commands, which
+    also build the app, never import torch for it), or at the first prediction.
+    """
+    from yachay.db.database import Database
+
+    db = app.extensions.get("yachay.db")
+    service = TutorService(app.config["YACHAY"], db if isinstance(db, Database) else None)
+    app.extensions["yachay.tutor"] = service
+
+    @app.before_request
+    def _warm_up_tutor() -> None:
+        service.warm_up()
+
+    return service

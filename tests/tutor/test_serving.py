@@ -1,0 +1,289 @@
+"""Serving: the production model by our question ids, picked up without a restart, a
+sensible cold start, and the fast scorer that gives the same numbers as the slow one."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from tests.tutor.tutor_db import DIFFICULTY, QUESTIONS, fake_version, make_database, mlflow_store
+from yachay.app import create_app
+from yachay.config import Settings
+from yachay.tutor.checkpoint import load_checkpoint
+from yachay.tutor.data import StudentSequence, history_features
+from yachay.tutor.db_data import QuestionInfo, Vocabulary
+from yachay.tutor.models import MODELS, build_model
+from yachay.tutor.models.dkt import DKT
+from yachay.tutor.predict import Answer, KnowledgeTracer
+from yachay.tutor.registry import Pointer, Registry, write_pointer
+from yachay.tutor.scoring import FAST_PATHS, CandidateScorer, next_features, sequence_features
+from yachay.tutor.serving import TutorService, init_app, prior_probability
+
+# --- the cold-start prior -----------------------------------------------------------------
+
+
+def test_the_prior_favours_easier_questions_and_what_the_student_has_shown():
+    def p(difficulty, right=0, answers=0, all_right=0, all_answers=0, choices=4):  # noqa: ANN001, ANN202
+        return prior_probability(QuestionInfo("s", difficulty, choices), right, answers,
+                                 all_right, all_answers)
+
+    by_difficulty = [p(d) for d in range(1, 6)]
+    assert by_difficulty == sorted(by_difficulty, reverse=True)
+    assert p(3) == pytest.approx(0.72, abs=0.01)  # inside the productive band
+    assert 0.45 < p(5) < p(1) < 0.95
+    assert p(3, right=10, answers=10) > 0.9 > p(3) > 0.5 > p(3, right=0, answers=10) > 0.25
+    assert p(3, all_right=10, all_answers=10) > p(3)  # a new skill: what they showed elsewhere
+    assert p(3, right=0, answers=10, all_right=10, all_answers=10) < p(3)  # the skill first
+    assert p(5, right=0, answers=50, choices=2) > 0.5  # never below a guess
+    assert p(5, right=0, answers=50, choices=4) > 0.25
+
+
+# --- the service --------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def settings(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    var = tmp_path / "var"
+    mlflow_store(tmp_path_factory, var)
+    return Settings(var_dir=var)
+
+
+@pytest.fixture
+def db(settings: Settings):  # noqa: ANN201
+    _, database = make_database(settings.var_dir)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def service(settings: Settings, db, clock: Clock) -> TutorService:  # noqa: ANN001
+    return TutorService(settings, db, threads=None, clock=clock)
+
+
+HISTORY = [("sumar-q1", True), ("sumar-q2", True), ("restar-q3", False), ("sumar-q0", True)]
+CANDIDATES = [qid for qid, _, _ in QUESTIONS]
+
+
+def test_a_fresh_install_answers_from_the_prior(service):
+    assert service.predict(HISTORY, []) == {}
+    p = service.predict([], CANDIDATES)
+    assert list(p) == CANDIDATES and service.version is None
+    assert all(0.25 < v < 1 for v in p.values())
+    easy = [p[q] for q in CANDIDATES if DIFFICULTY[q] == 1]
+    hard = [p[q] for q in CANDIDATES if DIFFICULTY[q] == 5]
+    assert min(easy) > max(hard)
+    # the student's own answers count: right on sumar, wrong on restar
+    p = service.predict(HISTORY, ["sumar-q2", "restar-q2"])
+    assert p["sumar-q2"] > p["restar-q2"]
+    # questions nobody knows of are still answered
+    p = service.predict([("ghost-1", True)], ["ghost-2"])
+    assert 0.25 < p["ghost-2"] < 1
+
+
+def expected(settings: Settings, version: int, history, candidates) -> dict[str, float]:  # noqa: ANN001
+    """The slow reference: KnowledgeTracer.predict on the checkpoint, ids mapped by hand."""
+    checkpoint = load_checkpoint(Registry(settings).checkpoint_path(version))
+    vocab = Vocabulary.from_metadata(checkpoint.metadata)
+    tracer = KnowledgeTracer(checkpoint.model, checkpoint.train_config.window)
+    answers = [
+        Answer(vocab.question_id(q), c, vocab.skill_id(vocab.question_skills.get(q, "-")))
+        for q, c in history
+    ]
+    cands = [(vocab.questions[c], vocab.skill_id(vocab.question_skills[c])) for c in candidates]
+    return dict(zip(candidates, tracer.predict(answers, cands).tolist(), strict=True))
+
+
+def test_serving_follows_promote_and_rollback_without_a_restart(settings, service, clock,
+                                                                tmp_path):
+    registry = Registry(settings)
+    for seed in (1, 2):
+        fake_version(registry, settings, seed, tmp_path)
+    registry.promote(1)
+    service.start()
+    assert service.version == 1
+    got = service.predict(HISTORY, CANDIDATES)
+    want = expected(settings, 1, HISTORY, CANDIDATES)
+    assert got == pytest.approx(want, abs=1e-5)
+
+    registry.promote(2)
+    assert service.predict(HISTORY, CANDIDATES) == got  # checked at most once a second
+    clock.now += 1.5
+    v2 = service.predict(HISTORY, CANDIDATES)
+    assert service.version == 2
+    assert v2 == pytest.approx(expected(settings, 2, HISTORY, CANDIDATES), abs=1e-5)
+    assert v2 != pytest.approx(got, abs=1e-3)
+
+    registry.rollback()
+    clock.now += 1.5
+    assert service.predict(HISTORY, CANDIDATES) == pytest.approx(want, abs=1e-5)
+    assert service.version == 1
+
+
+def test_questions_the_model_never_saw_get_the_prior(settings, service, tmp_path):
+    registry = Registry(settings)
+    fake_version(registry, settings, 1, tmp_path)
+    registry.promote(1)
+    history = [*HISTORY, ("added-since", True)]  # answered, but unknown to the model
+    p = service.predict(history, ["sumar-q1", "ghost"])
+    assert service.version == 1
+    assert p["sumar-q1"] == pytest.approx(expected(settings, 1, history, ["sumar-q1"])["sumar-q1"],
+                                          abs=1e-5)
+    # the same question bank, no model: the prior
+    cold = TutorService(Settings(var_dir=settings.var_dir / "elsewhere"), service.db,
+                        threads=None)
+    assert p["ghost"] == pytest.approx(cold.predict(history, ["ghost"])["ghost"])
+    assert cold.version is None
+
+
+def test_a_broken_checkpoint_keeps_the_current_model(settings, service, clock, tmp_path,
+                                                     caplog):
+    registry = Registry(settings)
+    fake_version(registry, settings, 1, tmp_path)
+    registry.promote(1)
+    before = service.predict(HISTORY, CANDIDATES)
+    (settings.tutor_dir / "models" / "v9.pt").write_bytes(b"not a checkpoint")
+    write_pointer(settings.tutor_dir, Pointer(version=9, checkpoint="models/v9.pt"))
+    clock.now += 2
+    assert service.predict(HISTORY, CANDIDATES) == before
+    assert service.version == 1
+    assert "could not load tutor model v9" in caplog.text
+    write_pointer(settings.tutor_dir, Pointer(version=10, checkpoint="models/missing.pt"))
+    clock.now += 2
+    assert service.predict(HISTORY, CANDIDATES) == before
+
+
+def test_threads_predict_while_production_switches(settings, db, tmp_path):  # noqa: ANN001
+    registry = Registry(settings)
+    for seed in (1, 2):
+        fake_version(registry, settings, seed, tmp_path)
+    registry.promote(1)
+    service = TutorService(settings, db, threads=None, poll_interval=0.0)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            while not stop.is_set():
+                p = service.predict(HISTORY, CANDIDATES)
+                assert len(p) == len(CANDIDATES) and all(0 < v < 1 for v in p.values())
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    workers = [threading.Thread(target=work) for _ in range(3)]
+    for w in workers:
+        w.start()
+    for _ in range(3):
+        registry.promote(2)
+        registry.rollback()
+    stop.set()
+    for w in workers:
+        w.join()
+    assert not errors
+    assert service.predict(HISTORY, CANDIDATES) and service.version == 1
+
+
+def test_init_app_registers_the_service_and_loads_on_the_first_request(settings, tmp_path):
+    url, database = make_database(settings.var_dir)
+    registry = Registry(settings)
+    fake_version(registry, settings, 1, tmp_path)
+    registry.promote(1)
+    app = create_app({"var_dir": settings.var_dir, "database_url": url})
+    service = init_app(app)
+    service.threads = None
+    assert app.extensions["yachay.tutor"] is service
+    assert service.version is None  # nothing loaded while the app is only built
+    app.test_client().get("/healthz")
+    service._warm_up.join(timeout=60)
+    assert service.version == 1
+    database.dispose()
+
+
+# --- fast scoring = slow scoring ----------------------------------------------------------
+
+
+def random_history(rng: np.random.Generator, n: int, items: int, skills: int):  # noqa: ANN201
+    # ids up to 2 past the vocabulary: unknown questions and skills are scored too
+    return (rng.integers(1, items + 3, n), rng.integers(1, skills + 3, n), rng.integers(0, 2, n))
+
+
+def test_vectorised_features_equal_the_reference():
+    rng = np.random.default_rng(0)
+    for n in (0, 1, 2, 7, 60):
+        q, s, r = random_history(rng, n, 12, 4)
+        if n:
+            reference = history_features(StudentSequence(q, s, r))
+            np.testing.assert_allclose(sequence_features(q, s, r), reference, atol=1e-6)
+        cq, cs = rng.integers(1, 15, 9), rng.integers(1, 7, 9)
+        got = next_features(q, s, r, cq, cs)
+        for i in range(9):
+            whole = StudentSequence(np.append(q, cq[i]), np.append(s, cs[i]), np.append(r, 0))
+            np.testing.assert_allclose(got[i], history_features(whole)[-1], atol=1e-6)
+
+
+def all_models() -> dict[str, type]:
+    """Every model we know a fast path for, registered or not yet."""
+    found = dict(MODELS)
+    try:
+        from yachay.tutor.models.attention_features import AttentionFeatures
+    except ImportError:
+        pass
+    else:
+        found.setdefault("attn+f", AttentionFeatures)
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(all_models()))
+@pytest.mark.parametrize("window", [200, 6])
+def test_fast_scoring_equals_one_sequence_per_candidate(name, window):
+    torch.manual_seed(0)
+    cls = all_models()[name]
+    model = cls(cls.Config(num_items=30, num_skills=5)).eval()
+    with torch.no_grad():  # trained weights are not small; zeros would hide mistakes
+        for parameter in model.parameters():
+            parameter.add_(torch.randn_like(parameter) * 0.2)
+    scorer = CandidateScorer(model, window)
+    assert scorer.is_fast, f"{name} fell back to the slow path"
+    rng = np.random.default_rng(1)
+    for n in (0, 1, 5, 40):
+        q, s, r = random_history(rng, n, 30, 5)
+        cq, cs = rng.integers(1, 33, 25), rng.integers(1, 8, 25)
+        fast = scorer.score(q, s, r, cq, cs)
+        slow = scorer.score_naive(q, s, r, cq, cs)
+        np.testing.assert_allclose(fast, slow, atol=1e-5)
+    assert scorer.score(q, s, r, [], []).shape == (0,)
+
+
+def test_a_model_without_a_fast_path_or_a_wrong_one_is_scored_the_slow_way(monkeypatch):
+    class Unfamiliar(DKT):
+        pass
+
+    torch.manual_seed(0)
+    model = Unfamiliar(DKT.Config(num_items=10, num_skills=3, embed_dim=8, hidden_dim=8))
+    assert not CandidateScorer(model, 50).is_fast
+
+    monkeypatch.setitem(FAST_PATHS, "DKT", lambda *args: torch.zeros(len(args[2])))
+    model = build_model("dkt", num_items=10, num_skills=3, embed_dim=8, hidden_dim=8)
+    scorer = CandidateScorer(model, 50)  # the self-check catches the wrong read-out
+    assert not scorer.is_fast
+    q, s, r = np.array([1, 2, 3]), np.array([1, 2, 1]), np.array([1, 0, 1])
+    want = KnowledgeTracer(model, 50).predict(
+        [Answer(1, True, 1), Answer(2, False, 2), Answer(3, True, 1)], [(4, 1), (5, 3)]
+    )
+    np.testing.assert_allclose(scorer.score(q, s, r, [4, 5], [1, 3]), want, atol=1e-6)
