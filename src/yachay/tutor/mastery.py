@@ -6,7 +6,7 @@ The tutor's policies (`policy`, `review`, `needs_tutor`) take plain data, never 
 - `SkillNode`: a skill with its prerequisites (the pack's skill graph);
 - `AnswerEvent`: one graded answer (item, right or wrong, when, how fast, in which call);
 - `Catalog`: the items and skills, indexed once (build it when content changes, not per call);
-- `Predictor`: anything with ``predict(history, candidate_ids) -> {item_id: P(right)}``, where
+- `Predictor`: anything with ``predict(history, candidates) -> {item_id: P(right)}``, where
   ``history`` is the student's ``(item_id, correct)`` pairs, oldest first — the serving
   model (`TutorService`) has this shape.
 
@@ -25,7 +25,7 @@ predictor call of a few hundred candidates, whatever the size of the item bank.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -95,10 +95,12 @@ History = Sequence[AnswerEvent] | Sequence[tuple[str, bool]]
 
 
 class Predictor(Protocol):
+    """What the policies need of a model: `serving.TutorService` has this shape."""
+
     def predict(
-        self, history: Sequence[tuple[str, bool]], candidate_ids: Sequence[str]
+        self, history: Sequence[tuple[str, bool]], candidates: Sequence[str], /
     ) -> Mapping[str, float]:
-        """P(right) for each candidate if it were asked next, given ``history``."""
+        """P(right) for each candidate item if it were asked next, given ``history``."""
         ...
 
 
@@ -107,7 +109,7 @@ def as_pairs(history: History) -> Sequence[tuple[str, bool]]:
     returned as it is)."""
     if isinstance(history, list) and (not history or isinstance(history[0], tuple)):
         return history
-    if all(isinstance(h, AnswerEvent) for h in history):
+    if isinstance(history[0], AnswerEvent):
         return [(h.item_id, bool(h.correct)) for h in history]
     return [
         (h.item_id, bool(h.correct)) if isinstance(h, AnswerEvent) else (h[0], bool(h[1]))
@@ -197,7 +199,9 @@ class Catalog:
                 out[skill] = tuple(i.id for i in items)
             else:
                 step = len(items) / self.per_skill
-                out[skill] = tuple(items[int(k * step + step / 2)].id for k in range(self.per_skill))
+                out[skill] = tuple(
+                    items[int(k * step + step / 2)].id for k in range(self.per_skill)
+                )
         return out
 
     @cached_property
@@ -235,7 +239,7 @@ class SkillMastery:
 
     @property
     def level(self) -> str:
-        """"mastered", "learning" (answered some, not mastered) or "not_started"."""
+        """One of "mastered", "learning" (answered some, not mastered), "not_started"."""
         if self.mastered:
             return "mastered"
         return "learning" if self.attempts else "not_started"
@@ -252,12 +256,16 @@ def level_words(mastery: SkillMastery) -> str:
 
 def attempts_by_skill(history: History, catalog: Catalog) -> dict[str, tuple[int, int]]:
     """``(answers, right answers)`` per skill."""
-    pairs = as_pairs(history)
-    answers = Counter(item_id for item_id, _ in pairs)
-    right = Counter(item_id for item_id, correct in pairs if correct)
+    answers: dict[str, int] = defaultdict(int)
+    right: dict[str, int] = defaultdict(int)
+    for item_id, correct in as_pairs(history):
+        answers[item_id] += 1
+        if correct:
+            right[item_id] += 1
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    items = catalog.item
     for item_id, n in answers.items():
-        item = catalog.item.get(item_id)
+        item = items.get(item_id)
         if item is not None:
             for skill in item.skills:
                 c = counts[skill]
@@ -305,4 +313,3 @@ def skill_mastery(
         n, right = attempts.get(s, (0, 0))
         out[s] = SkillMastery(s, p, n, n >= rule.min_attempts and p >= rule.threshold, right)
     return out
-

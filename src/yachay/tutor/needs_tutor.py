@@ -222,7 +222,8 @@ def _call_signals(
     else:
         period = f"En los últimos {config.calls_window_days} días"
     how_many = (
-        f"sus {len(dropped)} llamadas" if len(dropped) == len(recent)
+        f"sus {len(dropped)} llamadas"
+        if len(dropped) == len(recent)
         else f"{len(dropped)} de sus {len(recent)} llamadas"
     )
     return [

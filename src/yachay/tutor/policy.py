@@ -3,18 +3,21 @@
 `next_items` builds one practice round (the phone asks five questions a round):
 
 1. **Due reviews first.** Skills whose spaced review is due (`review.due_reviews`, most
-   overdue first) get one question each.
+   overdue first) get one question each — if the predictor still rates them as known; a
+   due skill whose estimate fell below the mastery threshold is taught again from the
+   frontier instead.
 2. **The frontier.** A skill is on the frontier when it is not yet mastered and all its
-   prerequisites are met (`mastery` says what mastered means). A prerequisite is *met* when
-   it is mastered, or — for a skill of an earlier grade than the student's — when nothing
-   says otherwise: a fourth-grader is not made to prove first-grade counting before
-   anything else. That presumption is dropped as soon as evidence arrives: the skill was
-   answered and its estimate is below the mastery threshold, or the child is struggling
-   with a skill built on it (`PolicyConfig.struggle_attempts` answers, estimate under
-   `struggle_estimate`); the prerequisite is then checked like any other frontier skill.
-   Frontier skills are taken in this order: gaps below the student's grade (they block
-   what comes after), then skills already started, then new ones, lower grades and earlier
-   in the curriculum first; skills above the student's grade come last ("ahead").
+   prerequisites are met (`mastery` says what mastered means). A prerequisite is *met*
+   when it is mastered, or — for a skill of an earlier grade than the student's — when
+   nothing says otherwise: a fourth-grader is not made to prove first-grade counting
+   before anything else. Such presumed prerequisites of the skills about to be taught are
+   **checked** with one question each (`CHECK`, at most `max_checks` a round): a right
+   answer keeps the presumption, a wrong one makes the skill a **gap**, taught to mastery
+   before what builds on it (and its own presumed prerequisites are checked in turn).
+   Frontier skills are taken in this order: gaps, then skills already started, then new
+   ones (lower grades and earlier in the curriculum first), and skills above the
+   student's grade last ("ahead"). With nothing left to learn, the least-known skills of
+   the student's grade and below are practised (`MAINTAIN`).
 3. **The productive band.** Within a skill, the question whose predicted P(right) is
    closest to the centre of the band [0.6, 0.8] — hard enough to teach, easy enough not to
    discourage — or, when no question falls in the band, the nearest to it.
@@ -26,7 +29,8 @@ Everything is deterministic for the same inputs (ties go to the easier item, the
 `questions_after_lesson` picks practice on a lesson's own skills the same way.
 
 The predictor is the serving model (or any `mastery.Predictor`); the policy reads only its
-predictions, the catalog and the history.
+predictions, the catalog and the history. `yachay.tutor.simulate` measures the policy on
+simulated students.
 """
 
 from __future__ import annotations
@@ -225,21 +229,17 @@ def next_items(
         picker.take(skill, REVIEW)
 
     skills = frontier(mastery, catalog, grade, config)
-    if not skills:
-        in_scope = [
-            s
-            for s in catalog.skills
-            if s.id in mastery and (grade is None or s.grade <= grade)
-        ]
-        skills = [
-            (s.id, MAINTAIN)
-            for s in sorted(in_scope, key=lambda s: (mastery[s.id].estimate, catalog.order[s.id]))
-        ]
     reviewed = {c.skill for c in picker.chosen}
     skills = [sr for sr in skills if sr[0] not in reviewed] + [
         sr for sr in skills if sr[0] in reviewed
     ]
     picker.round_robin(skills, n, config.skills_per_round)
+    if len(picker.chosen) < n:  # nothing (more) to learn: keep the least-known fresh
+        in_scope = [
+            s for s in catalog.skills if s.id in mastery and (grade is None or s.grade <= grade)
+        ]
+        in_scope.sort(key=lambda s: (mastery[s.id].estimate, catalog.order[s.id]))
+        picker.round_robin([(s.id, MAINTAIN) for s in in_scope], n, config.skills_per_round)
     return picker.chosen
 
 
@@ -289,6 +289,7 @@ class _Picker:
         self.used: set[str] = set()
         self.predicted: dict[str, float] = {}
         self._last_seen: dict[str, int] | None = None
+        self._items: dict[str, list[str]] = {}
         start = max(0, len(pairs) - config.recent_answers) if config.recent_answers else len(pairs)
         self.recent = {item_id for item_id, _ in pairs[start:]}
         if config.recent_hours > 0:
@@ -306,21 +307,25 @@ class _Picker:
         return self._last_seen
 
     def candidates(self, skill: str) -> list[str]:
-        items = [
-            i.id
-            for i in self.catalog.items_of.get(skill, ())
-            if i.id not in self.used and i.id not in self.exclude
-        ]
-        fresh = [i for i in items if i not in self.recent]
+        items = self._items.get(skill)
+        if items is None:
+            items = self._items[skill] = [
+                i.id for i in self.catalog.items_of.get(skill, ()) if i.id not in self.exclude
+            ]
+        fresh = [i for i in items if i not in self.used and i not in self.recent]
         if fresh:
             return fresh
-        # all seen lately: the least recently seen few
-        return sorted(items, key=lambda i: self.last_seen.get(i, -1))[:3]
+        # all seen lately: the least recently seen half, then the least recent left
+        stale = sorted(items, key=lambda i: self.last_seen.get(i, -1))
+        window = [i for i in stale[: max(1, len(stale) // 2)] if i not in self.used]
+        return window or [i for i in stale if i not in self.used][:1]
 
     def predict_for(self, skills: Iterable[str]) -> None:
         missing: dict[str, None] = {}
         for skill in skills:
-            missing.update(dict.fromkeys(i for i in self.candidates(skill) if i not in self.predicted))
+            missing.update(
+                dict.fromkeys(i for i in self.candidates(skill) if i not in self.predicted)
+            )
         if missing:
             got = self.predictor.predict(self.pairs, list(missing))
             self.predicted.update({i: float(got[i]) for i in missing})

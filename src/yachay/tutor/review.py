@@ -267,7 +267,5 @@ def students_due_for_review(
     for student_id, state in states.items():
         due = due_reviews(state, now)
         if len(due) >= max(1, min_skills):
-            out.append(
-                StudentDue(student_id, tuple(d.skill for d in due), due[0].overdue_days)
-            )
+            out.append(StudentDue(student_id, tuple(d.skill for d in due), due[0].overdue_days))
     return sorted(out, key=lambda s: (-s.overdue_days, -len(s.skills), str(s.student_id)))

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 from flask import Flask
 
 from yachay.config import Settings
@@ -122,6 +123,13 @@ class _Loaded:
     pointer: Pointer
     scorer: CandidateScorer
     vocabulary: Vocabulary
+    #: question id -> (model item id, model skill id), for the questions it was trained on
+    ids: dict[str, tuple[int, int]]
+
+    @classmethod
+    def build(cls, pointer: Pointer, scorer: CandidateScorer, vocab: Vocabulary) -> _Loaded:
+        ids = {q: (i, vocab.skill_id(vocab.question_skills[q])) for q, i in vocab.questions.items()}
+        return cls(pointer, scorer, vocab, ids)
 
 
 class TutorService:
@@ -205,8 +213,7 @@ class TutorService:
         info = self._question_info({q for q, _ in history} | set(candidates))
         if model is None:
             return self._prior(history, candidates, info, None)
-        vocab = model.vocabulary
-        known = [c for c in candidates if c in vocab.questions]
+        known = [c for c in candidates if c in model.ids]
         scores: dict[str, float] = {}
         if known:
             try:
@@ -216,25 +223,28 @@ class TutorService:
                               model.pointer.version)
         missing = [c for c in candidates if c not in scores]
         if missing:
-            scores.update(self._prior(history, missing, info, vocab))
+            scores.update(self._prior(history, missing, info, model.vocabulary))
         return {c: scores[c] for c in candidates}
 
     def _score(self, model: _Loaded, history: Sequence[tuple[str, bool]], known: list[str],
                info: dict[str, QuestionInfo]) -> dict[str, float]:
+        ids = model.ids
         vocab = model.vocabulary
-        skill_of = vocab.question_skills
-        questions, skills, responses = [], [], []
-        for question, correct in history:
-            questions.append(vocab.question_id(question))
-            skill = skill_of.get(question) or info.get(question, DEFAULT_QUESTION).skill
-            skills.append(vocab.skill_id(skill))
-            responses.append(1 if correct else 0)
+        pairs = []
+        for question, _ in history:
+            pair = ids.get(question)
+            if pair is None:  # answered, but new to the model: its skill may be known
+                skill = info.get(question, DEFAULT_QUESTION).skill
+                pair = (vocab.unknown_question, vocab.skill_id(skill))
+            pairs.append(pair)
+        history_ids = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        candidate_ids = np.array([ids[c] for c in known], dtype=np.int64)
         probabilities = model.scorer.score(
-            questions,
-            skills,
-            responses,
-            [vocab.questions[c] for c in known],
-            [vocab.skill_id(skill_of[c]) for c in known],
+            history_ids[:, 0],
+            history_ids[:, 1],
+            np.fromiter((c for _, c in history), dtype=np.int64, count=len(history)),
+            candidate_ids[:, 0],
+            candidate_ids[:, 1],
         )
         return dict(zip(known, probabilities.tolist(), strict=True))
 
@@ -296,7 +306,7 @@ class TutorService:
         checkpoint = load_checkpoint(self.tutor_dir / pointer.checkpoint)
         vocabulary = Vocabulary.from_metadata(checkpoint.metadata)
         scorer = CandidateScorer(checkpoint.model, checkpoint.train_config.window)
-        return _Loaded(pointer, scorer, vocabulary)
+        return _Loaded.build(pointer, scorer, vocabulary)
 
     # -- the question bank (for the prior) --
 

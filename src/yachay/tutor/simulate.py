@@ -10,8 +10,8 @@ schedule and the same stream of random draws):
 - **fixed** — a textbook: the skills of the student's grade in curriculum order,
   `SimConfig.fixed_items_per_skill` questions each from easy to hard, then the next
   grade's (and from the start again when the book is done). The default, 45 questions a
-  skill, is the pace that serves the fixed policy best in this simulation (15 or 30 do
-  worse): the baseline is not a straw man;
+  skill, is about the pace that serves the fixed policy best in this simulation (15 or 30
+  do far worse, 60 about the same): the baseline is not a straw man;
 - **random** — any question of the student's grade or below;
 - **oracle** — the same `next_items` rule fed with the *true* success probabilities; it
   needs no evidence before calling a skill mastered, presumes nothing and needs no
@@ -256,10 +256,14 @@ class World:
         #: `SkillFilter` parameters for the adaptive policy (`simulate` fits them).
         self.fitted: dict[str, float] = {}
         reps = catalog.representatives
-        self.rep_rows = [np.array([self.row[i] for i in reps[s]], dtype=int) for s in self.skill_ids]
+        self.rep_rows = [
+            np.array([self.row[i] for i in reps[s]], dtype=int) for s in self.skill_ids
+        ]
         with_items = [s for s, rows in enumerate(self.rep_rows) if len(rows)]
         self.rep_skills = np.array(with_items, dtype=int)
-        self.all_rep_rows = np.concatenate([self.rep_rows[s] for s in with_items] or [[]]).astype(int)
+        self.all_rep_rows = np.concatenate([self.rep_rows[s] for s in with_items] or [[]]).astype(
+            int
+        )
         self.rep_sizes = np.array([len(self.rep_rows[s]) for s in with_items], dtype=float)
         self.rep_starts = np.concatenate([[0], np.cumsum(self.rep_sizes)[:-1]]).astype(int)
 
@@ -298,8 +302,9 @@ def level_offset(difficulty: int) -> float:
 class Student:
     """One simulated child: hidden knowledge per skill, learning, forgetting."""
 
-    def __init__(self, world: World, grade: int, rate: float, knowledge: list[float],
-                 tau: list[float]) -> None:
+    def __init__(
+        self, world: World, grade: int, rate: float, knowledge: list[float], tau: list[float]
+    ) -> None:
         self.world = world
         self.grade = grade
         self.rate = rate
@@ -400,7 +405,8 @@ class Student:
     def in_scope(self) -> list[int]:
         """The skills of the student's grade and below that have items."""
         return [
-            s for s, g in enumerate(self.world.grade)
+            s
+            for s, g in enumerate(self.world.grade)
             if g <= self.grade and self.world.practicable[s]
         ]
 
@@ -424,9 +430,17 @@ class SkillFilter:
 
     GRID = np.linspace(-4, 4, 33)
 
-    def __init__(self, catalog: Catalog, step: float = 1.5,
-                 prior: float | Sequence[float] = 0.0, learn: float = 0.4, jump: int = 2,
-                 spread: float = 1.5, guess: float = 0.25, slip: float = 0.05) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        step: float = 1.5,
+        prior: float | Sequence[float] = 0.0,
+        learn: float = 0.4,
+        jump: int = 2,
+        spread: float = 1.5,
+        guess: float = 0.25,
+        slip: float = 0.05,
+    ) -> None:
         self.catalog = catalog
         self._arrays = a = _item_arrays(catalog)
         levels = np.arange(-2.0, 3.0)
@@ -462,12 +476,13 @@ class SkillFilter:
                 belief[s] = _learn(_normalise(belief[s] * likelihood), self._learn, self._jump)
 
     def predict(
-        self, history: Sequence[tuple[str, bool]], candidate_ids: Sequence[str]
+        self, history: Sequence[tuple[str, bool]], candidate_ids: Sequence[str], /
     ) -> dict[str, float]:
         self._sync(history)
         a = self._arrays
-        rows = np.fromiter(map(a.row.__getitem__, candidate_ids), dtype=int,
-                           count=len(candidate_ids))
+        rows = np.fromiter(
+            map(a.row.__getitem__, candidate_ids), dtype=int, count=len(candidate_ids)
+        )
         if a.single is not None:
             belief = self._belief[a.single[rows]]
         else:
@@ -516,7 +531,8 @@ def _item_arrays(catalog: Catalog) -> _ItemArrays:
         [item.difficulty - 3.0 for item in catalog.items],
         weights,
         np.array([ss[0] for ss in skills], dtype=int)
-        if all(len(ss) == 1 for ss in skills) else None,
+        if all(len(ss) == 1 for ss in skills)
+        else None,
     )
     _ARRAYS.clear()  # one catalog at a time is all a run needs
     _ARRAYS[id(catalog)] = (catalog, arrays)
@@ -540,13 +556,12 @@ def relation(skill_grade: int, student_grade: int) -> int:
 
 def filter_priors(catalog: Catalog, grade: int, fitted: Mapping[str, float]) -> list[float]:
     """Each skill's prior ability for a student of ``grade``: the fitted prior of its relation."""
-    return [
-        fitted.get(f"prior_{RELATIONS[relation(s.grade, grade)]}", 0.0) for s in catalog.skills
-    ]
+    return [fitted.get(f"prior_{RELATIONS[relation(s.grade, grade)]}", 0.0) for s in catalog.skills]
 
 
 def fit_skill_filter(
-    histories: Sequence[tuple[int, Sequence[tuple[str, bool]]]], catalog: Catalog,
+    histories: Sequence[tuple[int, Sequence[tuple[str, bool]]]],
+    catalog: Catalog,
     grid: Mapping[str, Sequence[float]] = FILTER_GRID,
 ) -> dict[str, float]:
     """`SkillFilter` parameters with the lowest log loss on ``histories`` (``(student grade,
@@ -562,9 +577,7 @@ def fit_skill_filter(
         dict(zip(keys, values, strict=True))
         for values in itertools.product(*(grid[k] for k in keys))
     ]
-    filters = [
-        SkillFilter(catalog, c["step"], c["prior"], c["learn"], c["jump"]) for c in combos
-    ]
+    filters = [SkillFilter(catalog, c["step"], c["prior"], c["learn"], c["jump"]) for c in combos]
     emission = np.stack([f._emission for f in filters], axis=1)  # level x combo x grid
     prior = np.stack([f._prior[0] for f in filters])  # combo x grid
     learn = np.array([c["learn"] for c in combos])[:, None]
@@ -592,9 +605,11 @@ def fit_skill_filter(
                 for j, rows in jumps:
                     belief[s, rows] = _learn(b[rows], learn[rows], j)
     best: tuple[float, dict[str, float]] | None = None
-    for values in itertools.product(*(grid[k] for k in shared)):
+    groups: dict[tuple, list[int]] = {}
+    for n, c in enumerate(combos):
+        groups.setdefault(tuple(c[k] for k in shared), []).append(n)
+    for values, rows in groups.items():
         key = dict(zip(shared, values, strict=True))
-        rows = [n for n, c in enumerate(combos) if all(c[k] == key[k] for k in shared)]
         total, fitted = 0.0, dict(key)
         for rel, name in enumerate(RELATIONS):
             n = min(rows, key=lambda n, rel=rel: loss[n, rel])
@@ -615,10 +630,11 @@ class _Oracle:
         self.student = student
 
     def predict(
-        self, history: Sequence[tuple[str, bool]], candidate_ids: Sequence[str]
+        self, history: Sequence[tuple[str, bool]], candidate_ids: Sequence[str], /
     ) -> dict[str, float]:
-        row = self.world.row
-        rows = np.fromiter((row[i] for i in candidate_ids), dtype=int, count=len(candidate_ids))
+        rows = np.fromiter(
+            map(self.world.row.__getitem__, candidate_ids), dtype=int, count=len(candidate_ids)
+        )
         p = self.world.p_correct(self.student.k, rows)
         return dict(zip(candidate_ids, p.tolist(), strict=True))
 
@@ -635,8 +651,9 @@ class _Policy:
 
 
 class _Adaptive(_Policy):
-    def __init__(self, world: World, student: Student, config: SimConfig,
-                 rng: random.Random) -> None:
+    def __init__(
+        self, world: World, student: Student, config: SimConfig, rng: random.Random
+    ) -> None:
         self.catalog = world.catalog
         self.grade = student.grade
         fitted = dict(world.fitted)
@@ -653,8 +670,9 @@ class _Adaptive(_Policy):
 
     def choose(self, now: datetime, n: int) -> list[str]:
         due = self.reviews.due(now)
-        picks = next_items(self.history, self.catalog, self.predictor, now, n,
-                           grade=self.grade, due_reviews=due)
+        picks = next_items(
+            self.history, self.catalog, self.predictor, now, n, grade=self.grade, due_reviews=due
+        )
         return [c.item_id for c in picks]
 
     def observe(self, event: AnswerEvent) -> None:
@@ -666,16 +684,24 @@ ORACLE_CONFIG = PolicyConfig(mastery=MasteryRule(min_attempts=0), presume_below_
 
 
 class _OraclePolicy(_Policy):
-    def __init__(self, world: World, student: Student, config: SimConfig,
-                 rng: random.Random) -> None:
+    def __init__(
+        self, world: World, student: Student, config: SimConfig, rng: random.Random
+    ) -> None:
         self.catalog = world.catalog
         self.grade = student.grade
         self.predictor = _Oracle(world, student)
         self.history: list[AnswerEvent] = []
 
     def choose(self, now: datetime, n: int) -> list[str]:
-        picks = next_items(self.history, self.catalog, self.predictor, now, n,
-                           grade=self.grade, config=ORACLE_CONFIG)
+        picks = next_items(
+            self.history,
+            self.catalog,
+            self.predictor,
+            now,
+            n,
+            grade=self.grade,
+            config=ORACLE_CONFIG,
+        )
         return [c.item_id for c in picks]
 
     def observe(self, event: AnswerEvent) -> None:
@@ -685,8 +711,9 @@ class _OraclePolicy(_Policy):
 class _Fixed(_Policy):
     """A textbook: the grade's skills in order, a fixed number of questions each."""
 
-    def __init__(self, world: World, student: Student, config: SimConfig,
-                 rng: random.Random) -> None:
+    def __init__(
+        self, world: World, student: Student, config: SimConfig, rng: random.Random
+    ) -> None:
         catalog = world.catalog
         order = sorted(
             (s for s in catalog.skills if s.grade >= student.grade and catalog.items_of[s.id]),
@@ -713,8 +740,9 @@ class _Fixed(_Policy):
 
 
 class _Random(_Policy):
-    def __init__(self, world: World, student: Student, config: SimConfig,
-                 rng: random.Random) -> None:
+    def __init__(
+        self, world: World, student: Student, config: SimConfig, rng: random.Random
+    ) -> None:
         self.items = [i.id for i in world.catalog.items if i.grade <= student.grade]
         self.rng = rng
 
@@ -750,9 +778,7 @@ def call_schedule(config: SimConfig, rng: random.Random) -> list[Call]:
     return calls
 
 
-def warmup_histories(
-    world: World, config: SimConfig
-) -> list[tuple[int, list[tuple[str, bool]]]]:
+def warmup_histories(world: World, config: SimConfig) -> list[tuple[int, list[tuple[str, bool]]]]:
     """Answers of a separate cohort (`SimConfig.warmup_students`, other seeds) practising
     with the random policy for `warmup_days`: the logged data a predictor is fitted on."""
     warm = replace(config, days=config.warmup_days)
@@ -764,8 +790,14 @@ def warmup_histories(
             world, student, warm, random.Random(f"warmup-policy-{config.seed}-{n}")
         )
         recorder = _Recorder(policy)
-        run_student(world, student, calls, recorder, warm,
-                    random.Random(f"warmup-answers-{config.seed}-{n}"))
+        run_student(
+            world,
+            student,
+            calls,
+            recorder,
+            warm,
+            random.Random(f"warmup-answers-{config.seed}-{n}"),
+        )
         histories.append((student.grade, recorder.pairs))
     return histories
 
@@ -793,8 +825,13 @@ class _Outcome:
 
 
 def run_student(
-    world: World, student: Student, calls: Sequence[Call], policy: _Policy,
-    config: SimConfig, rng: random.Random, sid: str = "s",
+    world: World,
+    student: Student,
+    calls: Sequence[Call],
+    policy: _Policy,
+    config: SimConfig,
+    rng: random.Random,
+    sid: str = "s",
 ) -> _Outcome:
     """Teach one student (mutated in place) with ``policy`` through the calls."""
     before = student.mastered()
@@ -947,8 +984,15 @@ def simulate(
             practice_accuracy=round(right / questions, 4) if questions else 0.0,
         )
     catalog = curriculum.catalog
-    return SimReport(config, curriculum.name, len(catalog.skills), len(catalog.items), results,
-                     fitted, time.perf_counter() - started)
+    return SimReport(
+        config,
+        curriculum.name,
+        len(catalog.skills),
+        len(catalog.items),
+        results,
+        fitted,
+        time.perf_counter() - started,
+    )
 
 
 _CHUNK = 10  # students per job
@@ -970,8 +1014,13 @@ def _run_students(
                 world, student, config, random.Random(f"policy-{config.seed}-{n}")
             )
             row[name] = run_student(
-                world, student, calls, policy, config,
-                random.Random(f"answers-{config.seed}-{n}"), sid=f"s{n}",
+                world,
+                student,
+                calls,
+                policy,
+                config,
+                random.Random(f"answers-{config.seed}-{n}"),
+                sid=f"s{n}",
             )
         out.append(row)
     return out
@@ -980,4 +1029,3 @@ def _run_students(
 def with_model(config: SimConfig, **changes: float) -> SimConfig:
     """``config`` with some `StudentModel` parameters changed."""
     return replace(config, model=replace(config.model, **changes))
-

@@ -6,6 +6,7 @@ A standalone click command; the ``tutor`` group adds it with ``tutor.add_command
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -16,27 +17,60 @@ __all__ = ["simulate"]
 
 
 @click.command("simulate")
-@click.option("--students", default=200, show_default=True, type=click.IntRange(min=1),
-              help="Simulated students (each is taught by every policy).")
-@click.option("--days", default=30, show_default=True, type=click.IntRange(min=1),
-              help="Days of daily calls.")
-@click.option("--seed", default=0, show_default=True, type=int,
-              help="Same seed, same students, same numbers.")
+@click.option(
+    "--students",
+    default=200,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Simulated students (each is taught by every policy).",
+)
+@click.option(
+    "--days", default=30, show_default=True, type=click.IntRange(min=1), help="Days of daily calls."
+)
+@click.option(
+    "--seed", default=0, show_default=True, type=int, help="Same seed, same students, same numbers."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
-@click.option("--pack", type=click.Path(exists=True, path_type=Path),
-              help="Use this content pack's skills, prerequisites and items instead of the "
-                   "synthetic curriculum.")
-@click.option("--policy", "policies", multiple=True, type=click.Choice(sorted(POLICIES)),
-              help="Policy to run; repeat for several (default: all four).")
-@click.option("--fixed-items", default=SimConfig.fixed_items_per_skill, show_default=True,
-              type=click.IntRange(min=1), help="Questions per skill in the fixed curriculum.")
-@click.option("--zpd-centre", type=click.FloatRange(0, 1), default=None,
-              help="Success rate (without guessing) at which simulated children learn "
-                   "fastest [default: 0.7].")
-@click.option("--zpd-width", type=click.FloatRange(min=0.01), default=None,
-              help="How far from that centre learning stays fast [default: 0.3].")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Processes to share the students (results do not change).")
+@click.option(
+    "--pack",
+    type=click.Path(exists=True, path_type=Path),
+    help="Use this content pack's skills, prerequisites and items instead of the "
+    "synthetic curriculum.",
+)
+@click.option(
+    "--policy",
+    "policies",
+    multiple=True,
+    type=click.Choice(sorted(POLICIES)),
+    help="Policy to run; repeat for several (default: all four).",
+)
+@click.option(
+    "--fixed-items",
+    default=SimConfig.fixed_items_per_skill,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Questions per skill in the fixed curriculum.",
+)
+@click.option(
+    "--zpd-centre",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Success rate (without guessing) at which simulated children learn "
+    "fastest [default: 0.7].",
+)
+@click.option(
+    "--zpd-width",
+    type=click.FloatRange(min=0.01),
+    default=None,
+    help="How far from that centre learning stays fast [default: 0.3].",
+)
+@click.option(
+    "--workers",
+    default=min(2, os.cpu_count() or 1),
+    show_default="2, or 1 on a single core",
+    type=click.IntRange(min=1),
+    help="Processes to share the students (the results do not change).",
+)
 def simulate(
     students: int,
     days: int,

@@ -1,0 +1,154 @@
+"""How long scoring every candidate question for one student takes, on CPU.
+
+The target (issue): under 5 ms at p99 for all candidates of one student — ~300 questions
+(a grade of the starter bank has 209-252) after a 200-answer history, on 2 CPU cores.
+
+For each model and torch thread count it times, on the same random students:
+
+- ``service``: ``TutorService.predict`` — the real serving path: our string ids in, a dict
+  out, the production checkpoint loaded from a pointer file, the pointer check included;
+- ``scorer``: ``CandidateScorer.score`` alone (integer ids, one pass over the history);
+- ``naive``: ``KnowledgeTracer.predict`` — one sequence per candidate (the baseline);
+- ``prior``: ``TutorService.predict`` with no model: the cold-start prior.
+
+The model is untrained (time does not depend on the weights) with the starter bank's
+vocabulary size. Ratios are to the ``scorer`` p50 of the same model and thread count.
+
+    .venv/bin/python bench/tutor_scoring.py [--candidates 300] [--history 200] [--repeats 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from yachay.config import Settings  # noqa: E402
+from yachay.tutor.checkpoint import save_checkpoint  # noqa: E402
+from yachay.tutor.db_data import Vocabulary  # noqa: E402
+from yachay.tutor.models import MODELS  # noqa: E402
+from yachay.tutor.registry import Pointer, write_pointer  # noqa: E402
+from yachay.tutor.serving import TutorService  # noqa: E402
+
+TARGET_MS = 5.0
+
+
+def timings(fn, repeats: int, warmup: int = 20) -> np.ndarray:  # noqa: ANN001
+    for _ in range(warmup):
+        fn(0)
+    out = np.empty(repeats)
+    for i in range(repeats):
+        started = time.perf_counter()
+        fn(i)
+        out[i] = (time.perf_counter() - started) * 1000
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--candidates", type=int, default=300)
+    parser.add_argument("--history", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=1000)
+    parser.add_argument("--naive-repeats", type=int, default=5)
+    parser.add_argument("--items", type=int, default=1400, help="questions the model knows")
+    parser.add_argument("--skills", type=int, default=55)
+    parser.add_argument("--threads", default="1,2", help="torch thread counts to try")
+    parser.add_argument("--models", default=",".join(MODELS), help="registered models")
+    args = parser.parse_args()
+
+    rng = np.random.default_rng(0)
+    questions = {f"q{i}": i for i in range(1, args.items + 1)}
+    skill_names = [f"s{j}" for j in range(1, args.skills + 1)]
+    question_skills = {q: skill_names[rng.integers(args.skills)] for q in questions}
+    vocab = Vocabulary(questions, {s: j for j, s in enumerate(skill_names, 1)}, question_skills)
+    names = list(questions)
+    students = [
+        (
+            [(names[i], bool(c)) for i, c in zip(rng.integers(0, args.items, args.history),
+                                                 rng.integers(0, 2, args.history), strict=True)],
+            [names[i] for i in rng.choice(args.items, args.candidates, replace=False)],
+        )
+        for _ in range(64)
+    ]
+    ints = [
+        (
+            np.array([vocab.questions[q] for q, _ in h]),
+            np.array([vocab.skill_id(question_skills[q]) for q, _ in h]),
+            np.array([int(c) for _, c in h]),
+            np.array([vocab.questions[q] for q in c]),
+            np.array([vocab.skill_id(question_skills[q]) for q in c]),
+        )
+        for h, c in students
+    ]
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    table = Table(
+        title=(
+            f"Scoring {args.candidates} candidates after {args.history} answers "
+            f"(ms; {args.repeats} students per row, naive {args.naive_repeats})"
+        ),
+        caption=f"{cores} CPU cores available, load average {load:.2f}; torch "
+        f"{torch.__version__}; x: ratio to the scorer p50 of the same row group",
+    )
+    for column in ("model", "threads", "path", "p50", "p95", "p99", "x scorer"):
+        table.add_column(column, justify="left" if column in ("model", "path") else "right")
+    verdicts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = TutorService(Settings(var_dir=Path(tmp) / "none"), None, threads=None)
+        for name in args.models.split(","):
+            cls = MODELS[name]
+            torch.manual_seed(0)
+            model = cls(cls.Config(num_items=args.items, num_skills=len(skill_names)))
+            var = Path(tmp) / name.replace("+", "_")
+            save_checkpoint(var / "tutor" / "models" / "v1.pt", model,
+                            metadata=vocab.to_metadata())
+            write_pointer(var / "tutor", Pointer(1, "models/v1.pt", model_name=name))
+            service = TutorService(Settings(var_dir=var), None, threads=None)
+            for threads in (int(t) for t in args.threads.split(",")):
+                torch.set_num_threads(threads)
+                service.start()
+                scorer = service._model.scorer  # noqa: SLF001 - the benchmark looks inside
+                if not scorer.is_fast:
+                    print(f"warning: {name} has no fast path; timing the naive one",
+                          file=sys.stderr)
+                rows = {
+                    "service": timings(lambda i: service.predict(*students[i % 64]),
+                                       args.repeats),
+                    "scorer": timings(lambda i: scorer.score(*ints[i % 64]), args.repeats),
+                    "naive": timings(lambda i: scorer.score_naive(*ints[i % 64]),
+                                     args.naive_repeats, warmup=1),
+                    "prior": timings(lambda i: empty.predict(*students[i % 64]), args.repeats),
+                }
+                base = np.percentile(rows["scorer"], 50)
+                for path, values in rows.items():
+                    p50, p95, p99 = np.percentile(values, [50, 95, 99])
+                    table.add_row(name, str(threads), path, f"{p50:.2f}", f"{p95:.2f}",
+                                  f"{p99:.2f}", f"{p50 / base:.2f}")
+                p99 = np.percentile(rows["service"], 99)
+                verdicts.append(
+                    f"{name}, {threads} thread(s): service p99 {p99:.2f} ms — "
+                    f"{'meets' if p99 < TARGET_MS else 'MISSES'} the {TARGET_MS:g} ms target"
+                )
+            table.add_section()
+    console = Console()
+    console.print(table)
+    for line in verdicts:
+        console.print(line, highlight=False)
+
+
+if __name__ == "__main__":
+    main()
