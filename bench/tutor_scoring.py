@@ -43,15 +43,33 @@ from yachay.tutor.serving import TutorService  # noqa: E402
 TARGET_MS = 5.0
 
 
-def timings(fn, repeats: int, warmup: int = 20) -> np.ndarray:  # noqa: ANN001
-    for _ in range(warmup):
-        fn(0)
-    out = np.empty(repeats)
+def timings(paths: dict[str, object], repeats: int, warmup: int = 20) -> dict[str, np.ndarray]:
+    """Milliseconds per call of each path, the paths interleaved call by call, so that a
+    change in the machine's load (other processes) falls on all of them alike."""
+    for i in range(warmup):
+        for fn in paths.values():
+            fn(i)
+    out = {name: np.empty(repeats) for name in paths}
     for i in range(repeats):
-        started = time.perf_counter()
-        fn(i)
-        out[i] = (time.perf_counter() - started) * 1000
+        for name, fn in paths.items():
+            started = time.perf_counter()
+            fn(i)
+            out[name][i] = (time.perf_counter() - started) * 1000
     return out
+
+
+def time_paths(service, scorer, empty, students, ints, args) -> dict[str, np.ndarray]:  # noqa: ANN001
+    n = len(students)
+    rows = timings(
+        {
+            "service": lambda i: service.predict(*students[i % n]),
+            "scorer": lambda i: scorer.score(*ints[i % n]),
+            "prior": lambda i: empty.predict(*students[i % n]),
+        },
+        args.repeats,
+    )
+    naive = timings({"naive": lambda i: scorer.score_naive(*ints[i % n])}, args.naive_repeats, 1)
+    return {**rows, **naive}
 
 
 def main() -> None:
@@ -74,8 +92,14 @@ def main() -> None:
     names = list(questions)
     students = [
         (
-            [(names[i], bool(c)) for i, c in zip(rng.integers(0, args.items, args.history),
-                                                 rng.integers(0, 2, args.history), strict=True)],
+            [
+                (names[i], bool(c))
+                for i, c in zip(
+                    rng.integers(0, args.items, args.history),
+                    rng.integers(0, 2, args.history),
+                    strict=True,
+                )
+            ],
             [names[i] for i in rng.choice(args.items, args.candidates, replace=False)],
         )
         for _ in range(64)
@@ -114,8 +138,7 @@ def main() -> None:
             torch.manual_seed(0)
             model = cls(cls.Config(num_items=args.items, num_skills=len(skill_names)))
             var = Path(tmp) / name.replace("+", "_")
-            save_checkpoint(var / "tutor" / "models" / "v1.pt", model,
-                            metadata=vocab.to_metadata())
+            save_checkpoint(var / "tutor" / "models" / "v1.pt", model, metadata=vocab.to_metadata())
             write_pointer(var / "tutor", Pointer(1, "models/v1.pt", model_name=name))
             service = TutorService(Settings(var_dir=var), None, threads=None)
             for threads in (int(t) for t in args.threads.split(",")):
@@ -123,21 +146,22 @@ def main() -> None:
                 service.start()
                 scorer = service._model.scorer  # noqa: SLF001 - the benchmark looks inside
                 if not scorer.is_fast:
-                    print(f"warning: {name} has no fast path; timing the naive one",
-                          file=sys.stderr)
-                rows = {
-                    "service": timings(lambda i: service.predict(*students[i % 64]),
-                                       args.repeats),
-                    "scorer": timings(lambda i: scorer.score(*ints[i % 64]), args.repeats),
-                    "naive": timings(lambda i: scorer.score_naive(*ints[i % 64]),
-                                     args.naive_repeats, warmup=1),
-                    "prior": timings(lambda i: empty.predict(*students[i % 64]), args.repeats),
-                }
+                    print(
+                        f"warning: {name} has no fast path; timing the naive one", file=sys.stderr
+                    )
+                rows = time_paths(service, scorer, empty, students, ints, args)
                 base = np.percentile(rows["scorer"], 50)
                 for path, values in rows.items():
                     p50, p95, p99 = np.percentile(values, [50, 95, 99])
-                    table.add_row(name, str(threads), path, f"{p50:.2f}", f"{p95:.2f}",
-                                  f"{p99:.2f}", f"{p50 / base:.2f}")
+                    table.add_row(
+                        name,
+                        str(threads),
+                        path,
+                        f"{p50:.2f}",
+                        f"{p95:.2f}",
+                        f"{p99:.2f}",
+                        f"{p50 / base:.2f}",
+                    )
                 p99 = np.percentile(rows["service"], 99)
                 verdicts.append(
                     f"{name}, {threads} thread(s): service p99 {p99:.2f} ms — "

@@ -16,6 +16,8 @@ from yachay.content.prompts import Prompts
 from yachay.db.database import Database
 from yachay.flows.engine import Timing
 from yachay.flows.events import Speak
+from yachay.tutor.serving import TutorService
+from yachay.tutor.serving import init_app as init_tutor
 from yachay.voice import audio as audio_routes
 from yachay.voice import routes as voice_routes
 from yachay.voice.twiml import SayVoice, TwimlRenderer, apology
@@ -33,7 +35,8 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     )
 
     db.init_app(app)
-    _init_voice(app, settings)
+    tutor = init_tutor(app)
+    _init_voice(app, settings, tutor)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -50,7 +53,7 @@ def _settings(config: Mapping[str, Any] | Settings | None) -> Settings:
     return resolve_auth_token(settings)
 
 
-def _init_voice(app: Flask, settings: Settings) -> None:
+def _init_voice(app: Flask, settings: Settings, tutor: TutorService) -> None:
     prompts = Prompts.load(settings.content_dir / "prompts")
     store = AudioStore(settings.audio_dir)
     say = {"es": SayVoice(settings.say_voice, settings.say_language)}
@@ -75,7 +78,7 @@ def _init_voice(app: Flask, settings: Settings) -> None:
     app.extensions["yachay.prompts"] = prompts
     app.extensions["yachay.audio"] = store
     app.extensions["yachay.twiml"] = TwimlRenderer(say, audio_url)
-    app.extensions["yachay.calls"] = CallService(db, prompts, timing)
+    app.extensions["yachay.calls"] = CallService(db, prompts, timing, tutor)
     app.extensions["yachay.apology"] = apologise
     app.register_blueprint(voice_routes.bp)
     app.register_blueprint(audio_routes.bp)

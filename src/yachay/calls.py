@@ -26,6 +26,7 @@ from yachay.flows.events import Event
 from yachay.flows.resume import Resume
 from yachay.flows.state import CallState
 from yachay.flows.student_call import STUDENT_CALL
+from yachay.tutor.mastery import Predictor
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +61,15 @@ class StatusUpdate:
 
 class CallService:
     def __init__(
-        self, db: Database, prompts: Prompts, timing: Timing, engine: Engine = STUDENT_CALL
+        self,
+        db: Database,
+        prompts: Prompts,
+        timing: Timing,
+        tutor: Predictor | None = None,
+        engine: Engine = STUDENT_CALL,
     ) -> None:
         self.db = db
+        self.tutor = tutor
         self.prompts = prompts
         self.timing = timing
         self.engine = engine
@@ -156,7 +163,9 @@ class CallService:
             return str(row.state.get("language", "es"))
 
     def _context(self, session: Session) -> FlowContext:
-        return FlowContext(catalog=SqlCatalog(session), prompts=self.prompts, timing=self.timing)
+        return FlowContext(
+            catalog=SqlCatalog(session, self.tutor), prompts=self.prompts, timing=self.timing
+        )
 
     def _store(
         self,

@@ -14,6 +14,8 @@ from yachay.db import migrate
 from yachay.db.starter import load_starter_content
 from yachay.phone.cli import call
 from yachay.students_cli import student
+from yachay.tutor.cli import tutor
+from yachay.tutor.simulate_cli import simulate
 
 
 def _settings() -> Settings:
@@ -92,6 +94,8 @@ cli.add_command(call)
 cli.add_command(content)
 cli.add_command(audio)
 cli.add_command(student)
+tutor.add_command(simulate)
+cli.add_command(tutor)
 
 
 def main() -> None:

@@ -18,7 +18,6 @@ from yachay.flows.ports import (
     SegmentView,
     StudentView,
 )
-from yachay.tutor.practice import choose_practice
 
 
 def lesson(
@@ -55,6 +54,8 @@ class MemoryWorld:
     progress_rows: dict[tuple[int, str], dict] = field(default_factory=dict)
     answers: list[ev.AnswerGraded] = field(default_factory=list)
     recordings: list[ev.TeacherQuestionRecorded] = field(default_factory=list)
+    #: What the tutor would add after a lesson, by lesson id.
+    after_lesson: dict[str, list[str]] = field(default_factory=dict)
 
     def add_lesson(self, lesson_id: str, grade: int, segments: int = 3, questions: int = 4) -> None:
         view, qs = lesson(lesson_id, grade, segments, questions)
@@ -96,7 +97,12 @@ class MemoryWorld:
     def question(self, question_id: str) -> QuestionView:
         return self.questions[question_id]
 
-    def practice_questions(self, student_id: int, limit: int) -> list[str]:
+    def questions_after_lesson(
+        self, student_id: int, lesson_id: str, limit: int, now: datetime
+    ) -> list[str]:
+        return list(self.after_lesson.get(lesson_id, []))[:limit]
+
+    def practice_questions(self, student_id: int, limit: int, now: datetime) -> list[str]:
         grade = self.students[student_id].grade
         candidates = [q for v in self.lessons.values() if v.grade == grade for q in v.question_ids]
         last: dict[str, bool] = {}
@@ -104,7 +110,9 @@ class MemoryWorld:
             if a.student_id == student_id:
                 last.pop(a.question_id, None)
                 last[a.question_id] = a.correct
-        return choose_practice(candidates, last, limit)
+        # A plain stand-in for the tutor: wrong answers first, then unseen questions.
+        wrong = [q for q, right in last.items() if not right and q in candidates]
+        return (wrong + [q for q in candidates if q not in last])[:limit]
 
     def progress(self, student_id: int, now: datetime) -> ProgressView:
         mine = [a for a in self.answers if a.student_id == student_id]

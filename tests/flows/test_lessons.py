@@ -219,3 +219,14 @@ def test_a_listening_lesson_reads_slowly_and_offers_the_story_again(converse, wo
 def test_an_ordinary_lesson_goes_straight_to_its_questions(converse, world):
     call = student_call(converse, world).press("1", "2", "2", "2")
     assert call.state.node == "question"
+
+
+def test_the_tutor_adds_practice_after_a_lesson(converse, world):
+    world.after_lesson["g3-a"] = ["g3-b-q1", "g3-b-q2"]
+    call = student_call(converse, world).press("1", "2", "2", "2", "2", "2", "2", "2")
+    said = call.said()
+    assert "Respondiste bien 4 de 4 preguntas." in said
+    assert "Ahora, unas preguntas más para practicar. Pregunta 1. Pregunta g3-b 1" in said
+    call.press("2", "1")
+    assert "Terminaste la práctica. Respondiste bien 1 de 2." in call.said()
+    assert [a.lesson_id for a in world.answers[-2:]] == [None, None]

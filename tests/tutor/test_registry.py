@@ -81,8 +81,9 @@ def test_promote_and_rollback_switch_production(registry, settings, tmp_path):
     assert registry.rollback()[1].version == 1
 
 
-def test_the_pointer_names_a_local_checkpoint_and_tracks_mlflow_on_sync(registry, settings,
-                                                                        tmp_path):
+def test_the_pointer_names_a_local_checkpoint_and_tracks_mlflow_on_sync(
+    registry, settings, tmp_path
+):
     fake_version(registry, settings, 1, tmp_path)
     fake_version(registry, settings, 2, tmp_path)
     registry.promote(1)

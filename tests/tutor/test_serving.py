@@ -28,8 +28,9 @@ from yachay.tutor.serving import TutorService, init_app, prior_probability
 
 def test_the_prior_favours_easier_questions_and_what_the_student_has_shown():
     def p(difficulty, right=0, answers=0, all_right=0, all_answers=0, choices=4):  # noqa: ANN001, ANN202
-        return prior_probability(QuestionInfo("s", difficulty, choices), right, answers,
-                                 all_right, all_answers)
+        return prior_probability(
+            QuestionInfo("s", difficulty, choices), right, answers, all_right, all_answers
+        )
 
     by_difficulty = [p(d) for d in range(1, 6)]
     assert by_difficulty == sorted(by_difficulty, reverse=True)
@@ -110,8 +111,7 @@ def expected(settings: Settings, version: int, history, candidates) -> dict[str,
     return dict(zip(candidates, tracer.predict(answers, cands).tolist(), strict=True))
 
 
-def test_serving_follows_promote_and_rollback_without_a_restart(settings, service, clock,
-                                                                tmp_path):
+def test_serving_follows_promote_and_rollback_without_a_restart(settings, service, clock, tmp_path):
     registry = Registry(settings)
     for seed in (1, 2):
         fake_version(registry, settings, seed, tmp_path)
@@ -143,17 +143,16 @@ def test_questions_the_model_never_saw_get_the_prior(settings, service, tmp_path
     history = [*HISTORY, ("added-since", True)]  # answered, but unknown to the model
     p = service.predict(history, ["sumar-q1", "ghost"])
     assert service.version == 1
-    assert p["sumar-q1"] == pytest.approx(expected(settings, 1, history, ["sumar-q1"])["sumar-q1"],
-                                          abs=1e-5)
+    assert p["sumar-q1"] == pytest.approx(
+        expected(settings, 1, history, ["sumar-q1"])["sumar-q1"], abs=1e-5
+    )
     # the same question bank, no model: the prior
-    cold = TutorService(Settings(var_dir=settings.var_dir / "elsewhere"), service.db,
-                        threads=None)
+    cold = TutorService(Settings(var_dir=settings.var_dir / "elsewhere"), service.db, threads=None)
     assert p["ghost"] == pytest.approx(cold.predict(history, ["ghost"])["ghost"])
     assert cold.version is None
 
 
-def test_a_broken_checkpoint_keeps_the_current_model(settings, service, clock, tmp_path,
-                                                     caplog):
+def test_a_broken_checkpoint_keeps_the_current_model(settings, service, clock, tmp_path, caplog):
     registry = Registry(settings)
     fake_version(registry, settings, 1, tmp_path)
     registry.promote(1)

@@ -151,8 +151,9 @@ def test_a_worse_model_is_registered_but_not_promoted(app, database, var_dir):
     assert run.data.metrics["production_holdout_auc"] == pytest.approx(first.new["auc"])
 
     # The table says so.
-    result = app.test_cli_runner().invoke(tutor, ["train", "--epochs", "1", "--quiet",
-                                                  "--no-promote"])
+    result = app.test_cli_runner().invoke(
+        tutor, ["train", "--epochs", "1", "--quiet", "--no-promote"]
+    )
     assert result.exit_code == 0, result.output
     assert "Not promoted v3" in result.output and "production: v1" in result.output
     assert "cold-start prior" in result.output

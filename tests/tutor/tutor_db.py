@@ -18,9 +18,7 @@ from yachay.db.database import Database
 
 SKILLS = ("sumar", "restar", "contar")
 #: Ten questions per skill, difficulty 1..5 twice.
-QUESTIONS = [
-    (f"{skill}-q{i}", skill, 1 + i % 5) for skill in SKILLS for i in range(10)
-]
+QUESTIONS = [(f"{skill}-q{i}", skill, 1 + i % 5) for skill in SKILLS for i in range(10)]
 DIFFICULTY = {qid: d for qid, _, d in QUESTIONS}
 
 _template: Path | None = None
@@ -33,23 +31,46 @@ def make_database(var_dir: Path) -> tuple[str, Database]:
     migrate.upgrade(url)
     db = Database(url)
     with db.session() as session:
-        session.add(m.ContentPack(id="test", title={"es": "Test"}, languages=["es"],
-                                  fingerprint="0" * 64))
+        session.add(
+            m.ContentPack(id="test", title={"es": "Test"}, languages=["es"], fingerprint="0" * 64)
+        )
         for skill in SKILLS:
-            session.add(m.Skill(id=skill, pack_id="test", name={"es": skill}, grade=1,
-                                prerequisites=[]))
-            session.add(m.Lesson(id=f"l-{skill}", pack_id="test", unit_id="u", position=1,
-                                 grade=1, title={"es": skill}, skills=[skill], segments=[]))
+            session.add(
+                m.Skill(id=skill, pack_id="test", name={"es": skill}, grade=1, prerequisites=[])
+            )
+            session.add(
+                m.Lesson(
+                    id=f"l-{skill}",
+                    pack_id="test",
+                    unit_id="u",
+                    position=1,
+                    grade=1,
+                    title={"es": skill},
+                    skills=[skill],
+                    segments=[],
+                )
+            )
         for position, (qid, skill, difficulty) in enumerate(QUESTIONS):
-            session.add(m.Question(id=qid, lesson_id=f"l-{skill}", position=position,
-                                   stem={"es": qid}, choices=["a", "b", "c", "d"], answer=1,
-                                   explanation={}, skills=[skill], difficulty=difficulty,
-                                   grade=1))
+            session.add(
+                m.Question(
+                    id=qid,
+                    lesson_id=f"l-{skill}",
+                    position=position,
+                    stem={"es": qid},
+                    choices=["a", "b", "c", "d"],
+                    answer=1,
+                    explanation={},
+                    skills=[skill],
+                    difficulty=difficulty,
+                    grade=1,
+                )
+            )
     return url, db
 
 
-def add_students(db: Database, count: int, answers_each: int, seed: int = 0,
-                 first_phone: int = 0) -> list[int]:
+def add_students(
+    db: Database, count: int, answers_each: int, seed: int = 0, first_phone: int = 0
+) -> list[int]:
     """Students who answer ``answers_each`` questions and learn as they go (an IRT-like
     simulation: ability + practice on the skill - difficulty)."""
     rng = np.random.default_rng(seed)
@@ -68,11 +89,18 @@ def add_students(db: Database, count: int, answers_each: int, seed: int = 0,
                 z = ability + 0.25 * practice[skill] - 0.9 * (difficulty - 3)
                 correct = bool(rng.random() < 0.25 + 0.75 / (1 + math.exp(-z)))
                 practice[skill] += 1
-                session.add(m.Answer(
-                    student_id=student.id, question_id=qid, choice=1 if correct else 2,
-                    correct=correct, response_ms=3000, call_sid=f"CA{student.id:06d}",
-                    step=step, answered_at=start + timedelta(days=n % 7, minutes=step),
-                ))
+                session.add(
+                    m.Answer(
+                        student_id=student.id,
+                        question_id=qid,
+                        choice=1 if correct else 2,
+                        correct=correct,
+                        response_ms=3000,
+                        call_sid=f"CA{student.id:06d}",
+                        step=step,
+                        answered_at=start + timedelta(days=n % 7, minutes=step),
+                    )
+                )
     return ids
 
 
@@ -91,8 +119,13 @@ def mlflow_store(tmp_path_factory, var_dir: Path) -> None:  # noqa: ANN001
     shutil.copyfile(_template, var_dir / "mlflow.db")
 
 
-def fake_version(registry, settings: Settings, seed: int, tmp: Path,  # noqa: ANN001
-                 metadata: dict | None = None) -> int:
+def fake_version(
+    registry,
+    settings: Settings,
+    seed: int,
+    tmp: Path,  # noqa: ANN001
+    metadata: dict | None = None,
+) -> int:
     """Register a small untrained model (distinct weights per seed) that knows the
     question bank, as `yachay tutor train` would, without training; its version number."""
     import torch
@@ -107,8 +140,15 @@ def fake_version(registry, settings: Settings, seed: int, tmp: Path,  # noqa: AN
     skills = {s: i for i, s in enumerate(SKILLS, start=1)}
     vocab = Vocabulary(questions, skills, {qid: skill for qid, skill, _ in QUESTIONS})
     torch.manual_seed(seed)
-    model = build_model("dkt+f", num_items=len(questions), num_skills=len(skills),
-                        embed_dim=8, hidden_dim=8, mlp_dim=8, concepts=2)
+    model = build_model(
+        "dkt+f",
+        num_items=len(questions),
+        num_skills=len(skills),
+        embed_dim=8,
+        hidden_dim=8,
+        mlp_dim=8,
+        concepts=2,
+    )
     with torch.no_grad():
         for parameter in model.parameters():
             parameter.add_(torch.randn_like(parameter) * 0.3)
@@ -116,7 +156,8 @@ def fake_version(registry, settings: Settings, seed: int, tmp: Path,  # noqa: AN
     path = save_checkpoint(
         folder / CHECKPOINT_FILE,
         model,
-        metadata=vocab.to_metadata() | {"fingerprint": f"{seed:064d}"} if metadata is None
+        metadata=vocab.to_metadata() | {"fingerprint": f"{seed:064d}"}
+        if metadata is None
         else metadata,
     )
     client = registry.client
@@ -127,7 +168,11 @@ def fake_version(registry, settings: Settings, seed: int, tmp: Path,  # noqa: AN
         path,
         run.info.run_id,
         f"{run.info.artifact_uri}/{CHECKPOINT_ARTIFACT}",
-        tags={"model_name": "dkt+f", "fingerprint": f"{seed:064d}", "answers": 100 * seed,
-              "holdout_auc": 0.7},
+        tags={
+            "model_name": "dkt+f",
+            "fingerprint": f"{seed:064d}",
+            "answers": 100 * seed,
+            "holdout_auc": 0.7,
+        },
     )
     return version.version

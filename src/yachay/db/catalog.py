@@ -9,6 +9,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from yachay.db import models as m
+from yachay.db.tutor_data import after_lesson, practice_round
 from yachay.flows.ports import (
     LessonPosition,
     LessonView,
@@ -17,7 +18,7 @@ from yachay.flows.ports import (
     SegmentView,
     StudentView,
 )
-from yachay.tutor.practice import choose_practice
+from yachay.tutor.mastery import Predictor
 
 #: Peru keeps UTC-5 all year; "this week" starts on Monday in Lima.
 LIMA_OFFSET = timedelta(hours=-5)
@@ -60,8 +61,10 @@ def _student_view(student: m.Student) -> StudentView:
 
 
 class SqlCatalog:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, tutor: Predictor | None = None) -> None:
         self.session = session
+        #: Predicts P(right) for the policies; only practice needs it.
+        self.tutor = tutor
         self._lessons: dict[str, LessonView] = {}
 
     def students_on(self, phone: str) -> Sequence[StudentView]:
@@ -132,25 +135,21 @@ class SqlCatalog:
             id=q.id, stem=q.stem, choices=q.choices, answer=q.answer, explanation=q.explanation
         )
 
-    def practice_questions(self, student_id: int, limit: int) -> Sequence[str]:
+    def practice_questions(self, student_id: int, limit: int, now: datetime) -> Sequence[str]:
         student = self.session.get(m.Student, student_id)
         if student is None:
             raise UnknownRecord(f"no student {student_id}")
-        candidates = self.session.scalars(
-            select(m.Question.id)
-            .join(m.Lesson, m.Lesson.id == m.Question.lesson_id)
-            .where(m.Question.grade == student.grade, m.Question.retired.is_(False))
-            .order_by(m.Lesson.position, m.Question.position)
-        ).all()
-        last_result: dict[str, bool] = {}
-        for question_id, correct in self.session.execute(
-            select(m.Answer.question_id, m.Answer.correct)
-            .where(m.Answer.student_id == student_id)
-            .order_by(m.Answer.answered_at, m.Answer.id)
-        ):
-            last_result.pop(question_id, None)  # keep insertion order = time of last answer
-            last_result[question_id] = correct
-        return choose_practice(candidates, last_result, limit)
+        if self.tutor is None:
+            raise RuntimeError("practice needs the tutor: SqlCatalog(session, tutor)")
+        return practice_round(self.session, student, self.tutor, now, limit)
+
+    def questions_after_lesson(
+        self, student_id: int, lesson_id: str, limit: int, now: datetime
+    ) -> Sequence[str]:
+        lesson = self.session.get(m.Lesson, lesson_id)
+        if self.tutor is None or lesson is None:
+            return []
+        return after_lesson(self.session, student_id, lesson, self.tutor, now, limit)
 
     def progress(self, student_id: int, now: datetime) -> ProgressView:
         completed = self.session.scalar(

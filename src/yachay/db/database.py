@@ -12,6 +12,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
+#: Execution option of the engine behind Database.read_session.
+READ_ONLY = "yachay_read_only"
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -32,8 +36,12 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _begin_immediate(connection):  # type: ignore[no-untyped-def]
             # Take the write lock up front: two requests of one call then queue instead of
-            # the second failing when it upgrades a stale read to a write.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # the second failing when it upgrades a stale read to a write. Read-only work
+            # (Database.read_session) must not queue behind, or inside, a writer.
+            if connection.get_execution_options().get(READ_ONLY):
+                connection.exec_driver_sql("BEGIN")
+            else:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -43,6 +51,7 @@ class Database:
     def __init__(self, url: str | None = None) -> None:
         self.engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
+        self._read_sessions: sessionmaker[Session] | None = None
         if url:
             self.connect(url)
 
@@ -51,6 +60,9 @@ class Database:
             self.engine.dispose()
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
     def init_app(self, app: Flask) -> None:
         self.connect(app.config["YACHAY"].database_url)
@@ -63,6 +75,17 @@ class Database:
             raise RuntimeError("the database is not connected")
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A read-only unit of work: never waits for, nor blocks, a writer on SQLite."""
+        if self._read_sessions is None:
+            raise RuntimeError("the database is not connected")
+        with self._read_sessions() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
 
     def dispose(self) -> None:
         if self.engine is not None:

@@ -15,6 +15,8 @@ LESSON = "lesson"
 PRACTICE = "practice"
 #: A lesson kind: the segments are a story.
 LISTENING = "listening"
+#: Practice questions the tutor adds after a lesson, on what it taught.
+AFTER_LESSON = 2
 
 
 def _student(turn: Turn) -> int:
@@ -86,6 +88,15 @@ def finish(turn: Turn, mode: str, lesson_id: str | None, answered: int, right: i
         assert lesson_id is not None
         turn.emit(LessonCompleted(_student(turn), lesson_id))
         turn.say("lesson_done", right=right, total=answered)
+        more = list(
+            turn.catalog.questions_after_lesson(_student(turn), lesson_id, AFTER_LESSON, turn.now)
+        )
+        if more:
+            turn.say("after_lesson_practice")
+            turn.goto(
+                "question", mode=PRACTICE, lesson=None, ids=more, index=0, answered=0, right=0
+            )
+            return
     else:
         turn.say("practice_done", right=right, total=answered)
     turn.goto("main_menu")

@@ -52,7 +52,7 @@ class Practice(_Passing):
 
     def enter(self, turn: Turn) -> None:
         assert turn.state.student_id is not None
-        ids = list(turn.catalog.practice_questions(turn.state.student_id, PRACTICE_ROUND))
+        ids = list(turn.catalog.practice_questions(turn.state.student_id, PRACTICE_ROUND, turn.now))
         if not ids:
             turn.say("practice_empty")
             turn.goto("main_menu")

@@ -38,11 +38,19 @@ def tutor() -> None:
     show_default=True,
     help="Model to train; repeat to compare several.",
 )
-@click.option("--seeds", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Train each model with seeds 0..N-1 and report mean and std.")
+@click.option(
+    "--seeds",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Train each model with seeds 0..N-1 and report mean and std.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
-@click.option("--checkpoint-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Save each trained model here as NAME-seedK.pt.")
+@click.option(
+    "--checkpoint-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Save each trained model here as NAME-seedK.pt.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def evaluate(
     dataset: Path,
@@ -119,15 +127,34 @@ def _registry():  # noqa: ANN202
 
 
 @tutor.command("train")
-@click.option("--model", "model_name", type=click.Choice(sorted(MODELS)), default=DEFAULT_MODEL,
-              show_default=True, help="Which model to train.")
-@click.option("--epochs", type=click.IntRange(min=1), default=None,
-              help="At most N epochs (default 40; training stops early when validation AUC "
-                   "stops improving).")
-@click.option("--min-answers", type=click.IntRange(min=1), default=MIN_ANSWERS,
-              show_default=True, help="Train only once the database holds this many answers.")
-@click.option("--tolerance", type=click.FloatRange(min=0), default=AUC_TOLERANCE,
-              show_default=True, help="Promote when holdout AUC >= production's minus this.")
+@click.option(
+    "--model",
+    "model_name",
+    type=click.Choice(sorted(MODELS)),
+    default=DEFAULT_MODEL,
+    show_default=True,
+    help="Which model to train.",
+)
+@click.option(
+    "--epochs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="At most N epochs (default 40; training stops early when validation AUC stops improving).",
+)
+@click.option(
+    "--min-answers",
+    type=click.IntRange(min=1),
+    default=MIN_ANSWERS,
+    show_default=True,
+    help="Train only once the database holds this many answers.",
+)
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(min=0),
+    default=AUC_TOLERANCE,
+    show_default=True,
+    help="Promote when holdout AUC >= production's minus this.",
+)
 @click.option("--no-promote", is_flag=True, help="Register the version but do not promote it.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
@@ -247,16 +274,29 @@ def models_command(as_json: bool) -> None:
     """List the registered versions of the tutor model, newest first."""
     versions = _registry().versions()
     if as_json:
-        click.echo(json.dumps([
-            {"version": v.version, "created": v.created.isoformat(timespec="seconds"),
-             "model": v.model_name, "holdout_auc": v.holdout_auc, "answers": v.answers,
-             "fingerprint": v.fingerprint, "production": v.production}
-            for v in versions
-        ], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "version": v.version,
+                        "created": v.created.isoformat(timespec="seconds"),
+                        "model": v.model_name,
+                        "holdout_auc": v.holdout_auc,
+                        "answers": v.answers,
+                        "fingerprint": v.fingerprint,
+                        "production": v.production,
+                    }
+                    for v in versions
+                ],
+                indent=2,
+            )
+        )
         return
     if not versions:
-        click.echo("No tutor model yet: `yachay tutor train` trains one on the answers in the "
-                   "database. Until then the tutor uses its cold-start prior.")
+        click.echo(
+            "No tutor model yet: `yachay tutor train` trains one on the answers in the "
+            "database. Until then the tutor uses its cold-start prior."
+        )
         return
     from rich.console import Console
     from rich.table import Table

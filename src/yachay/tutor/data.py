@@ -36,6 +36,8 @@ import torch
 __all__ = [
     "FEATURE_NAMES",
     "DataFormatError",
+    "batches",
+    "count_ids",
     "StudentSequence",
     "collate",
     "history_features",
@@ -125,7 +127,10 @@ def read_three_line(path: str | Path) -> list[StudentSequence]:
             raise DataFormatError(f"{path}:{count_line}: a student needs at least one answer")
         ids = _parse_ints(block[1], f"{path}:{id_line}", "item id")
         responses = _parse_ints(block[2], f"{path}:{response_line}", "response")
-        for line, values, what in ((id_line, ids, "item ids"), (response_line, responses, "responses")):
+        for line, values, what in (
+            (id_line, ids, "item ids"),
+            (response_line, responses, "responses"),
+        ):
             if len(values) != count:
                 raise DataFormatError(
                     f"{path}:{line}: {len(values)} {what}, but line {count_line} says {count}"

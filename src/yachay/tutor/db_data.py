@@ -114,8 +114,9 @@ def read_answer_log(session: Session, batch_size: int = 10_000) -> AnswerLog:
 
     def close() -> None:
         if current is not None:
-            students.append(StudentAnswers(current, tuple(questions), tuple(skills),
-                                           tuple(correct)))
+            students.append(
+                StudentAnswers(current, tuple(questions), tuple(skills), tuple(correct))
+            )
 
     for student_id, question_id, right, answered_at, question_skills in session.execute(query):
         if student_id != current:
@@ -218,4 +219,3 @@ def read_questions(session: Session, ids: Iterable[str] | None = None) -> dict[s
         qid: QuestionInfo(question_skill(skills), int(difficulty), max(1, len(choices or ())))
         for qid, skills, difficulty, choices in session.execute(query)
     }
-

@@ -79,16 +79,20 @@ def evaluate_dataset(
             trainer = Trainer(
                 model,
                 config,
-                [ProgressBar(label, enabled=progress), EarlyStopping(config.patience),
-                 BestCheckpoint()],
+                [
+                    ProgressBar(label, enabled=progress),
+                    EarlyStopping(config.patience),
+                    BestCheckpoint(),
+                ],
             )
             started = time.monotonic()
             best = trainer.fit(fit_part, val_part)
             seconds = time.monotonic() - started
             _, p_test = predict_sequences(model, test, config)
             run = metrics.all_metrics(y_test, p_test)
-            run.update(train_seconds=seconds, best_val_auc=best["val_auc"],
-                       epochs=len(trainer.history))
+            run.update(
+                train_seconds=seconds, best_val_auc=best["val_auc"], epochs=len(trainer.history)
+            )
             runs.append(run)
             if checkpoint_dir is not None:
                 save_checkpoint(

@@ -203,8 +203,14 @@ class Registry:
 
     # -- writing --
 
-    def register(self, checkpoint: Path, run_id: str, artifact_uri: str,
-                 tags: dict[str, Any], description: str = "") -> TutorVersion:
+    def register(
+        self,
+        checkpoint: Path,
+        run_id: str,
+        artifact_uri: str,
+        tags: dict[str, Any],
+        description: str = "",
+    ) -> TutorVersion:
         """A new version from a run whose checkpoint is logged at ``artifact_uri``."""
         if not self._model_exists():
             self.client.create_registered_model(
@@ -280,8 +286,7 @@ class Registry:
                 folder = self.client.download_artifacts(version.run_id, CHECKPOINT_ARTIFACT, tmp)
             except Exception as exc:
                 raise RegistryError(
-                    f"cannot fetch the checkpoint of version {version.version} from MLflow: "
-                    f"{exc}"
+                    f"cannot fetch the checkpoint of version {version.version} from MLflow: {exc}"
                 ) from exc
             os.replace(Path(folder) / CHECKPOINT_FILE, path)
         return path

@@ -138,7 +138,12 @@ def train_from_db(
     try:
         stage(f"training {model_name}")
         model, trainer, seconds = _train(
-            model_name, vocab, train_log, config, model_options or {}, progress,
+            model_name,
+            vocab,
+            train_log,
+            config,
+            model_options or {},
+            progress,
             EpochLogger(client, run_id),
         )
         stage("evaluating on the holdout")
@@ -148,11 +153,13 @@ def train_from_db(
         production_version = registry.production()
         production, production_error = None, None
         if production_version is not None:
-            production, production_error = _evaluate_version(registry, production_version,
-                                                             holdout, y)
+            production, production_error = _evaluate_version(
+                registry, production_version, holdout, y
+            )
 
-        promoted, reason = _decide(new, production, production_version, production_error,
-                                   tolerance, promote)
+        promoted, reason = _decide(
+            new, production, production_version, production_error, tolerance, promote
+        )
         best_val = trainer.best_metric
         with tempfile.TemporaryDirectory() as tmp:
             from yachay.tutor.checkpoint import save_checkpoint
@@ -167,8 +174,12 @@ def train_from_db(
                     "fingerprint": log.fingerprint,
                     "answers": log.num_answers,
                     "students": len(log.students),
-                    "holdout": {"fraction": HOLDOUT_FRACTION, "students": len(holdout.students),
-                                "answers": holdout.num_answers, "auc": new["auc"]},
+                    "holdout": {
+                        "fraction": HOLDOUT_FRACTION,
+                        "students": len(holdout.students),
+                        "answers": holdout.num_answers,
+                        "auc": new["auc"],
+                    },
                     "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 },
             )
@@ -218,11 +229,15 @@ def train_from_db(
         if promoted:
             stage(f"promoting v{version.version}")
             version = registry.promote(version.version)
-        log_values(client, run_id, tags={
-            "promoted": str(promoted).lower(),
-            "decision": reason,
-            "registered_version": version.version,
-        })
+        log_values(
+            client,
+            run_id,
+            tags={
+                "promoted": str(promoted).lower(),
+                "decision": reason,
+                "registered_version": version.version,
+            },
+        )
         client.set_terminated(run_id, "FINISHED")
     except BaseException:
         client.set_terminated(run_id, "FAILED")
@@ -291,8 +306,12 @@ def _train(model_name, vocab, train_log, config, options, progress, logger):  # 
     trainer = Trainer(
         model,
         config,
-        [ProgressBar(model_name, enabled=progress), EarlyStopping(config.patience),
-         BestCheckpoint(), logger],
+        [
+            ProgressBar(model_name, enabled=progress),
+            EarlyStopping(config.patience),
+            BestCheckpoint(),
+            logger,
+        ],
     )
     started = time.monotonic()
     trainer.fit(fit, val)
@@ -305,8 +324,9 @@ def _predict(model, vocab: Vocabulary, holdout: AnswerLog, config) -> tuple[np.n
     return predict_sequences(model, vocab.sequences(holdout), config)
 
 
-def _evaluate_version(registry: Registry, version: TutorVersion, holdout: AnswerLog,
-                      y: np.ndarray) -> tuple[dict[str, float] | None, str | None]:
+def _evaluate_version(
+    registry: Registry, version: TutorVersion, holdout: AnswerLog, y: np.ndarray
+) -> tuple[dict[str, float] | None, str | None]:
     """The production model's holdout metrics, or why it could not be evaluated."""
     from yachay.tutor.checkpoint import CheckpointError, load_checkpoint
 
@@ -328,35 +348,50 @@ def _prior_predictions(holdout: AnswerLog, questions: dict[str, QuestionInfo]) -
     out = []
     for student in holdout.students:
         recent = RecentAnswers()
-        for question, skill, correct in zip(student.questions, student.skills,
-                                            student.correct, strict=True):
+        for question, skill, correct in zip(
+            student.questions, student.skills, student.correct, strict=True
+        ):
             out.append(recent.prior(questions.get(question, DEFAULT_QUESTION)))
             recent.add(skill, correct)
     return np.array(out)
 
 
-def _decide(new: dict[str, float], production: dict[str, float] | None,
-            production_version: TutorVersion | None, production_error: str | None,
-            tolerance: float, promote: bool) -> tuple[bool, str]:
+def _decide(
+    new: dict[str, float],
+    production: dict[str, float] | None,
+    production_version: TutorVersion | None,
+    production_error: str | None,
+    tolerance: float,
+    promote: bool,
+) -> tuple[bool, str]:
     if production_version is None:
         decision = True, "no model in production yet"
     elif production is None:
-        decision = True, (
-            f"the production model v{production_version.version} cannot be evaluated: "
-            f"{production_error}"
+        decision = (
+            True,
+            (
+                f"the production model v{production_version.version} cannot be evaluated: "
+                f"{production_error}"
+            ),
         )
     else:
         ours, theirs = new["auc"], production["auc"]
         v = production_version.version
         if ours >= theirs - tolerance:
-            decision = True, (
-                f"holdout AUC {ours:.4f} is not worse than v{v}'s {theirs:.4f} "
-                f"(tolerance {tolerance})"
+            decision = (
+                True,
+                (
+                    f"holdout AUC {ours:.4f} is not worse than v{v}'s {theirs:.4f} "
+                    f"(tolerance {tolerance})"
+                ),
             )
         else:
-            decision = False, (
-                f"holdout AUC {ours:.4f} is worse than v{v}'s {theirs:.4f} by more than "
-                f"{tolerance}; v{v} stays in production"
+            decision = (
+                False,
+                (
+                    f"holdout AUC {ours:.4f} is worse than v{v}'s {theirs:.4f} by more than "
+                    f"{tolerance}; v{v} stays in production"
+                ),
             )
     if not promote:
         return False, f"not promoted (--no-promote); would have: {decision[1]}"

@@ -170,7 +170,7 @@ class TutorService:
 
             torch.set_num_threads(self.threads)
         self._refresh(now=self._clock(), force=True)
-        self._question_info(())
+        self._question_info()
 
     def warm_up(self) -> None:
         """:meth:`start` in a background thread, once (the server's first request)."""
@@ -210,7 +210,7 @@ class TutorService:
             return {}
         self._refresh(now=self._clock())
         model = self._model
-        info = self._question_info({q for q, _ in history} | set(candidates))
+        info = self._question_info(history, candidates)
         if model is None:
             return self._prior(history, candidates, info, None)
         known = [c for c in candidates if c in model.ids]
@@ -219,15 +219,22 @@ class TutorService:
             try:
                 scores = self._score(model, history, known, info)
             except Exception:
-                log.exception("scoring with tutor model v%s failed; using the prior",
-                              model.pointer.version)
-        missing = [c for c in candidates if c not in scores]
-        if missing:
-            scores.update(self._prior(history, missing, info, model.vocabulary))
+                log.exception(
+                    "scoring with tutor model v%s failed; using the prior", model.pointer.version
+                )
+        if len(scores) < len(candidates):
+            missing = [c for c in candidates if c not in scores]
+            if missing:
+                scores.update(self._prior(history, missing, info, model.vocabulary))
         return {c: scores[c] for c in candidates}
 
-    def _score(self, model: _Loaded, history: Sequence[tuple[str, bool]], known: list[str],
-               info: dict[str, QuestionInfo]) -> dict[str, float]:
+    def _score(
+        self,
+        model: _Loaded,
+        history: Sequence[tuple[str, bool]],
+        known: list[str],
+        info: dict[str, QuestionInfo],
+    ) -> dict[str, float]:
         ids = model.ids
         vocab = model.vocabulary
         pairs = []
@@ -248,8 +255,13 @@ class TutorService:
         )
         return dict(zip(known, probabilities.tolist(), strict=True))
 
-    def _prior(self, history: Sequence[tuple[str, bool]], candidates: Sequence[str],
-               info: dict[str, QuestionInfo], vocab: Vocabulary | None) -> dict[str, float]:
+    def _prior(
+        self,
+        history: Sequence[tuple[str, bool]],
+        candidates: Sequence[str],
+        info: dict[str, QuestionInfo],
+        vocab: Vocabulary | None,
+    ) -> dict[str, float]:
         def skill(question: str) -> str:
             if question in info:
                 return info[question].skill
@@ -281,8 +293,11 @@ class TutorService:
             pointer = read_pointer(self.tutor_dir)
             if pointer is None:
                 if self._model is not None:
-                    log.warning("%s is gone; still serving v%s", pointer_path(self.tutor_dir),
-                                self._model.pointer.version)
+                    log.warning(
+                        "%s is gone; still serving v%s",
+                        pointer_path(self.tutor_dir),
+                        self._model.pointer.version,
+                    )
                 return
             current = self._model
             if current is not None and current.pointer.version == pointer.version:
@@ -290,12 +305,18 @@ class TutorService:
             try:
                 self._model = self._load(pointer)
             except Exception:
-                log.exception("could not load tutor model v%s from %s; keeping %s",
-                              pointer.version, pointer.checkpoint,
-                              f"v{current.pointer.version}" if current else "the prior")
+                log.exception(
+                    "could not load tutor model v%s from %s; keeping %s",
+                    pointer.version,
+                    pointer.checkpoint,
+                    f"v{current.pointer.version}" if current else "the prior",
+                )
             else:
-                log.info("serving tutor model v%s (%s)", pointer.version,
-                         self._model.scorer.model.__class__.__name__)
+                log.info(
+                    "serving tutor model v%s (%s)",
+                    pointer.version,
+                    self._model.scorer.model.__class__.__name__,
+                )
         finally:
             self._lock.release()
 
@@ -310,11 +331,13 @@ class TutorService:
 
     # -- the question bank (for the prior) --
 
-    def _question_info(self, wanted: Iterable[str]) -> dict[str, QuestionInfo]:
+    def _question_info(
+        self, history: Sequence[tuple[str, bool]] = (), candidates: Sequence[str] = ()
+    ) -> dict[str, QuestionInfo]:
         """Skill, difficulty, choices by question id, from the database, cached.
 
-        Reloaded when a wanted question is missing, at most every ``questions_refresh``
-        seconds (so content imported while the server runs is seen).
+        Reloaded when a question asked about is missing, at most every
+        ``questions_refresh`` seconds (so content imported while the server runs is seen).
         """
         if self.db is None:
             return self._questions
@@ -322,11 +345,16 @@ class TutorService:
         loaded_at = self._questions_loaded_at
         now = self._clock()
         stale = loaded_at is None or (
-            now - loaded_at >= self.questions_refresh and any(q not in questions for q in wanted)
+            now - loaded_at >= self.questions_refresh
+            and (
+                any(q not in questions for q in candidates)
+                or any(q not in questions for q, _ in history)
+            )
         )
         if stale and self._questions_lock.acquire(blocking=loaded_at is None):
             try:
-                with self.db.session() as session:
+                # Read-only: this runs inside a call turn's write transaction.
+                with self.db.read_session() as session:
                     self._questions = read_questions(session)
             except Exception:
                 log.exception("could not read the question bank; the prior uses defaults")

@@ -106,7 +106,9 @@ from yachay.tutor.policy import PolicyConfig, next_items
 from yachay.tutor.review import ReviewState
 
 __all__ = [
+    "FILTER_GRID",
     "POLICIES",
+    "Call",
     "Curriculum",
     "PolicyResult",
     "SimConfig",
@@ -115,9 +117,14 @@ __all__ = [
     "Student",
     "StudentModel",
     "World",
+    "call_schedule",
+    "fit_skill_filter",
     "pack_curriculum",
+    "run_student",
     "simulate",
     "synthetic_curriculum",
+    "warmup_histories",
+    "with_model",
 ]
 
 START = datetime(2025, 3, 3, tzinfo=UTC)  # a Monday: the Peruvian school year starts in March

@@ -47,8 +47,14 @@ class RecencyAttention(nn.Module):
         self.slope = nn.Parameter(torch.zeros(heads))
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
-                allowed: torch.Tensor, distance: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self,
+        query: torch.Tensor,
+        key: torch.Tensor,
+        value: torch.Tensor,
+        allowed: torch.Tensor,
+        distance: torch.Tensor,
+    ) -> torch.Tensor:
         b, t, d = query.shape
         h = self.heads
 
@@ -74,8 +80,14 @@ class AttentionBlock(nn.Module):
         self.norm2 = nn.LayerNorm(dim)
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, x: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
-                allowed: torch.Tensor, distance: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,
+        key: torch.Tensor,
+        value: torch.Tensor,
+        allowed: torch.Tensor,
+        distance: torch.Tensor,
+    ) -> torch.Tensor:
         x = self.norm1(x + self.dropout(self.attention(x, key, value, allowed, distance)))
         return self.norm2(x + self.dropout(self.ffn(x)))
 

@@ -58,8 +58,9 @@ def masked_bce(logits: torch.Tensor, targets: torch.Tensor, score: torch.Tensor)
     return F.binary_cross_entropy_with_logits(logits[score], targets[score].float())
 
 
-def previous_interactions(skills: torch.Tensor, responses: torch.Tensor, mask: torch.Tensor,
-                          num_skills: int) -> torch.Tensor:
+def previous_interactions(
+    skills: torch.Tensor, responses: torch.Tensor, mask: torch.Tensor, num_skills: int
+) -> torch.Tensor:
     """Id of the interaction *before* each position: ``skill + (num_skills + 2) * response``.
 
     Position 0 gets the start token (the largest id, ``2 * (num_skills + 2)``), padding gets 0,

@@ -59,8 +59,9 @@ class SAKT(KTModel):
         skills, items = self.skill_ids(batch), self.item_ids(batch)
         length = skills.shape[1]
         positions = torch.arange(length).clamp(max=self.config.max_positions - 1)
-        prev = previous_interactions(skills, batch["responses"], batch["mask"],
-                                     self.config.num_skills)
+        prev = previous_interactions(
+            skills, batch["responses"], batch["mask"], self.config.num_skills
+        )
         memory = self.interaction(prev) + self.position(positions)
         # True = may not attend: position t sees the interactions shifted in at 0..t.
         causal = torch.ones(length, length, dtype=torch.bool).triu(1)

@@ -1,0 +1,93 @@
+"""What the tutor's policies read, from the database: items, skills, a student's answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yachay.db import models as m
+from yachay.tutor.mastery import AnswerEvent, Catalog, Item, Predictor, SkillNode
+from yachay.tutor.policy import next_items, questions_after_lesson
+from yachay.tutor.review import ReviewState
+
+#: The catalog, rebuilt only when the imported content changes (keyed by pack fingerprints).
+_cache: dict[tuple[tuple[str, str], ...], Catalog] = {}
+
+
+def tutor_catalog(session: Session) -> Catalog:
+    key = tuple(session.execute(select(m.ContentPack.id, m.ContentPack.fingerprint)).tuples())
+    if key not in _cache:
+        questions = session.execute(
+            select(m.Question.id, m.Question.skills, m.Question.difficulty, m.Question.grade)
+            .join(m.Lesson, m.Lesson.id == m.Question.lesson_id)
+            .where(m.Question.retired.is_(False))
+            .order_by(m.Lesson.grade, m.Lesson.position, m.Question.position)
+        ).tuples()
+        items = [
+            Item(qid, tuple(skills), difficulty, grade)
+            for qid, skills, difficulty, grade in questions
+        ]
+        skills = [
+            SkillNode(s.id, tuple(s.prerequisites), s.grade, s.name.get("es", s.id))
+            for s in session.scalars(
+                select(m.Skill).where(m.Skill.retired.is_(False)).order_by(m.Skill.grade)
+            )
+        ]
+        _cache.clear()
+        _cache[key] = Catalog.build(items, skills)
+    return _cache[key]
+
+
+def answer_history(session: Session, student_id: int) -> list[AnswerEvent]:
+    rows = session.execute(
+        select(
+            m.Answer.question_id,
+            m.Answer.correct,
+            m.Answer.answered_at,
+            m.Answer.response_ms,
+            m.Answer.call_sid,
+        )
+        .where(m.Answer.student_id == student_id)
+        .order_by(m.Answer.answered_at, m.Answer.id)
+    ).tuples()
+    return [AnswerEvent(q, bool(c), at, ms, sid) for q, c, at, ms, sid in rows]
+
+
+def practice_round(
+    session: Session, student: m.Student, predictor: Predictor, now: datetime, n: int
+) -> list[str]:
+    """Due spaced reviews first, then frontier skills in the productive band."""
+    catalog = tutor_catalog(session)
+    history = answer_history(session, student.id)
+    due = ReviewState.from_history(history, catalog).due(now) if history else []
+    choices = next_items(history, catalog, predictor, now, n, grade=student.grade, due_reviews=due)
+    return [c.item_id for c in choices]
+
+
+def after_lesson(
+    session: Session,
+    student_id: int,
+    lesson: m.Lesson,
+    predictor: Predictor,
+    now: datetime,
+    n: int,
+) -> list[str]:
+    """A few questions on the skills the lesson just taught, beyond the lesson's own."""
+    catalog = tutor_catalog(session)
+    asked = session.scalars(
+        select(m.Question.id).where(
+            m.Question.lesson_id == lesson.id, m.Question.template_id.is_(None)
+        )
+    )
+    choices = questions_after_lesson(
+        lesson.skills,
+        answer_history(session, student_id),
+        catalog,
+        predictor,
+        now,
+        n,
+        exclude=set(asked),
+    )
+    return [c.item_id for c in choices]
