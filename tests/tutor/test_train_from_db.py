@@ -20,6 +20,7 @@ from yachay.tutor.retrain import NotEnoughData, train_from_db
 from yachay.tutor.train import TrainConfig
 
 FAST = TrainConfig(max_epochs=3, batch_size=16)
+SMALL = {"embed_dim": 16, "hidden_dim": 16, "mlp_dim": 16, "concepts": 4}
 
 
 @pytest.fixture
@@ -131,11 +132,15 @@ def test_a_worse_model_is_registered_but_not_promoted(app, database, var_dir):
     _, db = database
     add_students(db, 60, 40)
     settings = settings_for(var_dir)
-    first = train_from_db(settings, db, train_config=FAST, progress=False)
+    first = train_from_db(settings, db, train_config=FAST, model_options=SMALL, progress=False)
     assert first.promoted and first.version.version == 1
     # An untrained model (learning rate 0) on the same data: worse on the same holdout.
     second = train_from_db(
-        settings, db, train_config=TrainConfig(max_epochs=1, lr=0.0), progress=False
+        settings,
+        db,
+        train_config=TrainConfig(max_epochs=1, lr=0.0),
+        model_options=SMALL,
+        progress=False,
     )
     assert second.version.version == 2
     assert second.production_version == 1
@@ -163,7 +168,9 @@ def test_the_checkpoint_round_trips_through_the_registry(database, var_dir):
     _, db = database
     add_students(db, 40, 30)
     settings = settings_for(var_dir)
-    result = train_from_db(settings, db, train_config=FAST, progress=False, min_answers=100)
+    result = train_from_db(
+        settings, db, train_config=FAST, model_options=SMALL, progress=False, min_answers=100
+    )
     registry = Registry(settings)
     local = registry.checkpoint_path(1)
     before = load_checkpoint(local)

@@ -17,14 +17,14 @@ _cache: dict[tuple[tuple[str, str], ...], Catalog] = {}
 
 
 def tutor_catalog(session: Session) -> Catalog:
-    key = tuple(session.execute(select(m.ContentPack.id, m.ContentPack.fingerprint)).tuples())
+    key = tuple(session.execute(select(m.ContentPack.id, m.ContentPack.fingerprint)))
     if key not in _cache:
         questions = session.execute(
             select(m.Question.id, m.Question.skills, m.Question.difficulty, m.Question.grade)
             .join(m.Lesson, m.Lesson.id == m.Question.lesson_id)
             .where(m.Question.retired.is_(False))
             .order_by(m.Lesson.grade, m.Lesson.position, m.Question.position)
-        ).tuples()
+        )
         items = [
             Item(qid, tuple(skills), difficulty, grade)
             for qid, skills, difficulty, grade in questions
@@ -51,8 +51,19 @@ def answer_history(session: Session, student_id: int) -> list[AnswerEvent]:
         )
         .where(m.Answer.student_id == student_id)
         .order_by(m.Answer.answered_at, m.Answer.id)
-    ).tuples()
+    )
     return [AnswerEvent(q, bool(c), at, ms, sid) for q, c, at, ms, sid in rows]
+
+
+def beyond_grade(catalog: Catalog, grade: int) -> set[str]:
+    """Items from a later grade's lesson that practise an earlier skill: their numbers and
+    settings belong to that later grade, so a younger student is not asked them."""
+    return {
+        item.id
+        for item in catalog.items
+        if item.grade > grade
+        and any(catalog.skill[s].grade <= grade for s in item.skills if s in catalog.skill)
+    }
 
 
 def practice_round(
@@ -62,7 +73,16 @@ def practice_round(
     catalog = tutor_catalog(session)
     history = answer_history(session, student.id)
     due = ReviewState.from_history(history, catalog).due(now) if history else []
-    choices = next_items(history, catalog, predictor, now, n, grade=student.grade, due_reviews=due)
+    choices = next_items(
+        history,
+        catalog,
+        predictor,
+        now,
+        n,
+        grade=student.grade,
+        due_reviews=due,
+        exclude=beyond_grade(catalog, student.grade),
+    )
     return [c.item_id for c in choices]
 
 
