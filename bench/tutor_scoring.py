@@ -12,7 +12,9 @@ For each model and torch thread count it times, on the same random students:
 - ``prior``: ``TutorService.predict`` with no model: the cold-start prior.
 
 The model is untrained (time does not depend on the weights) with the starter bank's
-vocabulary size. Ratios are to the ``scorer`` p50 of the same model and thread count.
+vocabulary size. Ratios are to the ``scorer`` p50 of the same model and thread count. The
+paths are timed call by call in turn, so a change in the machine's load falls on all alike;
+``min`` shows the cost without interference, p99 what other processes on the cores add.
 
     .venv/bin/python bench/tutor_scoring.py [--candidates 300] [--history 200] [--repeats 1000]
 """
@@ -128,7 +130,7 @@ def main() -> None:
         caption=f"{cores} CPU cores available, load average {load:.2f}; torch "
         f"{torch.__version__}; x: ratio to the scorer p50 of the same row group",
     )
-    for column in ("model", "threads", "path", "p50", "p95", "p99", "x scorer"):
+    for column in ("model", "threads", "path", "min", "p50", "p95", "p99", "x scorer"):
         table.add_column(column, justify="left" if column in ("model", "path") else "right")
     verdicts = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -157,9 +159,7 @@ def main() -> None:
                         name,
                         str(threads),
                         path,
-                        f"{p50:.2f}",
-                        f"{p95:.2f}",
-                        f"{p99:.2f}",
+                        *(f"{v:.2f}" for v in (values.min(), p50, p95, p99)),
                         f"{p50 / base:.2f}",
                     )
                 p99 = np.percentile(rows["service"], 99)

@@ -40,28 +40,30 @@ def labels(sequences: Sequence[StudentSequence]) -> np.ndarray:
 
 @dataclass
 class BKTBaseline:
-    """Standard BKT (no forgetting), one model per skill, fit by pyBKT's EM.
+    """Standard BKT (no forgetting), one model per skill, fit with pyBKT's EM routines.
 
-    pyBKT 1.4's ``pyBKT.models.Model`` cannot be imported with scikit-learn >= 1.6 (it probes
-    private scikit-learn metric functions at import time), so this calls the same routines
-    that ``Model.fit``/``Model.predict`` use underneath: ``random_model_uni`` for a random
-    start, ``EM_fit.EM_fit`` and ``predict_onestep.run``. As in ``Model``, the best of
-    ``num_fits`` random starts (by training log-likelihood) is kept. pyBKT's EM is pure Python
-    here, so ``max_iter`` caps the EM iterations per start (pyBKT's default is 100 with a
-    log-likelihood tolerance of 0.005) to keep a dataset of a few hundred thousand answers
-    to about a minute on two cores; on ASSISTments 2009 fewer iterations change test AUC by
-    less than 0.001.
+    pyBKT 1.4.3 cannot run as-is next to our pinned libraries: ``pyBKT.models`` fails to
+    import with scikit-learn >= 1.6 (it probes private metric functions at import), and
+    ``EM_fit.EM_fit`` stores a ``(1, 1)`` array into a scalar slot, which NumPy >= 2.4
+    refuses. So this runs pyBKT's own pieces -- ``random_model_uni`` (random start), the
+    E-step ``EM_fit.run``, ``M_step.run`` and ``predict_onestep.run`` -- in a ten-line EM
+    loop equal to ``EM_fit.EM_fit``'s. As in ``pyBKT.models.Model``, the best of
+    ``num_fits`` random starts by training log-likelihood is kept.
+
+    pyBKT's EM is pure Python here, so ``max_iter`` caps the EM iterations per start
+    (pyBKT's default is 100, stopping earlier when the log-likelihood moves by <= 0.005);
+    the caps keep ASSISTments 2009 (224k answers) to about a minute on one core.
     """
 
     num_fits: int = 2
     max_iter: int = 20
+    tol: float = 0.005
     seed: int = 0
     progress: bool = True
 
     name = "bkt"
 
     def fit(self, sequences: Sequence[StudentSequence]) -> BKTBaseline:
-        from pyBKT.fit import EM_fit
         from pyBKT.generate import random_model_uni
 
         rand = np.random.RandomState(self.seed)
@@ -74,19 +76,34 @@ class BKTBaseline:
         ):
             best, best_ll = None, -np.inf
             for _ in range(self.num_fits):
-                start = random_model_uni.random_model_uni(1, 1, rand=rand)
-                with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 -> nan_to_num inside
-                    model, log_likelihoods = EM_fit.EM_fit(
-                        start, data, maxiter=self.max_iter, parallel=False
-                    )
-                if log_likelihoods[-1][0] > best_ll:
-                    best, best_ll = model, log_likelihoods[-1][0]
+                model, log_likelihood = self._em(random_model_uni.random_model_uni(1, 1, rand=rand), data)
+                if log_likelihood > best_ll:
+                    best, best_ll = model, log_likelihood
             assert best is not None
             best["learns"] = best["As"][:, 1, 0]
             best["forgets"] = best["As"][:, 0, 1]
             best["prior"] = best["pi_0"][1][0]
             self.params_[skill] = best
         return self
+
+    def _em(self, model: dict, data: dict) -> tuple[dict, float]:
+        """``pyBKT.fit.EM_fit.EM_fit`` for one skill, with the log-likelihood as a float."""
+        from pyBKT.fit import EM_fit, M_step
+
+        previous = -np.inf
+        log_likelihood = -np.inf
+        for i in range(self.max_iter):
+            zeros = (np.zeros((1, 2, 2)), np.zeros((1, 2, 2)), np.zeros((2, 1)))
+            with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 -> nan_to_num inside
+                result = EM_fit.run(data, model, *zeros, 1, parallel=False)
+            trans = result["all_trans_softcounts"].transpose(0, 2, 1).copy()
+            emission = result["all_emission_softcounts"].transpose(0, 2, 1).copy()
+            log_likelihood = float(np.asarray(result["total_loglike"]).item())
+            if i > 1 and abs(log_likelihood - previous) <= self.tol:
+                break
+            previous = log_likelihood
+            model = M_step.run(model, trans, emission, result["all_initial_softcounts"], fixed={})
+        return model, log_likelihood
 
     def predict(self, sequences: Sequence[StudentSequence]) -> np.ndarray:
         from pyBKT.fit import predict_onestep

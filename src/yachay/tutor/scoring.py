@@ -22,6 +22,7 @@ wrong probabilities, only slower ones. An unknown model class uses the naive pat
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -169,30 +170,58 @@ def next_features(
 # --- the scorer ------------------------------------------------------------------------
 
 
-class _Window:
-    """The last ``window - 1`` answers (what the sequence model reads) as tensors."""
+class _Call:
+    """One scoring call: the history window and the candidates, as the model reads them.
+
+    The sequence model reads the last ``window - 1`` answers (the candidate takes the last
+    slot of the window); history features span the whole history and are computed only if
+    the model uses them. ``tables`` holds per-model precomputations (kept by the scorer).
+    """
 
     def __init__(
         self,
         model: KTModel,
         window: int,
+        tables: dict,
         q: np.ndarray,
         s: np.ndarray,
         r: np.ndarray,
-        features: np.ndarray,
+        cq: np.ndarray,
+        cs: np.ndarray,
     ) -> None:
-        tail = max(0, len(q) - (window - 1))
         config = model.config
+        tail = max(0, len(q) - (window - 1))
+        self.model, self.tables, self._tail = model, tables, tail
+        self._history = (q, s, r)
+        self._candidates = (cq, cs)
         self.items = torch.from_numpy(q[tail:]).clamp(max=config.num_items + 1)
         self.skills = torch.from_numpy(s[tail:]).clamp(max=config.num_skills + 1)
         self.responses = torch.from_numpy(r[tail:])
-        self.features = torch.from_numpy(features[tail:])
+        self.candidate_items = torch.from_numpy(cq).clamp(max=config.num_items + 1)
+        self.candidate_skills = torch.from_numpy(cs).clamp(max=config.num_skills + 1)
+        self.count = len(cq)
         self.width = config.num_skills + 2
+
+    @functools.cached_property
+    def features(self) -> torch.Tensor:
+        """History features of the window's answers."""
+        return torch.from_numpy(sequence_features(*self._history)[self._tail :])
+
+    @functools.cached_property
+    def candidate_features(self) -> torch.Tensor:
+        """``[C, F]``: the features of each candidate as the next answer."""
+        return torch.from_numpy(next_features(*self._history, *self._candidates))
 
     def previous_interactions(self) -> torch.Tensor:
         """The interaction before each window position, the candidate's included."""
         ids = self.skills + self.width * self.responses
         return torch.cat([torch.tensor([2 * self.width]), ids])
+
+    def table(self, key: str, make: Callable[[], torch.Tensor]) -> torch.Tensor:
+        found = self.tables.get(key)
+        if found is None:
+            found = self.tables[key] = make()
+        return found
 
 
 class _Lookup(NamedTuple):
@@ -215,66 +244,75 @@ class _SplitMLP:
     matrix-vector product and embedding lookups cost a gather."""
 
     def __init__(self, mlp: nn.Sequential) -> None:
-        self.mlp = mlp
         self.first: nn.Linear = mlp[0]
-        self.tables: dict[tuple[int, int], torch.Tensor] = {}
+        # Dropout is the identity in eval mode: skip the call.
+        self.rest = [layer for layer in list(mlp)[1:] if not isinstance(layer, nn.Dropout)]
+        self.tables: dict[tuple[object, int], torch.Tensor] = {}
 
     def __call__(self, parts: Sequence[Part], count: int) -> torch.Tensor:
-        weight = self.first.weight
         shared = self.first.bias
-        rows = torch.zeros(count, weight.shape[0])
+        rows: torch.Tensor | None = None
         offset = 0
         for part in parts:
             if isinstance(part, _Lookup):
                 width = part.lookups[0][0].embedding_dim
                 for module, ids in part.lookups:
-                    rows = rows + F.embedding(ids, self._table(module, offset, width))
+                    term = F.embedding(ids, self._table(module, offset, width))
+                    rows = term if rows is None else rows.add_(term)
             elif part.dim() == 1:
                 width = part.shape[0]
-                shared = shared + weight[:, offset : offset + width] @ part
+                shared = torch.addmv(shared, self._columns(offset, width), part)
             else:
                 width = part.shape[1]
-                rows = rows + part @ weight[:, offset : offset + width].T
+                columns = self._columns(offset, width).T
+                rows = part @ columns if rows is None else torch.addmm(rows, part, columns)
             offset += width
         if offset != self.first.in_features:
             raise ValueError(f"the parts are {offset} wide, the MLP takes {self.first.in_features}")
-        x = rows + shared
-        for layer in list(self.mlp)[1:]:
+        x = shared.expand(count, -1) if rows is None else rows.add_(shared)
+        for layer in self.rest:
             x = layer(x)
         return x.squeeze(-1)
 
+    def _columns(self, offset: int, width: int) -> torch.Tensor:
+        """The first layer's weights for one part, contiguous."""
+        key = ("columns", offset)
+        found = self.tables.get(key)
+        if found is None:
+            found = self.tables[key] = self.first.weight[:, offset : offset + width].contiguous()
+        return found
+
     def _table(self, module: nn.Embedding, offset: int, width: int) -> torch.Tensor:
-        key = (id(module), offset)
-        table = self.tables.get(key)
-        if table is None:
-            table = module.weight @ self.first.weight[:, offset : offset + width].T
-            self.tables[key] = table
-        return table
+        """An embedding table through the first layer: row i is ``W_part @ embedding_i``."""
+        key = (module, offset)
+        found = self.tables.get(key)
+        if found is None:
+            found = self.tables[key] = module.weight @ self._columns(offset, width).T
+        return found
 
 
-def _evidence(
-    model: KTModel, window: _Window, items: torch.Tensor
-) -> tuple[list[Part], torch.Tensor]:
+def _evidence(model: KTModel, call: _Call) -> tuple[list[Part], torch.Tensor]:
     """ConceptEvidence at the candidate's position: the MLP inputs and the logit term.
 
-    The per-concept totals (the window's answers) are the same for every candidate; only the
-    read through the candidate's own concept membership differs.
+    The per-concept totals (over the window's answers) are the same for every candidate;
+    only the read through the candidate's own concept membership differs.
     """
     module = getattr(model, "evidence", None)
     if module is None:
-        return [], torch.zeros(len(items))
-    member = torch.softmax(module.membership(window.items), dim=-1)
-    right = window.responses.unsqueeze(-1).float()
-    totals = torch.cat([member * right, member * (1 - right)], dim=-1).sum(0)
-    k = module.concepts
-    member = torch.softmax(module.membership(items), dim=-1)  # [C, k]
-    read = torch.log1p(torch.stack([member @ totals[:k], member @ totals[k:]], dim=-1))
-    term = ((module.weight + module.item_weight(items)) * read).sum(-1)
-    return [torch.log1p(totals), read], term
+        return [], torch.zeros(call.count)
+    member = call.table("membership", lambda: torch.softmax(module.membership.weight, dim=-1))
+    history = F.embedding(call.items, member)  # [L, k]
+    right = call.responses.float()
+    totals = torch.stack([right @ history, (1 - right) @ history], dim=1)  # [k, 2]
+    read = torch.log1p(F.embedding(call.candidate_items, member) @ totals)  # [C, 2]
+    term = ((module.weight + module.item_weight(call.candidate_items)) * read).sum(-1)
+    return [torch.log1p(totals.T.reshape(-1)), read], term
 
 
-def _pfa(model: KTModel, skills: torch.Tensor, feats: torch.Tensor) -> torch.Tensor:
-    return model.pfa(skills, feats) if model.pfa is not None else torch.zeros(len(skills))
+def _pfa(model: KTModel, call: _Call) -> torch.Tensor:
+    if model.pfa is None:
+        return torch.zeros(call.count)
+    return model.pfa(call.candidate_skills, call.candidate_features)
 
 
 def _lstm_state(model: KTModel, inputs: torch.Tensor) -> torch.Tensor:
@@ -282,30 +320,37 @@ def _lstm_state(model: KTModel, inputs: torch.Tensor) -> torch.Tensor:
     return hidden[0, -1]
 
 
-def _dkt(model, window: _Window, cq, cs, feats, mlp) -> torch.Tensor:  # noqa: ANN001
-    state = _lstm_state(model, model.interaction(window.previous_interactions()))
-    return model.out(state)[cs]
+def _dkt(model, call: _Call, mlp: _SplitMLP | None) -> torch.Tensor:  # noqa: ANN001
+    state = _lstm_state(model, model.interaction(call.previous_interactions()))
+    return model.out(state)[call.candidate_skills]
 
 
-def _dkt_features(model, window: _Window, cq, cs, feats, mlp) -> torch.Tensor:  # noqa: ANN001
-    prev_feats = torch.cat([torch.zeros_like(feats[:1]), window.features])
+def _dkt_features(model, call: _Call, mlp: _SplitMLP) -> torch.Tensor:  # noqa: ANN001
+    feats = call.features
+    prev_feats = torch.cat([torch.zeros(1, feats.shape[1]), feats])
     state = _lstm_state(
-        model, torch.cat([model.interaction(window.previous_interactions()), prev_feats], -1)
+        model, torch.cat([model.interaction(call.previous_interactions()), prev_feats], -1)
     )
-    evidence, term = _evidence(model, window, cq)
-    parts = [state, _Lookup(((model.item, cq),)), _Lookup(((model.skill, cs),)), feats]
-    return mlp([*parts, *evidence], len(cq)) + term + _pfa(model, cs, feats)
+    evidence, term = _evidence(model, call)
+    parts = [
+        state,
+        _Lookup(((model.item, call.candidate_items),)),
+        _Lookup(((model.skill, call.candidate_skills),)),
+        call.candidate_features,
+        *evidence,
+    ]
+    return mlp(parts, call.count) + term + _pfa(model, call)
 
 
-def _attention_features(model, window: _Window, cq, cs, feats, mlp) -> torch.Tensor:  # noqa: ANN001
-    asked_tail = model.item(window.items) + model.skill(window.skills)
-    answered = asked_tail + model.interaction(window.skills + window.width * window.responses)
+def _attention_features(model, call: _Call, mlp: _SplitMLP) -> torch.Tensor:  # noqa: ANN001
+    asked_tail = model.item(call.items) + model.skill(call.skills)
+    answered = asked_tail + model.interaction(call.skills + call.width * call.responses)
     key = torch.cat([model.start_key.unsqueeze(0), asked_tail])  # [S, d]
     value = torch.cat([model.interaction.weight[-1:], answered])
     slots = len(key)
     # The candidate sits at window position len(tail) and reads every slot.
     distance = torch.log1p(torch.arange(slots - 1, -1, -1, dtype=torch.float32))
-    asked = model.item(cq) + model.skill(cs)  # [C, d]
+    asked = model.item(call.candidate_items) + model.skill(call.candidate_skills)  # [C, d]
     x = asked
     for block in model.blocks:
         attention = block.attention
@@ -319,9 +364,10 @@ def _attention_features(model, window: _Window, cq, cs, feats, mlp) -> torch.Ten
         mixed = (torch.softmax(scores, dim=-1) @ v).transpose(0, 1).reshape(-1, d)
         x = block.norm1(x + attention.out(mixed))
         x = block.norm2(x + block.ffn(x))
-    evidence, term = _evidence(model, window, cq)
-    parts = [x, _Lookup(((model.item, cq), (model.skill, cs))), feats, *evidence]
-    return mlp(parts, len(cq)) + term + _pfa(model, cs, feats)
+    evidence, term = _evidence(model, call)
+    lookups = _Lookup(((model.item, call.candidate_items), (model.skill, call.candidate_skills)))
+    parts = [x, lookups, call.candidate_features, *evidence]
+    return mlp(parts, call.count) + term + _pfa(model, call)
 
 
 FastPath = Callable[..., torch.Tensor]
@@ -348,6 +394,7 @@ class CandidateScorer:
         self.fast: FastPath | None = FAST_PATHS.get(type(model).__name__)
         mlp = getattr(model, "mlp", None)
         self.mlp = _SplitMLP(mlp) if isinstance(mlp, nn.Sequential) else None
+        self.tables: dict[str, torch.Tensor] = {}
         if FEATURE_NAMES != _FEATURES:
             log.warning("history features changed (%s); scoring the slow way", FEATURE_NAMES)
             self.fast = None
@@ -391,17 +438,8 @@ class CandidateScorer:
             return np.zeros(0)
         if self.fast is None:
             return self.score_naive(q, s, r, cq, cs)
-        config = self.model.config
-        feats = torch.from_numpy(next_features(q, s, r, cq, cs))
-        window = _Window(self.model, self.window, q, s, r, sequence_features(q, s, r))
-        logits = self.fast(
-            self.model,
-            window,
-            torch.from_numpy(cq).clamp(max=config.num_items + 1),
-            torch.from_numpy(cs).clamp(max=config.num_skills + 1),
-            feats,
-            self.mlp,
-        )
+        call = _Call(self.model, self.window, self.tables, q, s, r, cq, cs)
+        logits = self.fast(self.model, call, self.mlp)
         return torch.sigmoid(logits).double().numpy()
 
     def score_naive(

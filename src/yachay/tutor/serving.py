@@ -123,13 +123,17 @@ class _Loaded:
     pointer: Pointer
     scorer: CandidateScorer
     vocabulary: Vocabulary
-    #: question id -> (model item id, model skill id), for the questions it was trained on
-    ids: dict[str, tuple[int, int]]
+    #: question id -> the model's item id, for the questions it was trained on
+    items: dict[str, int]
+    #: item id -> the model's skill id of that item (indexable by any item id)
+    item_skills: np.ndarray
 
     @classmethod
     def build(cls, pointer: Pointer, scorer: CandidateScorer, vocab: Vocabulary) -> _Loaded:
-        ids = {q: (i, vocab.skill_id(vocab.question_skills[q])) for q, i in vocab.questions.items()}
-        return cls(pointer, scorer, vocab, ids)
+        item_skills = np.full(vocab.unknown_question + 1, vocab.unknown_skill, dtype=np.int64)
+        for question, item in vocab.questions.items():
+            item_skills[item] = vocab.skill_id(vocab.question_skills[question])
+        return cls(pointer, scorer, vocab, dict(vocab.questions), item_skills)
 
 
 class TutorService:
@@ -213,7 +217,7 @@ class TutorService:
         info = self._question_info(history, candidates)
         if model is None:
             return self._prior(history, candidates, info, None)
-        known = [c for c in candidates if c in model.ids]
+        known = [c for c in candidates if c in model.items]
         scores: dict[str, float] = {}
         if known:
             try:
@@ -235,23 +239,20 @@ class TutorService:
         known: list[str],
         info: dict[str, QuestionInfo],
     ) -> dict[str, float]:
-        ids = model.ids
         vocab = model.vocabulary
-        pairs = []
-        for question, _ in history:
-            pair = ids.get(question)
-            if pair is None:  # answered, but new to the model: its skill may be known
-                skill = info.get(question, DEFAULT_QUESTION).skill
-                pair = (vocab.unknown_question, vocab.skill_id(skill))
-            pairs.append(pair)
-        history_ids = np.array(pairs, dtype=np.int64).reshape(-1, 2)
-        candidate_ids = np.array([ids[c] for c in known], dtype=np.int64)
+        items = np.array([model.items.get(q, 0) for q, _ in history], dtype=np.int64)
+        skills = model.item_skills[items]
+        for position in np.flatnonzero(items == 0):  # answered, but new to the model
+            question = history[position][0]
+            items[position] = vocab.unknown_question
+            skills[position] = vocab.skill_id(info.get(question, DEFAULT_QUESTION).skill)
+        candidates = np.array([model.items[c] for c in known], dtype=np.int64)
         probabilities = model.scorer.score(
-            history_ids[:, 0],
-            history_ids[:, 1],
-            np.fromiter((c for _, c in history), dtype=np.int64, count=len(history)),
-            candidate_ids[:, 0],
-            candidate_ids[:, 1],
+            items,
+            skills,
+            np.array([c for _, c in history], dtype=np.int64),
+            candidates,
+            model.item_skills[candidates],
         )
         return dict(zip(known, probabilities.tolist(), strict=True))
 

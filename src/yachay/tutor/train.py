@@ -49,6 +49,7 @@ class TrainConfig:
     split_seed: int = 0  # the validation split does not move with the training seed
     seed: int = 0
     grad_clip: float = 1.0
+    ema: float | None = None  # validate (and keep) an exponential moving average of weights
     max_seconds: float | None = None  # stop after the epoch that crosses this budget
 
 
@@ -181,6 +182,13 @@ class Trainer:
         optimizer = torch.optim.Adam(
             self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
         )
+        averaged = (
+            torch.optim.swa_utils.AveragedModel(
+                self.model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(config.ema)
+            )
+            if config.ema
+            else None
+        )
         num_batches = math.ceil(len(train_items) / config.batch_size)
         started = time.monotonic()
         for cb in self.callbacks:
@@ -197,10 +205,15 @@ class Trainer:
                 if config.grad_clip:
                     torch.nn.utils.clip_grad_norm_(self.model.parameters(), config.grad_clip)
                 optimizer.step()
+                if averaged is not None:
+                    averaged.update_parameters(self.model)
                 total += loss.item()
                 count += 1
                 for cb in self.callbacks:
                     cb.on_batch_end(self, loss.item())
+            if averaged is not None:  # validate the averaged weights, in the model itself
+                live = copy.deepcopy(self.model.state_dict())
+                self.model.load_state_dict(averaged.module.state_dict())
             y, p = predict(self.model, val_items, config.batch_size * 4)
             logs = {"epoch": self.epoch + 1, "loss": total / max(count, 1)}
             logs.update({f"val_{k}": v for k, v in metrics.all_metrics(y, p).items()})
@@ -209,6 +222,8 @@ class Trainer:
             self.history.append(logs)
             for cb in self.callbacks:
                 cb.on_epoch_end(self, logs)
+            if averaged is not None:
+                self.model.load_state_dict(live)
             out_of_time = (
                 config.max_seconds is not None and time.monotonic() - started > config.max_seconds
             )

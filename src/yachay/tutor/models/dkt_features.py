@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from yachay.tutor.models.attention_features import RecencyAttention
 from yachay.tutor.models.base import (
     ConceptEvidence,
     KTConfig,
@@ -34,6 +35,7 @@ class DKTFeaturesConfig(KTConfig):
     dropout: float = 0.3
     concepts: int = 16  # learned concepts for ConceptEvidence; 0 turns it off
     pfa_head: bool = True
+    attention_heads: int = 0  # > 0: also attend from the question asked to past answers
 
 
 class DKTFeatures(KTModel):
@@ -54,6 +56,14 @@ class DKTFeatures(KTModel):
         )
         evidence_size = self.evidence.size if self.evidence is not None else 0
         inputs = config.hidden_dim + 2 * config.embed_dim + config.num_features
+        self.attention = (
+            RecencyAttention(config.embed_dim, config.attention_heads, config.dropout)
+            if config.attention_heads
+            else None
+        )
+        if self.attention is not None:
+            self.start_key = nn.Parameter(torch.zeros(config.embed_dim))
+            inputs += config.embed_dim
         self.mlp = nn.Sequential(
             nn.Linear(inputs + evidence_size, config.mlp_dim),
             nn.ReLU(),
@@ -70,7 +80,10 @@ class DKTFeatures(KTModel):
         # The LSTM input at t is interaction t-1 with the features it was answered under.
         prev_feats = torch.cat([torch.zeros_like(feats[:, :1]), feats[:, :-1]], dim=1)
         hidden, _ = self.lstm(self.dropout(torch.cat([self.interaction(prev), prev_feats], -1)))
+        asked = self.item(items) + self.skill(skills)
         parts = [self.dropout(hidden), self.item(items), self.skill(skills), feats]
+        if self.attention is not None:
+            parts.append(self.attend(asked, self.interaction(prev)))
         extra = torch.zeros_like(feats[..., 0])
         if self.evidence is not None:
             evidence, read = self.evidence(items, batch["responses"], batch["mask"])
@@ -79,3 +92,13 @@ class DKTFeatures(KTModel):
         if self.pfa is not None:
             extra = extra + self.pfa(skills, feats)
         return self.mlp(torch.cat(parts, dim=-1)).squeeze(-1) + extra
+
+    def attend(self, asked: torch.Tensor, previous: torch.Tensor) -> torch.Tensor:
+        """Attention from the question asked at t to the answers before t."""
+        b, t, _ = asked.shape
+        key = torch.cat([self.start_key.expand(b, 1, -1), asked[:, :-1]], dim=1)
+        value = previous + key  # what was asked and how it went; slot 0 is the start token
+        position = torch.arange(t)
+        allowed = position.view(1, 1, t, 1) >= position.view(1, 1, 1, t)
+        distance = torch.log1p((position.view(t, 1) - position.view(1, t)).clamp(min=0).float())
+        return self.attention(asked, key, self.dropout(value), allowed, distance)
