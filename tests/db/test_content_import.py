@@ -16,10 +16,10 @@ from yachay.content.loader import load_pack
 from yachay.db import migrate
 from yachay.db import models as m
 from yachay.db.catalog import SqlCatalog
-from yachay.db.tutor_data import tutor_catalog
 from yachay.db.content_import import import_pack
 from yachay.db.database import Database
 from yachay.db.starter import load_starter_content
+from yachay.db.tutor_data import tutor_catalog
 
 PACKS = Path(__file__).resolve().parents[2] / "content" / "packs"
 

@@ -10,7 +10,9 @@ import pytest
 from yachay.tutor.data import StudentSequence
 
 
-def simulate(students: int, items: int = 6, length: int = 20, seed: int = 0) -> list[StudentSequence]:
+def simulate(
+    students: int, items: int = 6, length: int = 20, seed: int = 0
+) -> list[StudentSequence]:
     """Students with one ability per concept (items alternate between two concepts) who
     get better with practice; answers follow a logistic model."""
     rng = np.random.default_rng(seed)

@@ -67,7 +67,9 @@ def test_unusable_checkpoints_are_refused_with_a_reason(tmp_path: Path) -> None:
 def test_knowledge_tracer_scores_candidates_like_the_full_sequence(tmp_path: Path) -> None:
     torch.manual_seed(0)
     model = build_model(DEFAULT_MODEL, num_items=6, num_skills=6)
-    path = save_checkpoint(tmp_path / "m.pt", model, train_config=TrainConfig(window=8))
+    path = save_checkpoint(
+        tmp_path / "m.pt", model, train_config=TrainConfig(window=8, eval_stride=1)
+    )
     tracer = KnowledgeTracer.load(path)
     student = simulate(1, length=12)[0]
     history = [

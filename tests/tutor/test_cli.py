@@ -12,8 +12,16 @@ from yachay.tutor.cli import tutor
 def test_evaluate_prints_one_json_object(tiny_dataset: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(
         tutor,
-        ["evaluate", "--dataset", str(tiny_dataset), "--json", "--model", "dkt",
-         "--checkpoint-dir", str(tmp_path / "ckpt")],
+        [
+            "evaluate",
+            "--dataset",
+            str(tiny_dataset),
+            "--json",
+            "--model",
+            "dkt",
+            "--checkpoint-dir",
+            str(tmp_path / "ckpt"),
+        ],
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
@@ -27,9 +35,10 @@ def test_evaluate_prints_one_json_object(tiny_dataset: Path, tmp_path: Path) -> 
 
 
 def test_evaluate_prints_a_table_by_default(tiny_dataset: Path) -> None:
-    result = CliRunner().invoke(
-        tutor, ["evaluate", "--dataset", str(tiny_dataset), "--model", "dkt", "--seeds", "2",
-                "--quiet"]
+    # A wide terminal, so the table's cells are not wrapped.
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        tutor,
+        ["evaluate", "--dataset", str(tiny_dataset), "--model", "dkt", "--seeds", "2", "--quiet"],
     )
     assert result.exit_code == 0, result.output
     assert "dkt (2 seeds)" in result.stdout and "bkt" in result.stdout

@@ -104,7 +104,10 @@ def test_windows_score_every_answer_once_with_context() -> None:
 
 
 def test_collate_pads_and_masks() -> None:
-    students = [StudentSequence.from_lists([1, 2, 3], [1, 0, 1]), StudentSequence.from_lists([2], [0])]
+    students = [
+        StudentSequence.from_lists([1, 2, 3], [1, 0, 1]),
+        StudentSequence.from_lists([2], [0]),
+    ]
     batch = collate(windows(students, 10))
     assert batch["questions"].tolist() == [[1, 2, 3], [2, 0, 0]]
     assert batch["mask"].tolist() == [[True, True, True], [True, False, False]]

@@ -11,7 +11,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-
 #: Execution option of the engine behind Database.read_session.
 READ_ONLY = "yachay_read_only"
 

@@ -76,7 +76,9 @@ class BKTBaseline:
         ):
             best, best_ll = None, -np.inf
             for _ in range(self.num_fits):
-                model, log_likelihood = self._em(random_model_uni.random_model_uni(1, 1, rand=rand), data)
+                model, log_likelihood = self._em(
+                    random_model_uni.random_model_uni(1, 1, rand=rand), data
+                )
                 if log_likelihood > best_ll:
                     best, best_ll = model, log_likelihood
             assert best is not None
@@ -172,7 +174,9 @@ class PFABaseline:
             succ: dict[int, int] = {}
             att: dict[int, int] = {}
             total_succ = 0
-            for t, (s, r) in enumerate(zip(seq.skills.tolist(), seq.responses.tolist())):
+            for t, (s, r) in enumerate(
+                zip(seq.skills.tolist(), seq.responses.tolist(), strict=True)
+            ):
                 k = min(s, width) - 1
                 a, c = att.get(s, 0), succ.get(s, 0)
                 rows += [n] * 5

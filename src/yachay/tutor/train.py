@@ -177,7 +177,7 @@ class Trainer:
         config = self.config
         seed_everything(config.seed)
         train_items = windows(train, config.window)
-        val_items = windows(val, config.window, config.eval_stride)
+        val_items = windows(val, config.window, min(config.eval_stride, config.window))
         rng = np.random.default_rng(config.seed)
         optimizer = torch.optim.Adam(
             self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
@@ -262,5 +262,5 @@ def predict_sequences(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Predict every answer of every student (ordered by student, then position)."""
     features = [history_features(s) for s in sequences]
-    items = windows(sequences, config.window, config.eval_stride, features)
+    items = windows(sequences, config.window, min(config.eval_stride, config.window), features)
     return predict(model, items, config.batch_size * 4)
