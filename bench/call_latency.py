@@ -45,11 +45,33 @@ def main() -> None:
                 baseline.append((time.perf_counter() - started) * 1000)
             kinds: dict[str, list[float]] = {}
             for n in range(args.calls):
-                phone = PhoneSimulator(base_url=server.url, auth_token=TOKEN,
-                                       from_number=f"+5199{n:07d}")
+                phone = PhoneSimulator(
+                    base_url=server.url, auth_token=TOKEN, from_number=f"+5199{n:07d}"
+                )
                 # Register, a whole lesson of grade 1 with its questions, practice, progress.
-                keys = ["1", "1", "1", "s", "s", "s", "s", "s", "2", "2", "2", "2", "2",
-                        "2", "1", "1", "1", "1", "1", "4", "h"]
+                keys = [
+                    "1",
+                    "1",
+                    "1",
+                    "s",
+                    "s",
+                    "s",
+                    "s",
+                    "s",
+                    "2",
+                    "2",
+                    "2",
+                    "2",
+                    "2",
+                    "2",
+                    "1",
+                    "1",
+                    "1",
+                    "1",
+                    "1",
+                    "4",
+                    "h",
+                ]
                 transcript = phone.call(keys, strict=False)
                 for step in transcript.steps:
                     if step.latency_ms is not None:
@@ -63,8 +85,14 @@ def main() -> None:
     rows = [("GET /healthz (baseline)", baseline), *sorted(kinds.items())]
     for name, values in rows:
         p50 = percentile(values, 0.5)
-        table.add_row(name, str(len(values)), f"{p50:.1f}", f"{percentile(values, 0.95):.1f}",
-                      f"{percentile(values, 0.99):.1f}", f"{p50 / base_p50:.1f}x")
+        table.add_row(
+            name,
+            str(len(values)),
+            f"{p50:.1f}",
+            f"{percentile(values, 0.95):.1f}",
+            f"{percentile(values, 0.99):.1f}",
+            f"{p50 / base_p50:.1f}x",
+        )
     Console().print(table)
 
 

@@ -14,7 +14,7 @@ from yachay.tutor.checkpoint import (
     save_checkpoint,
 )
 from yachay.tutor.data import collate, windows
-from yachay.tutor.models import DEFAULT_MODEL, MODELS, build_model
+from yachay.tutor.models import MODELS, build_model
 from yachay.tutor.predict import Answer, KnowledgeTracer
 from yachay.tutor.train import TrainConfig
 
@@ -66,7 +66,7 @@ def test_unusable_checkpoints_are_refused_with_a_reason(tmp_path: Path) -> None:
 
 def test_knowledge_tracer_scores_candidates_like_the_full_sequence(tmp_path: Path) -> None:
     torch.manual_seed(0)
-    model = build_model(DEFAULT_MODEL, num_items=6, num_skills=6)
+    model = build_model("attn+f", num_items=6, num_skills=6)
     path = save_checkpoint(
         tmp_path / "m.pt", model, train_config=TrainConfig(window=8, eval_stride=1)
     )

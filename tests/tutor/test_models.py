@@ -8,7 +8,7 @@ from torch.nn import functional as F
 from tests.tutor.conftest import simulate
 from yachay.tutor.data import StudentSequence, collate, windows
 from yachay.tutor.metrics import auc
-from yachay.tutor.models import DEFAULT_MODEL, MODELS, build_model
+from yachay.tutor.models import DEFAULT_EVALUATION, DEFAULT_MODEL, MODELS, SELECTIONS, build_model
 
 NAMES = sorted(MODELS)
 
@@ -18,8 +18,11 @@ def small_model(name: str, items: int = 6, seed: int = 0):  # noqa: ANN201
     return build_model(name, num_items=items, num_skills=items)
 
 
-def test_the_default_model_is_registered() -> None:
+def test_the_default_and_the_selections_name_registered_models() -> None:
     assert DEFAULT_MODEL in MODELS
+    assert DEFAULT_EVALUATION in MODELS or DEFAULT_EVALUATION in SELECTIONS
+    assert all(name in MODELS for names in SELECTIONS.values() for name in names)
+    assert not set(SELECTIONS) & set(MODELS)
 
 
 def test_unknown_model_names_say_what_is_known() -> None:
@@ -64,7 +67,7 @@ def test_predictions_never_see_the_answer_they_predict(name: str) -> None:
         assert torch.allclose(probs[0, : k + 1], base[0, : k + 1], atol=1e-6), k
 
 
-def deterministic_students(n: int = 24, length: int = 30) -> list[StudentSequence]:
+def deterministic_students(n: int = 16, length: int = 24) -> list[StudentSequence]:
     """Item 1 is always right, item 2 always wrong; item 3 repeats the previous answer."""
     rng = np.random.default_rng(0)
     out = []
@@ -80,7 +83,7 @@ def deterministic_students(n: int = 24, length: int = 30) -> list[StudentSequenc
 
 @pytest.mark.parametrize("name", NAMES)
 def test_overfits_a_tiny_deterministic_pattern(name: str) -> None:
-    batch = collate(windows(deterministic_students(), 30))
+    batch = collate(windows(deterministic_students(), 24))
     model = small_model(name, items=3)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
     for _ in range(150):

@@ -16,7 +16,7 @@ from yachay.config import Settings
 from yachay.tutor.checkpoint import load_checkpoint
 from yachay.tutor.data import StudentSequence, history_features
 from yachay.tutor.db_data import QuestionInfo, Vocabulary
-from yachay.tutor.models import MODELS, build_model
+from yachay.tutor.models import DEFAULT_MODEL, MODELS, build_model
 from yachay.tutor.models.dkt import DKT
 from yachay.tutor.predict import Answer, KnowledgeTracer
 from yachay.tutor.registry import Pointer, Registry, write_pointer
@@ -236,23 +236,20 @@ def test_vectorised_features_equal_the_reference():
             np.testing.assert_allclose(got[i], history_features(whole)[-1], atol=1e-6)
 
 
-def all_models() -> dict[str, type]:
-    """Every model we know a fast path for, registered or not yet."""
-    found = dict(MODELS)
-    try:
-        from yachay.tutor.models.attention_features import AttentionFeatures
-    except ImportError:
-        pass
-    else:
-        found.setdefault("attn+f", AttentionFeatures)
-    return found
+def fast_models() -> dict[str, type]:
+    """Every registered model the scorer knows a fast path for."""
+    return {name: cls for name, cls in MODELS.items() if cls.__name__ in FAST_PATHS}
 
 
-@pytest.mark.parametrize("name", sorted(all_models()))
+def test_the_default_model_has_a_fast_path():
+    assert DEFAULT_MODEL in fast_models()
+
+
+@pytest.mark.parametrize("name", sorted(fast_models()))
 @pytest.mark.parametrize("window", [200, 6])
 def test_fast_scoring_equals_one_sequence_per_candidate(name, window):
     torch.manual_seed(0)
-    cls = all_models()[name]
+    cls = fast_models()[name]
     model = cls(cls.Config(num_items=30, num_skills=5)).eval()
     with torch.no_grad():  # trained weights are not small; zeros would hide mistakes
         for parameter in model.parameters():

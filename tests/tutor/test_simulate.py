@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from yachay.tutor.simulate import (
+from yachay.tutor.simulate_cli import simulate as simulate_command
+from yachay.tutor.simulation import (
     FILTER_GRID,
     POLICIES,
     SimConfig,
@@ -25,7 +26,6 @@ from yachay.tutor.simulate import (
     synthetic_curriculum,
     warmup_histories,
 )
-from yachay.tutor.simulate_cli import simulate as simulate_command
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK = ROOT / "content" / "packs" / "matematica-primaria"

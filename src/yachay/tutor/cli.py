@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from yachay.tutor.models import DEFAULT_MODEL, MODELS
+from yachay.tutor.model_names import DEFAULT_EVALUATION, DEFAULT_MODEL, MODEL_NAMES, SELECTIONS
 from yachay.tutor.retrain import AUC_TOLERANCE, MIN_ANSWERS
 
 
@@ -33,10 +33,12 @@ def tutor() -> None:
     "--model",
     "models",
     multiple=True,
-    type=click.Choice(sorted(MODELS)),
-    default=(DEFAULT_MODEL,),
+    type=click.Choice([*SELECTIONS, *MODEL_NAMES]),
+    default=(DEFAULT_EVALUATION,),
     show_default=True,
-    help="Model to train; repeat to compare several.",
+    help="Model to train, or 'auto' (train "
+    + " and ".join(SELECTIONS["auto"])
+    + ", keep the better on validation); repeat to compare several.",
 )
 @click.option(
     "--seeds",
@@ -51,6 +53,17 @@ def tutor() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Save each trained model here as NAME-seedK.pt.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Processes to share the work (default: the CPUs, at most 4).",
+)
+@click.option(
+    "--score-first-answers",
+    "score_first",
+    is_flag=True,
+    help="Also score each student's first answer (no history to trace).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def evaluate(
     dataset: Path,
@@ -58,6 +71,8 @@ def evaluate(
     seeds: int,
     as_json: bool,
     checkpoint_dir: Path | None,
+    workers: int | None,
+    score_first: bool,
     quiet: bool,
 ) -> None:
     """Train on DATASET/train.csv; report test AUC, accuracy, log loss and ECE.
@@ -77,6 +92,8 @@ def evaluate(
             models=models,
             seeds=seeds,
             checkpoint_dir=checkpoint_dir,
+            workers=workers,
+            score_first=score_first,
             progress=not quiet,
         )
     except DataFormatError as exc:
@@ -91,7 +108,11 @@ def _print_table(result: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"Test set of {result['dataset']}")
+    first = "with" if result.get("first_answers_scored") else "after"
+    table = Table(
+        title=f"Test set of {result['dataset']}",
+        caption=f"{result['answers_scored']:,} answers scored ({first} each student's first)",
+    )
     table.add_column("model")
     for column in ("AUC", "accuracy", "log loss", "ECE", "train s"):
         table.add_column(column, justify="right")
@@ -104,7 +125,11 @@ def _print_table(result: dict) -> None:
             if std and row.get("seeds", 1) > 1:
                 cell += f" ± {std[key]:.{digits}f}"
             cells.append(cell)
-        label = f"{name} ({row['seeds']} seeds)" if row.get("seeds", 1) > 1 else name
+        label = name
+        if "selected" in row:
+            label += f" → {row['selected']}"
+        if row.get("seeds", 1) > 1:
+            label += f" ({row['seeds']} seeds)"
         table.add_row(label, *cells)
     Console().print(table)
 
@@ -130,7 +155,7 @@ def _registry():  # noqa: ANN202
 @click.option(
     "--model",
     "model_name",
-    type=click.Choice(sorted(MODELS)),
+    type=click.Choice(sorted(MODEL_NAMES)),
     default=DEFAULT_MODEL,
     show_default=True,
     help="Which model to train.",

@@ -29,7 +29,7 @@ Everything is deterministic for the same inputs (ties go to the easier item, the
 `questions_after_lesson` picks practice on a lesson's own skills the same way.
 
 The predictor is the serving model (or any `mastery.Predictor`); the policy reads only its
-predictions, the catalog and the history. `yachay.tutor.simulate` measures the policy on
+predictions, the catalog and the history. `yachay.tutor.simulation` measures the policy on
 simulated students.
 """
 

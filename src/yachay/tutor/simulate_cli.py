@@ -1,4 +1,4 @@
-"""``yachay tutor simulate``: teach simulated students with each policy and compare.
+"""``yachay.tutor.simulation``: teach simulated students with each policy and compare.
 
 A standalone click command; the ``tutor`` group adds it with ``tutor.add_command(simulate)``.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from yachay.tutor.simulate import POLICIES, SimConfig, SimReport
+from yachay.tutor.simulation import POLICIES, SimConfig, SimReport
 
 __all__ = ["simulate"]
 
@@ -90,12 +90,12 @@ def simulate(
     few minutes. Policies: adaptive (ours, which sees only the answers), fixed curriculum
     order, random, and an oracle that sees the hidden knowledge. Reported per policy:
     skills mastered per hour of calls and final mastery, with the ratios adaptive/fixed
-    and adaptive/oracle. See ``yachay.tutor.simulate`` for the model.
+    and adaptive/oracle. See ``yachay.tutor.simulation`` for the model.
     """
     from dataclasses import replace
 
-    from yachay.tutor.simulate import pack_curriculum
-    from yachay.tutor.simulate import simulate as run
+    from yachay.tutor.simulation import pack_curriculum
+    from yachay.tutor.simulation import simulate as run
 
     config = SimConfig(students=students, days=days, seed=seed, fixed_items_per_skill=fixed_items)
     if policies:

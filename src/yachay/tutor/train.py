@@ -38,18 +38,20 @@ __all__ = [
 class TrainConfig:
     """How to train; the same defaults serve every dataset."""
 
-    batch_size: int = 32
-    lr: float = 2e-3
+    batch_size: int = 64
+    lr: float = 3e-3
     weight_decay: float = 1e-5
-    max_epochs: int = 40
-    patience: int = 5  # epochs without a better validation AUC before stopping
+    max_epochs: int = 30
+    patience: int = 4  # epochs without a better validation AUC before stopping
     window: int = 200  # answers per training window; longer histories are cut
     eval_stride: int = 100  # evaluation windows overlap: >= window - stride answers of context
     val_fraction: float = 0.1  # students split off the training file for early stopping
     split_seed: int = 0  # the validation split does not move with the training seed
     seed: int = 0
     grad_clip: float = 1.0
-    ema: float | None = None  # validate (and keep) an exponential moving average of weights
+    ema: float | None = 0.98  # validate (and keep) an exponential moving average of weights
+    lr_patience: int | None = 2  # halve the learning rate after this many epochs without
+    #                              a better validation AUC (None: constant rate)
     max_seconds: float | None = None  # stop after the epoch that crosses this budget
 
 
@@ -87,11 +89,17 @@ class Callback:
 
 
 class ProgressBar(Callback):
-    """A tqdm bar per epoch on stderr (stdout stays free for ``--json``)."""
+    """A tqdm bar per epoch on stderr (stdout stays free for ``--json``).
 
-    def __init__(self, description: str = "train", enabled: bool = True) -> None:
+    ``position`` is the terminal line, for bars of several processes at once.
+    """
+
+    def __init__(
+        self, description: str = "train", enabled: bool = True, position: int | None = None
+    ) -> None:
         self.description = description
         self.enabled = enabled
+        self.position = position
         self.bar: tqdm | None = None
 
     def on_epoch_start(self, trainer: Trainer, num_batches: int) -> None:
@@ -102,6 +110,7 @@ class ProgressBar(Callback):
             leave=False,
             disable=not self.enabled,
             dynamic_ncols=True,
+            position=self.position,
         )
 
     def on_batch_end(self, trainer: Trainer, loss: float) -> None:
@@ -189,7 +198,15 @@ class Trainer:
             if config.ema
             else None
         )
+        scheduler = (
+            torch.optim.lr_scheduler.ReduceLROnPlateau(
+                optimizer, mode="max", factor=0.5, patience=config.lr_patience
+            )
+            if config.lr_patience is not None
+            else None
+        )
         num_batches = math.ceil(len(train_items) / config.batch_size)
+        per_batch = sum(len(item["questions"]) for item in train_items) / num_batches
         started = time.monotonic()
         for cb in self.callbacks:
             cb.on_train_start(self)
@@ -201,7 +218,9 @@ class Trainer:
             for batch in batches(train_items, config.batch_size, shuffle=True, generator=rng):
                 _, loss = self.model(batch)
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()
+                # Batches hold windows of similar length, so their sizes differ a lot; weight
+                # each batch's mean loss by its answers so that every answer counts the same.
+                (loss * (batch["score"].sum() / per_batch)).backward()
                 if config.grad_clip:
                     torch.nn.utils.clip_grad_norm_(self.model.parameters(), config.grad_clip)
                 optimizer.step()
@@ -220,6 +239,8 @@ class Trainer:
             if logs["val_auc"] > self.best_metric:
                 self.best_metric, self.best_epoch = logs["val_auc"], self.epoch
             self.history.append(logs)
+            if scheduler is not None:
+                scheduler.step(logs["val_auc"])
             for cb in self.callbacks:
                 cb.on_epoch_end(self, logs)
             if averaged is not None:

@@ -1,17 +1,29 @@
-"""Knowledge-tracing models, by name. Add a model: one file, one line in ``MODELS``."""
+"""Knowledge-tracing models, by name. Add a model: one file, one line in ``MODELS``.
+
+``SELECTIONS`` name sets of models trained side by side, of which evaluation keeps the one
+with the best validation AUC (model selection on the validation split, never on test).
+"""
 
 from __future__ import annotations
 
+from yachay.tutor.model_names import DEFAULT_EVALUATION, DEFAULT_MODEL, MODEL_NAMES, SELECTIONS
+from yachay.tutor.models.attention_features import AttentionFeatures
 from yachay.tutor.models.base import KTConfig, KTModel
 from yachay.tutor.models.dkt import DKT
 from yachay.tutor.models.dkt_features import DKTFeatures
+from yachay.tutor.models.sakt import SAKT
 
 MODELS: dict[str, type[KTModel]] = {
     "dkt": DKT,
     "dkt+f": DKTFeatures,
+    "sakt": SAKT,
+    "attn+f": AttentionFeatures,
 }
 
-DEFAULT_MODEL = "dkt+f"
+if tuple(MODELS) != MODEL_NAMES:  # the command line lists MODEL_NAMES without importing us
+    raise RuntimeError(
+        f"yachay.tutor.model_names lists {MODEL_NAMES}, the registry {tuple(MODELS)}"
+    )
 
 
 def build_model(name: str, **config: object) -> KTModel:
@@ -23,4 +35,12 @@ def build_model(name: str, **config: object) -> KTModel:
     return cls(cls.Config(**config))
 
 
-__all__ = ["DEFAULT_MODEL", "MODELS", "KTConfig", "KTModel", "build_model"]
+__all__ = [
+    "DEFAULT_EVALUATION",
+    "DEFAULT_MODEL",
+    "MODELS",
+    "SELECTIONS",
+    "KTConfig",
+    "KTModel",
+    "build_model",
+]

@@ -1,0 +1,21 @@
+"""The names of the knowledge-tracing models, without importing PyTorch.
+
+The command line needs them for its choices and help, and importing torch costs seconds on
+every ``yachay`` command; ``yachay.tutor.models`` checks that its registry matches.
+"""
+
+from __future__ import annotations
+
+MODEL_NAMES: tuple[str, ...] = ("dkt", "dkt+f", "sakt", "attn+f")
+
+SELECTIONS: dict[str, tuple[str, ...]] = {
+    # An LSTM and an attention model with the same features: neither wins everywhere.
+    "auto": ("dkt+f", "attn+f"),
+}
+
+# What retraining and serving build when not told otherwise: a model, not a selection.
+DEFAULT_MODEL = "dkt+f"
+# What `yachay tutor evaluate` trains when not told otherwise.
+DEFAULT_EVALUATION = "auto"
+
+__all__ = ["DEFAULT_EVALUATION", "DEFAULT_MODEL", "MODEL_NAMES", "SELECTIONS"]
