@@ -12,7 +12,13 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from yachay.tutor.model_names import DEFAULT_EVALUATION, DEFAULT_MODEL, MODEL_NAMES, SELECTIONS
+from yachay.tutor.choices import (
+    DEFAULT_EVALUATION,
+    DEFAULT_MODEL,
+    MODEL_NAMES,
+    SELECTIONS,
+    TRAIN_MINUTES,
+)
 from yachay.tutor.retrain import AUC_TOLERANCE, MIN_ANSWERS
 
 
@@ -64,6 +70,13 @@ def tutor() -> None:
     is_flag=True,
     help="Also score each student's first answer (no history to trace).",
 )
+@click.option(
+    "--train-minutes",
+    type=click.FloatRange(min=0, min_open=True),
+    default=TRAIN_MINUTES,
+    show_default=True,
+    help="Time budget for training each model; the best epoch so far is kept.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def evaluate(
     dataset: Path,
@@ -73,6 +86,7 @@ def evaluate(
     checkpoint_dir: Path | None,
     workers: int | None,
     score_first: bool,
+    train_minutes: float,
     quiet: bool,
 ) -> None:
     """Train on DATASET/train.csv; report test AUC, accuracy, log loss and ECE.
@@ -94,6 +108,7 @@ def evaluate(
             checkpoint_dir=checkpoint_dir,
             workers=workers,
             score_first=score_first,
+            train_minutes=train_minutes,
             progress=not quiet,
         )
     except DataFormatError as exc:

@@ -27,7 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from tqdm.auto import tqdm
 from yachay.tutor import metrics
 from yachay.tutor.baselines import BASELINES, labels, run_baseline
 from yachay.tutor.checkpoint import save_checkpoint
+from yachay.tutor.choices import TRAIN_MINUTES
 from yachay.tutor.data import StudentSequence, count_ids, read_three_line, split_by_student
 from yachay.tutor.models import DEFAULT_EVALUATION, SELECTIONS, build_model
 from yachay.tutor.train import (
@@ -51,7 +52,7 @@ from yachay.tutor.train import (
     set_threads,
 )
 
-__all__ = ["METRICS", "evaluate_dataset", "train_model"]
+__all__ = ["METRICS", "TRAIN_MINUTES", "evaluate_dataset", "train_model"]
 
 METRICS = ("auc", "acc", "logloss", "ece")
 
@@ -67,6 +68,7 @@ class TrainedModel:
     train_seconds: float
     test_probabilities: np.ndarray
     checkpoint: Path
+    stopped_by: str = ""
     history: list[dict[str, float]] = field(default_factory=list)
 
 
@@ -116,6 +118,7 @@ def train_model(
         train_seconds=seconds,
         test_probabilities=probabilities,
         checkpoint=checkpoint,
+        stopped_by=trainer.stopped_by,
         history=trainer.history,
     )
 
@@ -143,6 +146,7 @@ def evaluate_dataset(
     checkpoint_dir: str | Path | None = None,
     workers: int | None = None,
     score_first: bool = False,
+    train_minutes: float | None = TRAIN_MINUTES,
     progress: bool = True,
 ) -> dict[str, Any]:
     """``{"dataset": name, "models": {name: {"auc", "acc", "logloss", "ece", "train_seconds"}}}``.
@@ -154,6 +158,8 @@ def evaluate_dataset(
     0..N-1); metrics are means over seeds, with ``"std"`` (population) and ``"seeds"``.
     Baselines are fit once, on the whole training file. ``workers`` processes share the
     work (default: the CPUs available, at most 4; 1 runs everything in this process).
+    ``train_minutes`` caps each training run (no epoch starts that would end past it; the
+    best epoch so far is kept), unless ``train_config`` sets its own ``max_seconds``.
     """
     directory = Path(directory)
     train = read_three_line(directory / "train.csv")
@@ -161,6 +167,8 @@ def evaluate_dataset(
     scored = np.concatenate([np.arange(len(s)) >= (0 if score_first else 1) for s in test])
     y_test = labels(test)[scored]
     config = train_config or TrainConfig()
+    if config.max_seconds is None and train_minutes is not None:
+        config = replace(config, max_seconds=60 * train_minutes)
     fit_part, val_part = split_by_student(train, config.val_fraction, config.split_seed)
     sizes = count_ids(train)
     workers = workers if workers is not None else min(4, _available_cpus())
@@ -278,6 +286,7 @@ def _over_seeds(runs: list[TrainedModel], y_test: np.ndarray, scored: np.ndarray
     out["std"] = {k: statistics.pstdev(r[k] for r in per_seed) for k in keys}
     out["seeds"] = len(per_seed)
     out["epochs"] = [run.epochs for run in runs]
+    out["stopped_by"] = [run.stopped_by for run in runs]
     return out
 
 

@@ -41,7 +41,7 @@ class TrainConfig:
     batch_size: int = 64
     lr: float = 3e-3
     weight_decay: float = 1e-5
-    max_epochs: int = 30
+    max_epochs: int = 50
     patience: int = 4  # epochs without a better validation AUC before stopping
     window: int = 200  # answers per training window; longer histories are cut
     eval_stride: int = 100  # evaluation windows overlap: >= window - stride answers of context
@@ -52,7 +52,7 @@ class TrainConfig:
     ema: float | None = 0.98  # validate (and keep) an exponential moving average of weights
     lr_patience: int | None = 2  # halve the learning rate after this many epochs without
     #                              a better validation AUC (None: constant rate)
-    max_seconds: float | None = None  # stop after the epoch that crosses this budget
+    max_seconds: float | None = None  # no epoch starts that would end past this budget
 
 
 def seed_everything(seed: int) -> None:
@@ -178,6 +178,8 @@ class Trainer:
     best_epoch: int = -1
     should_stop: bool = False
     history: list[dict[str, float]] = field(default_factory=list)
+    #: Why training ended: "early stopping", "time budget" or "max epochs".
+    stopped_by: str = ""
 
     def fit(
         self, train: Sequence[StudentSequence], val: Sequence[StudentSequence]
@@ -245,11 +247,17 @@ class Trainer:
                 cb.on_epoch_end(self, logs)
             if averaged is not None:
                 self.model.load_state_dict(live)
-            out_of_time = (
-                config.max_seconds is not None and time.monotonic() - started > config.max_seconds
+            # Stop before an epoch that would end past the budget (epochs take about as
+            # long as the mean so far), so the budget is a limit, not a starting point.
+            elapsed = time.monotonic() - started
+            out_of_time = config.max_seconds is not None and (
+                elapsed * (self.epoch + 2) / (self.epoch + 1) > config.max_seconds
             )
             if self.should_stop or out_of_time:
+                self.stopped_by = "early stopping" if self.should_stop else "time budget"
                 break
+        else:
+            self.stopped_by = "max epochs"
         for cb in self.callbacks:
             cb.on_train_end(self)
         return self.history[self.best_epoch]

@@ -6,7 +6,7 @@ with the best validation AUC (model selection on the validation split, never on 
 
 from __future__ import annotations
 
-from yachay.tutor.model_names import DEFAULT_EVALUATION, DEFAULT_MODEL, MODEL_NAMES, SELECTIONS
+from yachay.tutor.choices import DEFAULT_EVALUATION, DEFAULT_MODEL, MODEL_NAMES, SELECTIONS
 from yachay.tutor.models.attention_features import AttentionFeatures
 from yachay.tutor.models.base import KTConfig, KTModel
 from yachay.tutor.models.dkt import DKT
@@ -21,9 +21,7 @@ MODELS: dict[str, type[KTModel]] = {
 }
 
 if tuple(MODELS) != MODEL_NAMES:  # the command line lists MODEL_NAMES without importing us
-    raise RuntimeError(
-        f"yachay.tutor.model_names lists {MODEL_NAMES}, the registry {tuple(MODELS)}"
-    )
+    raise RuntimeError(f"yachay.tutor.choices lists {MODEL_NAMES}, the registry {tuple(MODELS)}")
 
 
 def build_model(name: str, **config: object) -> KTModel:
