@@ -15,6 +15,7 @@ from yachay.db.starter import load_starter_content
 from yachay.phone.cli import call
 from yachay.students_cli import student
 from yachay.tutor.cli import tutor
+from yachay.tutor.outreach_cli import due, needs_tutor
 from yachay.tutor.simulate_cli import simulate
 
 
@@ -95,6 +96,8 @@ cli.add_command(content)
 cli.add_command(audio)
 cli.add_command(student)
 tutor.add_command(simulate)
+tutor.add_command(due)
+tutor.add_command(needs_tutor)
 cli.add_command(tutor)
 
 
