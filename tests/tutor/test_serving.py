@@ -266,6 +266,39 @@ def test_fast_scoring_equals_one_sequence_per_candidate(name, window):
     assert scorer.score(q, s, r, [], []).shape == (0,)
 
 
+@pytest.mark.parametrize("name", sorted(fast_models()))
+def test_scoring_one_history_again_reuses_its_work_and_stays_exact(name):
+    torch.manual_seed(0)
+    cls = fast_models()[name]
+    model = cls(cls.Config(num_items=30, num_skills=5)).eval()
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.add_(torch.randn_like(parameter) * 0.2)
+    scorer = CandidateScorer(model, 200)
+    rng = np.random.default_rng(2)
+    q, s, r = random_history(rng, 30, 30, 5)
+    before = len(scorer._memos)  # noqa: SLF001 - the test looks inside
+    for _ in range(3):  # the first call fills the memo, the others read it
+        cq, cs = rng.integers(1, 33, 12), rng.integers(1, 8, 12)
+        np.testing.assert_allclose(
+            scorer.score(q, s, r, cq, cs), scorer.score_naive(q, s, r, cq, cs), atol=1e-5
+        )
+    assert len(scorer._memos) == before + 1  # noqa: SLF001
+    assert "state" in next(reversed(scorer._memos.values())) or name == "attn+f"  # noqa: SLF001
+    # One answer different is another history, never the remembered one.
+    flipped = r.copy()
+    flipped[-1] = 1 - flipped[-1]
+    np.testing.assert_allclose(
+        scorer.score(q, s, flipped, cq, cs), scorer.score_naive(q, s, flipped, cq, cs), atol=1e-5
+    )
+    # As are the same answers to other questions.
+    other = q.copy()
+    other[0] = other[0] % 30 + 1
+    np.testing.assert_allclose(
+        scorer.score(other, s, r, cq, cs), scorer.score_naive(other, s, r, cq, cs), atol=1e-5
+    )
+
+
 def test_a_model_without_a_fast_path_or_a_wrong_one_is_scored_the_slow_way(monkeypatch):
     class Unfamiliar(DKT):
         pass

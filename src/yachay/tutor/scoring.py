@@ -23,8 +23,11 @@ wrong probabilities, only slower ones. An unknown model class uses the naive pat
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -57,6 +60,8 @@ _FEATURES = (
     "recent_rate",
 )
 _RECENT = 5
+#: Histories whose history-side work the scorer keeps (a few per student being served).
+MEMO_HISTORIES = 256
 #: The most a fast path may differ from the naive path (float32 sums in another order).
 TOLERANCE = 1e-4
 
@@ -188,8 +193,11 @@ class _Call:
         r: np.ndarray,
         cq: np.ndarray,
         cs: np.ndarray,
+        memo: dict[str, torch.Tensor] | None = None,
     ) -> None:
         config = model.config
+        #: What depends on the history alone, shared by the calls that score one history.
+        self.memo: dict[str, torch.Tensor] = {} if memo is None else memo
         tail = max(0, len(q) - (window - 1))
         self.model, self.tables, self._tail = model, tables, tail
         self._history = (q, s, r)
@@ -202,10 +210,19 @@ class _Call:
         self.count = len(cq)
         self.width = config.num_skills + 2
 
-    @functools.cached_property
+    @property
     def features(self) -> torch.Tensor:
         """History features of the window's answers."""
-        return torch.from_numpy(sequence_features(*self._history)[self._tail :])
+        return self.remember(
+            "features", lambda: torch.from_numpy(sequence_features(*self._history)[self._tail :])
+        )
+
+    def remember(self, key: str, make: Callable[[], torch.Tensor]) -> torch.Tensor:
+        """A value that depends on the history alone, computed once per history."""
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = make()
+        return found
 
     @functools.cached_property
     def candidate_features(self) -> torch.Tensor:
@@ -301,9 +318,13 @@ def _evidence(model: KTModel, call: _Call) -> tuple[list[Part], torch.Tensor]:
     if module is None:
         return [], torch.zeros(call.count)
     member = call.table("membership", lambda: torch.softmax(module.membership.weight, dim=-1))
-    history = F.embedding(call.items, member)  # [L, k]
-    right = call.responses.float()
-    totals = torch.stack([right @ history, (1 - right) @ history], dim=1)  # [k, 2]
+
+    def history_totals() -> torch.Tensor:
+        history = F.embedding(call.items, member)  # [L, k]
+        right = call.responses.float()
+        return torch.stack([right @ history, (1 - right) @ history], dim=1)  # [k, 2]
+
+    totals = call.remember("evidence", history_totals)
     read = torch.log1p(F.embedding(call.candidate_items, member) @ totals)  # [C, 2]
     term = ((module.weight + module.item_weight(call.candidate_items)) * read).sum(-1)
     return [torch.log1p(totals.T.reshape(-1)), read], term
@@ -321,16 +342,21 @@ def _lstm_state(model: KTModel, inputs: torch.Tensor) -> torch.Tensor:
 
 
 def _dkt(model, call: _Call, mlp: _SplitMLP | None) -> torch.Tensor:  # noqa: ANN001
-    state = _lstm_state(model, model.interaction(call.previous_interactions()))
+    state = call.remember(
+        "state", lambda: _lstm_state(model, model.interaction(call.previous_interactions()))
+    )
     return model.out(state)[call.candidate_skills]
 
 
 def _dkt_features(model, call: _Call, mlp: _SplitMLP) -> torch.Tensor:  # noqa: ANN001
-    feats = call.features
-    prev_feats = torch.cat([torch.zeros(1, feats.shape[1]), feats])
-    state = _lstm_state(
-        model, torch.cat([model.interaction(call.previous_interactions()), prev_feats], -1)
-    )
+    def history_state() -> torch.Tensor:
+        feats = call.features
+        prev_feats = torch.cat([torch.zeros(1, feats.shape[1]), feats])
+        return _lstm_state(
+            model, torch.cat([model.interaction(call.previous_interactions()), prev_feats], -1)
+        )
+
+    state = call.remember("state", history_state)
     evidence, term = _evidence(model, call)
     parts = [
         state,
@@ -395,6 +421,10 @@ class CandidateScorer:
         mlp = getattr(model, "mlp", None)
         self.mlp = _SplitMLP(mlp) if isinstance(mlp, nn.Sequential) else None
         self.tables: dict[str, torch.Tensor] = {}
+        # A practice round scores one history several times (reviews, then each skill):
+        # the history's half of the work is kept for the latest few histories.
+        self._memos: OrderedDict[bytes, dict[str, torch.Tensor]] = OrderedDict()
+        self._memos_lock = threading.Lock()
         if FEATURE_NAMES != _FEATURES:
             log.warning("history features changed (%s); scoring the slow way", FEATURE_NAMES)
             self.fast = None
@@ -438,9 +468,25 @@ class CandidateScorer:
             return np.zeros(0)
         if self.fast is None:
             return self.score_naive(q, s, r, cq, cs)
-        call = _Call(self.model, self.window, self.tables, q, s, r, cq, cs)
+        call = _Call(self.model, self.window, self.tables, q, s, r, cq, cs, self._memo(q, s, r))
         logits = self.fast(self.model, call, self.mlp)
         return torch.sigmoid(logits).double().numpy()
+
+    def _memo(self, q: np.ndarray, s: np.ndarray, r: np.ndarray) -> dict[str, torch.Tensor]:
+        digest = hashlib.blake2b(digest_size=16)
+        for part in (q, s, r):
+            digest.update(np.ascontiguousarray(part).view(np.uint8))
+            digest.update(b"|")
+        key = digest.digest()
+        with self._memos_lock:
+            memo = self._memos.get(key)
+            if memo is None:
+                memo = self._memos[key] = {}
+                if len(self._memos) > MEMO_HISTORIES:
+                    self._memos.popitem(last=False)
+            else:
+                self._memos.move_to_end(key)
+        return memo
 
     def score_naive(
         self, q: np.ndarray, s: np.ndarray, r: np.ndarray, cq: np.ndarray, cs: np.ndarray
