@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tutor.tutor_db import make_database
+from tests.tutor.tutor_db import answer_row, make_database
 from yachay.app import create_app
 from yachay.db import models as m
 from yachay.tutor.outreach_cli import due, needs_tutor
@@ -28,21 +28,20 @@ def app(tmp_path: Path):  # noqa: ANN201
         carla = m.Student(phone="+51900000003", name="Carla", language="es", grade=1)
         session.add_all([ana, beto, carla])
         session.flush()
-        answer = 0
+        step = 0
 
         def add_answer(student: m.Student, question: str, correct: bool, at: datetime) -> None:
-            nonlocal answer
-            answer += 1
+            nonlocal step
+            step += 1
             session.add(
-                m.Answer(
-                    student_id=student.id,
-                    question_id=question,
-                    choice=1 if correct else 2,
-                    correct=correct,
-                    response_ms=4000,
+                answer_row(
+                    student.id,
+                    question,
+                    correct,
+                    at,
                     call_sid=f"CA{student.id}-{at:%j}",
-                    step=answer,
-                    answered_at=at,
+                    step=step,
+                    response_ms=4000,
                 )
             )
 
@@ -87,7 +86,6 @@ def test_due_lists_the_students_with_reviews_due_most_overdue_first(app) -> None
     assert rows[0]["name"] == "Ana" and rows[0]["language"] == "qu"
     assert rows[0]["skills"] == ["sumar"] and rows[0]["overdue_days"] > 10
     assert "Carla" not in {r["name"] for r in rows}
-    # Beto's answers were all wrong two days ago: his cards are due again soon after.
     assert all(r["overdue_days"] <= rows[0]["overdue_days"] for r in rows)
 
 

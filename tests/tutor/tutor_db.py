@@ -90,18 +90,40 @@ def add_students(
                 correct = bool(rng.random() < 0.25 + 0.75 / (1 + math.exp(-z)))
                 practice[skill] += 1
                 session.add(
-                    m.Answer(
-                        student_id=student.id,
-                        question_id=qid,
-                        choice=1 if correct else 2,
-                        correct=correct,
-                        response_ms=3000,
+                    answer_row(
+                        student.id,
+                        qid,
+                        correct,
+                        start + timedelta(days=n % 7, minutes=step),
                         call_sid=f"CA{student.id:06d}",
                         step=step,
-                        answered_at=start + timedelta(days=n % 7, minutes=step),
+                        response_ms=3000,
                     )
                 )
     return ids
+
+
+def answer_row(
+    student_id: int,
+    question: str,
+    correct: bool,
+    at: datetime,
+    *,
+    call_sid: str,
+    step: int,
+    response_ms: int,
+) -> m.Answer:
+    """An answers row as a call records it (choice 1 is the right one in this bank)."""
+    return m.Answer(
+        student_id=student_id,
+        question_id=question,
+        choice=1 if correct else 2,
+        correct=correct,
+        response_ms=response_ms,
+        call_sid=call_sid,
+        step=step,
+        answered_at=at,
+    )
 
 
 def mlflow_store(tmp_path_factory, var_dir: Path) -> None:  # noqa: ANN001

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import select
@@ -40,19 +41,29 @@ def tutor_catalog(session: Session) -> Catalog:
     return _cache[key]
 
 
+def _answers():  # noqa: ANN202
+    return select(
+        m.Answer.student_id,
+        m.Answer.question_id,
+        m.Answer.correct,
+        m.Answer.answered_at,
+        m.Answer.response_ms,
+        m.Answer.call_sid,
+    ).order_by(m.Answer.student_id, m.Answer.answered_at, m.Answer.id)
+
+
 def answer_history(session: Session, student_id: int) -> list[AnswerEvent]:
-    rows = session.execute(
-        select(
-            m.Answer.question_id,
-            m.Answer.correct,
-            m.Answer.answered_at,
-            m.Answer.response_ms,
-            m.Answer.call_sid,
-        )
-        .where(m.Answer.student_id == student_id)
-        .order_by(m.Answer.answered_at, m.Answer.id)
-    )
-    return [AnswerEvent(q, bool(c), at, ms, sid) for q, c, at, ms, sid in rows]
+    """One student's answers, oldest first."""
+    rows = session.execute(_answers().where(m.Answer.student_id == student_id))
+    return [AnswerEvent(q, bool(c), at, ms, sid) for _, q, c, at, ms, sid in rows]
+
+
+def answer_histories(session: Session) -> dict[int, list[AnswerEvent]]:
+    """Every student's answers, oldest first, by student id (one query for all)."""
+    out: dict[int, list[AnswerEvent]] = defaultdict(list)
+    for student_id, q, c, at, ms, sid in session.execute(_answers()):
+        out[student_id].append(AnswerEvent(q, bool(c), at, ms, sid))
+    return out
 
 
 def beyond_grade(catalog: Catalog, grade: int) -> set[str]:

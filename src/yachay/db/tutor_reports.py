@@ -8,7 +8,6 @@ this module only reads answers and calls and hands them over.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,16 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yachay.db import models as m
-from yachay.db.tutor_data import tutor_catalog
-from yachay.tutor.mastery import AnswerEvent, Predictor, as_utc
+from yachay.db.tutor_data import answer_histories, tutor_catalog
+from yachay.tutor.mastery import Predictor, as_utc
 from yachay.tutor.needs_tutor import (
     CallRecord,
-    NeedsTutor,
     NeedsTutorConfig,
     StudentActivity,
     rank_students,
 )
-from yachay.tutor.review import ReviewState, due_reviews
+from yachay.tutor.review import ReviewState, students_due_for_review
 
 __all__ = ["DueStudent", "LESSON_NODES", "StudentNeed", "due_for_review", "needs_a_tutor"]
 
@@ -58,48 +56,31 @@ class StudentNeed:
     reasons: tuple[str, ...]
 
 
-def _answers_by_student(session: Session, since: datetime | None = None) -> dict[int, list]:
-    query = select(
-        m.Answer.student_id,
-        m.Answer.question_id,
-        m.Answer.correct,
-        m.Answer.answered_at,
-        m.Answer.response_ms,
-        m.Answer.call_sid,
-    ).order_by(m.Answer.student_id, m.Answer.answered_at, m.Answer.id)
-    out: dict[int, list[AnswerEvent]] = defaultdict(list)
-    for student_id, question, correct, at, ms, sid in session.execute(query):
-        out[student_id].append(AnswerEvent(question, bool(correct), at, ms, sid))
-    return out
-
-
 def due_for_review(
     session: Session, now: datetime, min_skills: int = 1, limit: int | None = None
 ) -> list[DueStudent]:
     """Students with at least ``min_skills`` skills due for review at ``now``: who an
-    outbound review call should ring. Most overdue first, then more skills due first."""
+    outbound review call should ring, in `review.students_due_for_review`'s order."""
     catalog = tutor_catalog(session)
     students = {s.id: s for s in session.scalars(select(m.Student))}
-    out = []
-    for student_id, answers in _answers_by_student(session).items():
-        due = due_reviews(ReviewState.from_history(answers, catalog), now)
-        student = students.get(student_id)
-        if student is None or len(due) < max(1, min_skills):
-            continue
-        skills = tuple(d.skill for d in due)
-        out.append(
-            DueStudent(
-                student_id,
-                student.name,
-                student.phone,
-                student.language,
-                skills,
-                tuple(catalog.skill[s].name if s in catalog.skill else s for s in skills),
-                round(due[0].overdue_days, 2),
-            )
+    states = {
+        student_id: ReviewState.from_history(answers, catalog)
+        for student_id, answers in answer_histories(session).items()
+        if student_id in students
+    }
+    ranked = students_due_for_review(states, now, min_skills=min_skills)
+    return [
+        DueStudent(
+            due.student_id,
+            students[due.student_id].name,
+            students[due.student_id].phone,
+            students[due.student_id].language,
+            due.skills,
+            tuple(catalog.skill[s].name if s in catalog.skill else s for s in due.skills),
+            round(due.overdue_days, 2),
         )
-    out.sort(key=lambda d: (-d.overdue_days, -len(d.skills), d.student_id))
-    return out if limit is None else out[:limit]
+        for due in ranked[:limit]
+    ]
 
 
 def needs_a_tutor(
@@ -113,15 +94,13 @@ def needs_a_tutor(
     config = config or NeedsTutorConfig()
     catalog = tutor_catalog(session)
     students = {s.id: s for s in session.scalars(select(m.Student))}
-    answers = _answers_by_student(session)
+    answers = answer_histories(session)
     calls = _calls_by_student(session, now - timedelta(days=config.calls_window_days))
     activity = [
         StudentActivity(student_id, answers.get(student_id, ()), calls.get(student_id, ()))
         for student_id in students
     ]
-    ranked: Sequence[NeedsTutor] = rank_students(
-        activity, catalog, predictor, now, config=config, limit=limit
-    )
+    ranked = rank_students(activity, catalog, predictor, now, config=config, limit=limit)
     return [
         StudentNeed(
             int(need.student_id),

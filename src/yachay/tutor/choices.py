@@ -20,5 +20,14 @@ DEFAULT_EVALUATION = "auto"
 # Each model's training budget in `yachay tutor evaluate`: with two candidates trained side
 # by side and the baselines after, one dataset evaluates in under 10 minutes on two cores.
 TRAIN_MINUTES = 5.5
+# Epochs a training run may take at most (early stopping usually ends it sooner).
+MAX_EPOCHS = 50
 
-__all__ = ["DEFAULT_EVALUATION", "DEFAULT_MODEL", "MODEL_NAMES", "SELECTIONS", "TRAIN_MINUTES"]
+__all__ = [
+    "DEFAULT_EVALUATION",
+    "DEFAULT_MODEL",
+    "MAX_EPOCHS",
+    "MODEL_NAMES",
+    "SELECTIONS",
+    "TRAIN_MINUTES",
+]

@@ -15,6 +15,7 @@ from flask.cli import with_appcontext
 from yachay.tutor.choices import (
     DEFAULT_EVALUATION,
     DEFAULT_MODEL,
+    MAX_EPOCHS,
     MODEL_NAMES,
     SELECTIONS,
     TRAIN_MINUTES,
@@ -179,7 +180,8 @@ def _registry():  # noqa: ANN202
     "--epochs",
     type=click.IntRange(min=1),
     default=None,
-    help="At most N epochs (default 40; training stops early when validation AUC stops improving).",
+    help=f"At most N epochs (default {MAX_EPOCHS}; training stops early when validation AUC "
+    "stops improving).",
 )
 @click.option(
     "--min-answers",

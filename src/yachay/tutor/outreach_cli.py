@@ -49,8 +49,7 @@ def due(at: datetime | None, limit: int | None, min_skills: int, as_json: bool) 
     with current_app.extensions["yachay.db"].read_session() as session:
         rows = due_for_review(session, now, min_skills=min_skills, limit=limit)
     if as_json:
-        payload = {"at": now.isoformat(), "students": [asdict(r) for r in rows]}
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        _echo_json(now, rows)
         return
     if not rows:
         click.echo("Nobody is due for a review.")
@@ -86,8 +85,7 @@ def needs_tutor(at: datetime | None, limit: int | None, as_json: bool) -> None:
     with current_app.extensions["yachay.db"].read_session() as session:
         rows = needs_a_tutor(session, predictor, now, limit=limit)
     if as_json:
-        payload = {"at": now.isoformat(), "students": [asdict(r) for r in rows]}
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        _echo_json(now, rows)
         return
     if not rows:
         click.echo("No student needs a tutor's call right now.")
@@ -96,6 +94,11 @@ def needs_tutor(at: datetime | None, limit: int | None, as_json: bool) -> None:
         click.echo(f"{_who(r.student_id, r.name)} ({r.phone}, {r.grade}.º grado):")
         for reason in r.reasons:
             click.echo(f"  - {reason}")
+
+
+def _echo_json(now: datetime, rows: list) -> None:
+    payload = {"at": now.isoformat(), "students": [asdict(r) for r in rows]}
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
 
 
 def _who(student_id: int, name: str | None) -> str:

@@ -226,10 +226,9 @@ class TutorService:
                 log.exception(
                     "scoring with tutor model v%s failed; using the prior", model.pointer.version
                 )
-        if len(scores) < len(candidates):
+        if len(scores) < len(candidates):  # questions new to the model, or a failure
             missing = [c for c in candidates if c not in scores]
-            if missing:
-                scores.update(self._prior(history, missing, info, model.vocabulary))
+            scores.update(self._prior(history, missing, info, model.vocabulary))
         return {c: scores[c] for c in candidates}
 
     def _score(

@@ -18,6 +18,7 @@ import torch
 from tqdm.auto import tqdm
 
 from yachay.tutor import metrics
+from yachay.tutor.choices import MAX_EPOCHS
 from yachay.tutor.data import StudentSequence, batches, history_features, windows
 from yachay.tutor.models import KTModel
 
@@ -41,7 +42,7 @@ class TrainConfig:
     batch_size: int = 64
     lr: float = 3e-3
     weight_decay: float = 1e-5
-    max_epochs: int = 50
+    max_epochs: int = MAX_EPOCHS
     patience: int = 4  # epochs without a better validation AUC before stopping
     window: int = 200  # answers per training window; longer histories are cut
     eval_stride: int = 100  # evaluation windows overlap: >= window - stride answers of context
@@ -53,6 +54,11 @@ class TrainConfig:
     lr_patience: int | None = 2  # halve the learning rate after this many epochs without
     #                              a better validation AUC (None: constant rate)
     max_seconds: float | None = None  # no epoch starts that would end past this budget
+
+    @property
+    def stride(self) -> int:
+        """The evaluation stride, never longer than a window (short windows in tests)."""
+        return min(self.eval_stride, self.window)
 
 
 def seed_everything(seed: int) -> None:
@@ -188,7 +194,7 @@ class Trainer:
         config = self.config
         seed_everything(config.seed)
         train_items = windows(train, config.window)
-        val_items = windows(val, config.window, min(config.eval_stride, config.window))
+        val_items = windows(val, config.window, config.stride)
         rng = np.random.default_rng(config.seed)
         optimizer = torch.optim.Adam(
             self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
@@ -291,5 +297,5 @@ def predict_sequences(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Predict every answer of every student (ordered by student, then position)."""
     features = [history_features(s) for s in sequences]
-    items = windows(sequences, config.window, min(config.eval_stride, config.window), features)
+    items = windows(sequences, config.window, config.stride, features)
     return predict(model, items, config.batch_size * 4)
