@@ -16,11 +16,12 @@ from yachay.config import Settings
 from yachay.tutor.checkpoint import load_checkpoint
 from yachay.tutor.data import StudentSequence, history_features
 from yachay.tutor.db_data import QuestionInfo, Vocabulary
+from yachay.tutor.history_counts import HistoryCounts, next_features, sequence_features
 from yachay.tutor.models import DEFAULT_MODEL, MODELS, build_model
 from yachay.tutor.models.dkt import DKT
 from yachay.tutor.predict import Answer, KnowledgeTracer
 from yachay.tutor.registry import Pointer, Registry, write_pointer
-from yachay.tutor.scoring import FAST_PATHS, CandidateScorer, next_features, sequence_features
+from yachay.tutor.scoring import FAST_PATHS, CandidateScorer
 from yachay.tutor.serving import TutorService, init_app, prior_probability
 
 # --- the cold-start prior -----------------------------------------------------------------
@@ -266,26 +267,66 @@ def test_fast_scoring_equals_one_sequence_per_candidate(name, window):
     assert scorer.score(q, s, r, [], []).shape == (0,)
 
 
-@pytest.mark.parametrize("name", sorted(fast_models()))
-def test_scoring_one_history_again_reuses_its_work_and_stays_exact(name):
+def perturbed(name: str, **config: int):  # noqa: ANN201
+    """A model with random weights: trained weights are not small, zeros would hide mistakes."""
     torch.manual_seed(0)
     cls = fast_models()[name]
-    model = cls(cls.Config(num_items=30, num_skills=5)).eval()
+    model = cls(cls.Config(num_items=30, num_skills=5, **config)).eval()
     with torch.no_grad():
         for parameter in model.parameters():
             parameter.add_(torch.randn_like(parameter) * 0.2)
+    return model
+
+
+def test_counts_grown_answer_by_answer_equal_counts_of_the_whole_history():
+    rng = np.random.default_rng(3)
+    q, s, r = random_history(rng, 40, 12, 4)
+    counts = HistoryCounts.of(q[:0], s[:0], r[:0], sizes=(5, 3))  # too small: must grow
+    cq, cs = np.arange(1, 16), rng.integers(1, 7, 15)
+    for n in range(41):
+        np.testing.assert_array_equal(
+            counts.features(cq, cs), next_features(q[:n], s[:n], r[:n], cq, cs)
+        )
+        if n < 40:
+            counts = counts.extended(int(q[n]), int(s[n]), int(r[n]))
+
+
+@pytest.mark.parametrize("name", sorted(fast_models()))
+def test_a_growing_history_is_stepped_not_reread_and_stays_exact(name, monkeypatch):
+    model = perturbed(name)
+    scorer = CandidateScorer(model, 6, stride=3)
+    reads = []
+    read = scorer._read  # noqa: SLF001 - the test counts the passes over a window
+    monkeypatch.setattr(
+        scorer, "_read", lambda q, s, r, start: reads.append(len(q)) or read(q, s, r, start)
+    )
+    rng = np.random.default_rng(2)
+    q, s, r = random_history(rng, 20, 30, 5)
+    for n in [*range(0, 12), 11, 14, 20]:
+        cq, cs = rng.integers(1, 33, 12), rng.integers(1, 8, 12)
+        np.testing.assert_allclose(
+            scorer.score(q[:n], s[:n], r[:n], cq, cs),
+            scorer.score_naive(q[:n], s[:n], r[:n], cq, cs),
+            atol=1e-5,
+        )
+    # Windows of 6 every 3: answers 6-8 are scored in the window from 3, 9-11 from 6, 12-14
+    # from 9... The history is read afresh when the next answer falls in another window
+    # than the remembered history's (at 6, 9, and after the jumps to 14 and 20); every
+    # other answer is one step, and 11 again is remembered.
+    assert reads == [0, 6, 9, 14, 20]
+    assert scorer.remembered == 14
+
+
+@pytest.mark.parametrize("name", sorted(fast_models()))
+def test_a_remembered_history_is_never_mistaken_for_another(name):
+    model = perturbed(name)
     scorer = CandidateScorer(model, 200)
     rng = np.random.default_rng(2)
     q, s, r = random_history(rng, 30, 30, 5)
-    before = len(scorer._memos)  # noqa: SLF001 - the test looks inside
-    for _ in range(3):  # the first call fills the memo, the others read it
-        cq, cs = rng.integers(1, 33, 12), rng.integers(1, 8, 12)
-        np.testing.assert_allclose(
-            scorer.score(q, s, r, cq, cs), scorer.score_naive(q, s, r, cq, cs), atol=1e-5
-        )
-    assert len(scorer._memos) == before + 1  # noqa: SLF001
-    assert "state" in next(reversed(scorer._memos.values())) or name == "attn+f"  # noqa: SLF001
-    # One answer different is another history, never the remembered one.
+    cq, cs = rng.integers(1, 33, 12), rng.integers(1, 8, 12)
+    scorer.score(q, s, r, cq, cs)
+    scorer.score(q[:-1], s[:-1], r[:-1], cq, cs)
+    # One answer different is another history, never the remembered one, nor grown from it.
     flipped = r.copy()
     flipped[-1] = 1 - flipped[-1]
     np.testing.assert_allclose(
@@ -297,6 +338,20 @@ def test_scoring_one_history_again_reuses_its_work_and_stays_exact(name):
     np.testing.assert_allclose(
         scorer.score(other, s, r, cq, cs), scorer.score_naive(other, s, r, cq, cs), atol=1e-5
     )
+    assert scorer.remembered == 4
+
+
+def test_serving_reads_a_history_the_way_evaluation_scored_it():
+    """The score served for the next answer is the one evaluation gave that answer (the
+    windows evaluation cut), so the published test AUC is what students get."""
+    model = perturbed("dkt+f")
+    scorer = CandidateScorer(model, 8, stride=3)
+    rng = np.random.default_rng(4)
+    q, s, r = random_history(rng, 30, 30, 5)
+    history = [Answer(int(a), bool(b), int(c)) for a, b, c in zip(q, r, s, strict=True)]
+    evaluated = scorer.naive.trace(history)
+    served = [scorer.score(q[:t], s[:t], r[:t], q[t : t + 1], s[t : t + 1])[0] for t in range(30)]
+    np.testing.assert_allclose(served, evaluated, atol=1e-5)
 
 
 def test_a_model_without_a_fast_path_or_a_wrong_one_is_scored_the_slow_way(monkeypatch):
@@ -307,7 +362,8 @@ def test_a_model_without_a_fast_path_or_a_wrong_one_is_scored_the_slow_way(monke
     model = Unfamiliar(DKT.Config(num_items=10, num_skills=3, embed_dim=8, hidden_dim=8))
     assert not CandidateScorer(model, 50).is_fast
 
-    monkeypatch.setitem(FAST_PATHS, "DKT", lambda *args: torch.zeros(len(args[2])))
+    wrong = FAST_PATHS["DKT"]._replace(read=lambda model, state, c, mlp: torch.zeros(c.count))
+    monkeypatch.setitem(FAST_PATHS, "DKT", wrong)
     model = build_model("dkt", num_items=10, num_skills=3, embed_dim=8, hidden_dim=8)
     scorer = CandidateScorer(model, 50)  # the self-check catches the wrong read-out
     assert not scorer.is_fast

@@ -43,6 +43,7 @@ __all__ = [
     "history_features",
     "read_three_line",
     "split_by_student",
+    "window_start",
     "windows",
 ]
 
@@ -270,6 +271,20 @@ def windows(
                 break
             start += stride
     return items
+
+
+def window_start(position: int, length: int, stride: int) -> int:
+    """Where the window that scores ``position`` starts, in :func:`windows`' cutting.
+
+    Serving reads the same window for the next answer as evaluation did, so the scores the
+    model serves are the ones its test AUC was measured on. Consecutive positions share a
+    window until one crosses a stride, so a student's model state can grow answer by answer.
+    """
+    if not 0 < stride <= length:
+        raise ValueError("need 0 < stride <= length")
+    if position < length:
+        return 0
+    return (position - (length - stride)) // stride * stride
 
 
 def collate(items: Sequence[dict[str, np.ndarray]]) -> dict[str, torch.Tensor]:

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from yachay.tutor.checkpoint import Checkpoint, load_checkpoint
-from yachay.tutor.data import StudentSequence, collate, history_features
+from yachay.tutor.data import StudentSequence, collate, history_features, window_start
 from yachay.tutor.models import KTModel
 
 __all__ = ["Answer", "KnowledgeTracer"]
@@ -40,15 +40,26 @@ Candidate = int | tuple[int, int]  # a question id, or (question id, skill id)
 class KnowledgeTracer:
     """A trained model wrapped for one-student-at-a-time scoring (no gradients, CPU)."""
 
-    def __init__(self, model: KTModel, window: int, checkpoint: Checkpoint | None = None):
+    def __init__(
+        self,
+        model: KTModel,
+        window: int,
+        checkpoint: Checkpoint | None = None,
+        *,
+        stride: int | None = None,
+    ) -> None:
         self.model = model.eval()
         self.window = window
+        #: Evaluation windows start every ``stride`` answers (the training default: half a
+        #: window); the next answer is read in the window evaluation would score it in.
+        self.stride = default_stride(window) if stride is None else stride
         self.checkpoint = checkpoint
 
     @classmethod
     def load(cls, path: str | Path) -> KnowledgeTracer:
         checkpoint = load_checkpoint(path)
-        return cls(checkpoint.model, checkpoint.train_config.window, checkpoint)
+        config = checkpoint.train_config
+        return cls(checkpoint.model, config.window, checkpoint, stride=config.stride)
 
     @property
     def num_items(self) -> int:
@@ -59,16 +70,18 @@ class KnowledgeTracer:
         """P(right) if each candidate were asked next, given ``history`` (oldest first).
 
         History counts (attempts, successes, recency) use the whole history; the sequence
-        model reads the last ``window - 1`` answers.
+        model reads the answers since the start of the evaluation window that would score
+        the next answer (:func:`~yachay.tutor.data.window_start`): at least
+        ``window - stride`` of them, at most ``window - 1``.
         """
         if not candidates:
             return np.zeros(0)
         items = []
+        start = window_start(len(history), self.window, self.stride)
         for candidate in candidates:
             question, skill = candidate if isinstance(candidate, tuple) else (candidate, None)
             seq = _sequence([*history, Answer(question, False, skill)])
             feats = history_features(seq)
-            start = max(0, len(seq) - self.window)
             score = np.zeros(len(seq) - start, dtype=bool)
             score[-1] = True
             items.append(
@@ -96,9 +109,14 @@ class KnowledgeTracer:
         if config is None:
             from yachay.tutor.train import TrainConfig
 
-            config = TrainConfig(window=self.window, eval_stride=max(1, self.window // 2))
+            config = TrainConfig(window=self.window, eval_stride=self.stride)
         _, probs = predict_sequences(self.model, [_sequence(history)], config)
         return probs
+
+
+def default_stride(window: int) -> int:
+    """The evaluation stride of a window when the checkpoint does not say: half a window."""
+    return max(1, window // 2)
 
 
 def _sequence(history: Sequence[Answer]) -> StudentSequence:

@@ -31,6 +31,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -217,43 +218,51 @@ class TutorService:
         info = self._question_info(history, candidates)
         if model is None:
             return self._prior(history, candidates, info, None)
-        known = [c for c in candidates if c in model.items]
+        ids = _ids(model.items, candidates)
         scores: dict[str, float] = {}
-        if known:
+        if ids.any():
             try:
-                scores = self._score(model, history, known, info)
+                scores = self._score(model, history, candidates, ids, info)
             except Exception:
                 log.exception(
                     "scoring with tutor model v%s failed; using the prior", model.pointer.version
                 )
-        if len(scores) < len(candidates):  # questions new to the model, or a failure
-            missing = [c for c in candidates if c not in scores]
-            scores.update(self._prior(history, missing, info, model.vocabulary))
+        if len(scores) == len(candidates):
+            return scores
+        # questions new to the model, or a failure
+        missing = [c for c in candidates if c not in scores]
+        scores.update(self._prior(history, missing, info, model.vocabulary))
         return {c: scores[c] for c in candidates}
 
     def _score(
         self,
         model: _Loaded,
         history: Sequence[tuple[str, bool]],
-        known: list[str],
+        candidates: Sequence[str],
+        ids: np.ndarray,
         info: dict[str, QuestionInfo],
     ) -> dict[str, float]:
+        """The model's scores of the candidates it knows (``ids`` > 0), in order."""
         vocab = model.vocabulary
-        items = np.array([model.items.get(q, 0) for q, _ in history], dtype=np.int64)
+        questions, correct = zip(*history, strict=True) if history else ((), ())
+        items = _ids(model.items, questions)
         skills = model.item_skills[items]
         for position in np.flatnonzero(items == 0):  # answered, but new to the model
-            question = history[position][0]
+            question = questions[position]
             items[position] = vocab.unknown_question
             skills[position] = vocab.skill_id(info.get(question, DEFAULT_QUESTION).skill)
-        candidates = np.array([model.items[c] for c in known], dtype=np.int64)
+        known = ids > 0
+        if not known.all():
+            candidates = [c for c, k in zip(candidates, known.tolist(), strict=True) if k]
+            ids = ids[known]
         probabilities = model.scorer.score(
             items,
             skills,
-            np.array([c for _, c in history], dtype=np.int64),
-            candidates,
-            model.item_skills[candidates],
+            np.fromiter(correct, dtype=np.int64, count=len(correct)),
+            ids,
+            model.item_skills[ids],
         )
-        return dict(zip(known, probabilities.tolist(), strict=True))
+        return dict(zip(candidates, probabilities.tolist(), strict=True))
 
     def _prior(
         self,
@@ -326,7 +335,8 @@ class TutorService:
 
         checkpoint = load_checkpoint(self.tutor_dir / pointer.checkpoint)
         vocabulary = Vocabulary.from_metadata(checkpoint.metadata)
-        scorer = CandidateScorer(checkpoint.model, checkpoint.train_config.window)
+        config = checkpoint.train_config
+        scorer = CandidateScorer(checkpoint.model, config.window, stride=config.stride)
         return _Loaded.build(pointer, scorer, vocabulary)
 
     # -- the question bank (for the prior) --
@@ -362,6 +372,11 @@ class TutorService:
                 self._questions_loaded_at = now
                 self._questions_lock.release()
         return self._questions
+
+
+def _ids(items: dict[str, int], questions: Sequence[str]) -> np.ndarray:
+    """The model's ids of questions, 0 for those it was not trained on."""
+    return np.fromiter(map(items.get, questions, repeat(0)), dtype=np.int64, count=len(questions))
 
 
 def _stamp(path) -> tuple[int, int, int] | None:  # noqa: ANN001

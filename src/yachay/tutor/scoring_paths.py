@@ -1,0 +1,352 @@
+"""The fast paths of :mod:`yachay.tutor.scoring`: each model's sequence part, split so that
+it can be run over a window of answers, grown by one answer, and read out for many
+candidates at once.
+
+A :class:`FastPath` re-implements a model's forward pass with the model's own layers and
+weights, in three parts:
+
+- ``begin``: the model's state after the answers of a window (the LSTM's ``(h, c)``, or the
+  attention keys and values), in one pass;
+- ``step``: that state after one more answer, from the state before it: what makes a
+  student's next question cheap;
+- ``read``: the logit of every candidate as the next answer, from the state.
+
+They mirror the models' code, so :class:`~yachay.tutor.scoring.CandidateScorer` checks them
+against the naive path before serving with them.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from yachay.tutor.history_counts import HistoryCounts
+from yachay.tutor.models import KTModel
+
+__all__ = ["FAST_PATHS", "Answers", "Candidates", "FastPath", "SplitMLP", "State"]
+
+Tensors = tuple[torch.Tensor, ...]
+
+
+class Answers(NamedTuple):
+    """Answers as the model reads them: ids clamped to the vocabulary ("unknown" is the last
+    id), and each answer's history features (``[L, F]``)."""
+
+    items: torch.Tensor
+    skills: torch.Tensor
+    responses: torch.Tensor
+    features: torch.Tensor
+
+    @classmethod
+    def of(
+        cls, model: KTModel, q: np.ndarray, s: np.ndarray, r: np.ndarray, features: np.ndarray
+    ) -> Answers:
+        config = model.config
+        return cls(
+            torch.from_numpy(q).clamp(max=config.num_items + 1),
+            torch.from_numpy(s).clamp(max=config.num_skills + 1),
+            torch.from_numpy(r),
+            torch.from_numpy(features),
+        )
+
+
+class Candidates(NamedTuple):
+    """The questions to score, as the model reads them, with their next-answer features."""
+
+    items: torch.Tensor
+    skills: torch.Tensor
+    features: torch.Tensor
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+
+@dataclass(frozen=True)
+class State:
+    """What the scorer keeps of one history: enough to score candidates after it and to grow
+    it by an answer without reading the history again. Never changed once made (threads
+    share it)."""
+
+    length: int  # answers in the history
+    start: int  # where the model's window starts (data.window_start)
+    counts: HistoryCounts  # for the features of the next answer
+    sequence: Tensors  # the model's state after the window's answers
+    evidence: torch.Tensor | None  # [concepts, 2]: right and wrong totals over the window
+
+
+class FastPath(NamedTuple):
+    begin: Callable[[KTModel, Answers], Tensors]
+    step: Callable[[KTModel, Tensors, Answers], Tensors]
+    read: Callable[[KTModel, State, Candidates, SplitMLP | None], torch.Tensor]
+
+
+# --- the first layer of an MLP, part by part ----------------------------------------------
+
+
+class Lookup(NamedTuple):
+    """An MLP input that is a sum of embedding lookups, e.g. ``item(q) + skill(s)``.
+
+    The first layer is linear, so it is applied to each embedding table once (cached) and
+    the candidates gather rows of the projected tables instead of multiplying.
+    """
+
+    lookups: tuple[tuple[nn.Embedding, torch.Tensor], ...]
+
+
+#: One MLP input: a 1-D tensor is the same for every candidate, a 2-D one has a row each.
+Part = torch.Tensor | Lookup
+
+
+class SplitMLP:
+    """``mlp(torch.cat(parts, -1))`` for an MLP whose first layer is an ``nn.Linear``: the
+    first layer is applied part by part, so the parts shared by all candidates cost one
+    matrix-vector product and embedding lookups cost a gather."""
+
+    def __init__(self, mlp: nn.Sequential) -> None:
+        self.first: nn.Linear = mlp[0]
+        # Dropout is the identity in eval mode: skip the call.
+        self.rest = [layer for layer in list(mlp)[1:] if not isinstance(layer, nn.Dropout)]
+        self.tables: dict[tuple[object, int], torch.Tensor] = {}
+
+    def __call__(self, parts: Sequence[Part], count: int) -> torch.Tensor:
+        shared = self.first.bias
+        rows: torch.Tensor | None = None
+        offset = 0
+        for part in parts:
+            if isinstance(part, Lookup):
+                width = part.lookups[0][0].embedding_dim
+                for module, ids in part.lookups:
+                    term = F.embedding(ids, self._table(module, offset, width))
+                    rows = term if rows is None else rows.add_(term)
+            elif part.dim() == 1:
+                width = part.shape[0]
+                shared = torch.addmv(shared, self._columns(offset, width), part)
+            else:
+                width = part.shape[1]
+                columns = self._columns(offset, width).T
+                rows = part @ columns if rows is None else torch.addmm(rows, part, columns)
+            offset += width
+        if offset != self.first.in_features:
+            raise ValueError(f"the parts are {offset} wide, the MLP takes {self.first.in_features}")
+        x = shared.expand(count, -1) if rows is None else rows.add_(shared)
+        for layer in self.rest:
+            x = layer(x)
+        return x.squeeze(-1)
+
+    def _columns(self, offset: int, width: int) -> torch.Tensor:
+        """The first layer's weights for one part, contiguous."""
+        key = ("columns", offset)
+        found = self.tables.get(key)
+        if found is None:
+            found = self.tables[key] = self.first.weight[:, offset : offset + width].contiguous()
+        return found
+
+    def _table(self, module: nn.Embedding, offset: int, width: int) -> torch.Tensor:
+        """An embedding table through the first layer: row i is ``W_part @ embedding_i``."""
+        key = (module, offset)
+        found = self.tables.get(key)
+        if found is None:
+            found = self.tables[key] = module.weight @ self._columns(offset, width).T
+        return found
+
+
+# --- pieces several models share ----------------------------------------------------------
+
+
+def interactions(model: KTModel, answers: Answers) -> torch.Tensor:
+    """The interaction ids of answers: ``skill + (num_skills + 2) * response``."""
+    return answers.skills + (model.config.num_skills + 2) * answers.responses
+
+
+def start_token(model: KTModel) -> torch.Tensor:
+    """The interaction id before a window's first answer (see ``previous_interactions``)."""
+    return torch.tensor([2 * (model.config.num_skills + 2)])
+
+
+def begin_evidence(model: KTModel, answers: Answers) -> torch.Tensor | None:
+    """ConceptEvidence's per-concept right and wrong totals over a window: ``[k, 2]``."""
+    module = getattr(model, "evidence", None)
+    if module is None:
+        return None
+    member = F.embedding(answers.items, _membership(module))  # [L, k]
+    right = answers.responses.float()
+    return torch.stack([right @ member, (1 - right) @ member], dim=1)
+
+
+def step_evidence(model: KTModel, totals: torch.Tensor | None, answer: Answers) -> torch.Tensor:
+    if totals is None:
+        return None
+    member = F.embedding(answer.items, _membership(model.evidence))[0]
+    right = float(answer.responses[0])
+    return totals + torch.stack([member * right, member * (1 - right)], dim=1)
+
+
+#: Each served ConceptEvidence's memberships (a softmax of its whole table), made once:
+#: a served model's weights never change.
+_MEMBERSHIPS: weakref.WeakKeyDictionary[nn.Module, torch.Tensor] = weakref.WeakKeyDictionary()
+
+
+def _membership(module: nn.Module) -> torch.Tensor:
+    found = _MEMBERSHIPS.get(module)
+    if found is None:
+        found = _MEMBERSHIPS[module] = torch.softmax(module.membership.weight, dim=-1)
+    return found
+
+
+def read_evidence(
+    model: KTModel, state: State, candidates: Candidates
+) -> tuple[list[Part], torch.Tensor]:
+    """ConceptEvidence at the candidate's position: the MLP inputs and the logit term.
+
+    The per-concept totals are the same for every candidate; only the read through the
+    candidate's own concept membership differs.
+    """
+    module = getattr(model, "evidence", None)
+    if module is None or state.evidence is None:
+        return [], torch.zeros(candidates.count)
+    totals = state.evidence
+    read = torch.log1p(F.embedding(candidates.items, _membership(module)) @ totals)  # [C, 2]
+    term = ((module.weight + module.item_weight(candidates.items)) * read).sum(-1)
+    return [torch.log1p(totals.T.reshape(-1)), read], term
+
+
+def pfa(model: KTModel, candidates: Candidates) -> torch.Tensor:
+    if model.pfa is None:
+        return torch.zeros(candidates.count)
+    return model.pfa(candidates.skills, candidates.features)
+
+
+# --- LSTM models: DKT, DKT+F ------------------------------------------------------------------
+
+
+def _lstm_inputs(model: KTModel, answers: Answers, *, features: bool) -> torch.Tensor:
+    x = model.interaction(interactions(model, answers))
+    return torch.cat([x, answers.features], -1) if features else x
+
+
+def _lstm_begin(features: bool) -> Callable[[KTModel, Answers], Tensors]:
+    def begin(model: KTModel, answers: Answers) -> Tensors:
+        first = model.interaction(start_token(model))
+        if features:  # the start token comes with all-zero features
+            first = torch.cat([first, torch.zeros(1, answers.features.shape[1])], -1)
+        x = torch.cat([first, _lstm_inputs(model, answers, features=features)])
+        _, (h, c) = model.lstm(x.unsqueeze(0))
+        return h, c
+
+    return begin
+
+
+def _lstm_step(features: bool) -> Callable[[KTModel, Tensors, Answers], Tensors]:
+    def step(model: KTModel, sequence: Tensors, answer: Answers) -> Tensors:
+        # One cell per layer, not nn.LSTM: its oneDNN kernel costs ~0.2 ms to set up, a
+        # cell ~20 us. Same weights, same equations (float32 sums in another order).
+        lstm = model.lstm
+        x = _lstm_inputs(model, answer, features=features)  # [1, input]
+        h, c = sequence
+        hs, cs = [], []
+        for layer in range(lstm.num_layers):
+            h_l, c_l = torch.lstm_cell(
+                x,
+                (h[layer], c[layer]),
+                getattr(lstm, f"weight_ih_l{layer}"),
+                getattr(lstm, f"weight_hh_l{layer}"),
+                getattr(lstm, f"bias_ih_l{layer}"),
+                getattr(lstm, f"bias_hh_l{layer}"),
+            )
+            hs.append(h_l)
+            cs.append(c_l)
+            x = h_l
+        return torch.stack(hs), torch.stack(cs)
+
+    return step
+
+
+def _dkt_read(model, state: State, candidates: Candidates, mlp: SplitMLP | None) -> torch.Tensor:  # noqa: ANN001
+    hidden = state.sequence[0][-1, 0]  # the last layer's state
+    return model.out(hidden)[candidates.skills]
+
+
+def _dkt_features_read(
+    model,  # noqa: ANN001
+    state: State,
+    candidates: Candidates,
+    mlp: SplitMLP,
+) -> torch.Tensor:
+    evidence, term = read_evidence(model, state, candidates)
+    parts = [
+        state.sequence[0][-1, 0],
+        Lookup(((model.item, candidates.items),)),
+        Lookup(((model.skill, candidates.skills),)),
+        candidates.features,
+        *evidence,
+    ]
+    return mlp(parts, candidates.count) + term + pfa(model, candidates)
+
+
+# --- attention: AttentionFeatures ---------------------------------------------------------
+
+
+def _attention_rows(model, answers: Answers) -> Tensors:  # noqa: ANN001
+    asked = model.item(answers.items) + model.skill(answers.skills)
+    return asked, asked + model.interaction(interactions(model, answers))
+
+
+def _attention_begin(model, answers: Answers) -> Tensors:  # noqa: ANN001
+    """The keys (what was asked) and values (what was asked and how it went) of a window,
+    after the start slot."""
+    keys, values = _attention_rows(model, answers)
+    return (
+        torch.cat([model.start_key.unsqueeze(0), keys]),
+        torch.cat([model.interaction.weight[-1:], values]),
+    )
+
+
+def _attention_step(model, sequence: Tensors, answer: Answers) -> Tensors:  # noqa: ANN001
+    keys, values = _attention_rows(model, answer)
+    return torch.cat([sequence[0], keys]), torch.cat([sequence[1], values])
+
+
+def _attention_read(
+    model,  # noqa: ANN001
+    state: State,
+    candidates: Candidates,
+    mlp: SplitMLP,
+) -> torch.Tensor:
+    key, value = state.sequence
+    slots = len(key)
+    # The candidate sits after the last slot and reads every slot.
+    distance = torch.log1p(torch.arange(slots - 1, -1, -1, dtype=torch.float32))
+    x = model.item(candidates.items) + model.skill(candidates.skills)  # [C, d]
+    for block in model.blocks:
+        attention = block.attention
+        h = attention.heads
+        d = x.shape[-1]
+        q = attention.query(x).view(-1, h, d // h).transpose(0, 1)  # [h, C, dh]
+        k = attention.key(key).view(slots, h, d // h).transpose(0, 1)  # [h, S, dh]
+        v = attention.value(value).view(slots, h, d // h).transpose(0, 1)
+        scores = q @ k.transpose(-1, -2) / math.sqrt(d // h)
+        scores = scores - F.softplus(attention.slope).view(h, 1, 1) * distance
+        mixed = (torch.softmax(scores, dim=-1) @ v).transpose(0, 1).reshape(-1, d)
+        x = block.norm1(x + attention.out(mixed))
+        x = block.norm2(x + block.ffn(x))
+    evidence, term = read_evidence(model, state, candidates)
+    lookups = Lookup(((model.item, candidates.items), (model.skill, candidates.skills)))
+    parts = [x, lookups, candidates.features, *evidence]
+    return mlp(parts, candidates.count) + term + pfa(model, candidates)
+
+
+#: Fast paths by model class name (the scorer checks each one before using it).
+FAST_PATHS: dict[str, FastPath] = {
+    "DKT": FastPath(_lstm_begin(False), _lstm_step(False), _dkt_read),
+    "DKTFeatures": FastPath(_lstm_begin(True), _lstm_step(True), _dkt_features_read),
+    "AttentionFeatures": FastPath(_attention_begin, _attention_step, _attention_read),
+}
