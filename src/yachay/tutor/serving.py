@@ -11,7 +11,8 @@
   loads the new checkpoint while other threads go on with the old model; the swap is one
   reference assignment. A checkpoint that fails to load is logged and the old model kept.
 - **Speed.** All candidates are scored in one pass over the history
-  (:class:`yachay.tutor.scoring.CandidateScorer`); ``bench/tutor_scoring.py`` measures it.
+  (:class:`yachay.tutor.scoring.CandidateScorer`), and a student's next question grows the
+  state the scorer kept of the history before it; ``bench/tutor_scoring.py`` measures both.
 - **Cold start.** With no model yet (a fresh install), for a question the model never saw
   (added after it was trained), or if scoring fails, the probability comes from
   :func:`prior_probability` — never an error.
