@@ -182,7 +182,9 @@ def begin_evidence(model: KTModel, answers: Answers) -> torch.Tensor | None:
     return torch.stack([right @ member, (1 - right) @ member], dim=1)
 
 
-def step_evidence(model: KTModel, totals: torch.Tensor | None, answer: Answers) -> torch.Tensor:
+def step_evidence(
+    model: KTModel, totals: torch.Tensor | None, answer: Answers
+) -> torch.Tensor | None:
     if totals is None:
         return None
     member = F.embedding(answer.items, _membership(model.evidence))[0]
