@@ -16,7 +16,7 @@ from yachay.config import Settings
 from yachay.tutor.checkpoint import load_checkpoint
 from yachay.tutor.data import StudentSequence, history_features
 from yachay.tutor.db_data import QuestionInfo, Vocabulary
-from yachay.tutor.history_counts import HistoryCounts, next_features, sequence_features
+from yachay.tutor.history_counts import HistoryCounts, sequence_features
 from yachay.tutor.models import DEFAULT_MODEL, MODELS, build_model
 from yachay.tutor.models.dkt import DKT
 from yachay.tutor.predict import Answer, KnowledgeTracer
@@ -231,7 +231,7 @@ def test_vectorised_features_equal_the_reference():
             reference = history_features(StudentSequence(q, s, r))
             np.testing.assert_allclose(sequence_features(q, s, r), reference, atol=1e-6)
         cq, cs = rng.integers(1, 15, 9), rng.integers(1, 7, 9)
-        got = next_features(q, s, r, cq, cs)
+        got = HistoryCounts.of(q, s, r).features(cq, cs)
         for i in range(9):
             whole = StudentSequence(np.append(q, cq[i]), np.append(s, cs[i]), np.append(r, 0))
             np.testing.assert_allclose(got[i], history_features(whole)[-1], atol=1e-6)
@@ -285,7 +285,7 @@ def test_counts_grown_answer_by_answer_equal_counts_of_the_whole_history():
     cq, cs = np.arange(1, 16), rng.integers(1, 7, 15)
     for n in range(41):
         np.testing.assert_array_equal(
-            counts.features(cq, cs), next_features(q[:n], s[:n], r[:n], cq, cs)
+            counts.features(cq, cs), HistoryCounts.of(q[:n], s[:n], r[:n]).features(cq, cs)
         )
         if n < 40:
             counts = counts.extended(int(q[n]), int(s[n]), int(r[n]))

@@ -16,11 +16,9 @@ Tests check both against the reference.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-__all__ = ["FEATURES", "HistoryCounts", "next_features", "sequence_features"]
+__all__ = ["FEATURES", "HistoryCounts", "sequence_features"]
 
 #: The features computed here, in order; they must be the ones yachay.tutor.data computes.
 FEATURES = (
@@ -61,6 +59,37 @@ def _earlier_same(keys: np.ndarray, responses: np.ndarray) -> tuple[np.ndarray, 
     return count, successes, previous
 
 
+def _write(
+    out: np.ndarray,
+    attempts: np.ndarray,
+    successes: np.ndarray,
+    last: np.ndarray,
+    last_right: np.ndarray,
+    item_attempts: np.ndarray,
+    item_last_right: np.ndarray,
+    position: np.ndarray | int,
+    right_before: np.ndarray | int,
+    recent_rate: np.ndarray | float,
+) -> np.ndarray:
+    """The feature formulas, once for both callers: per row, the skill's earlier attempts,
+    successes, last position (-1: never) and last response, the question's attempts and last
+    response, the row's position, the right answers before it and the recent rate."""
+    seen = last >= 0
+    out[:, 0] = np.log1p(attempts)
+    out[:, 1] = np.log1p(successes)
+    out[:, 2] = np.log1p(attempts - successes)
+    out[:, 3] = (successes + 1) / (attempts + 2)
+    out[:, 4] = seen
+    out[:, 5] = np.where(seen, last_right, 0)
+    out[:, 6] = np.where(seen, np.log1p(np.maximum(position - last - 1, 0)), 0.0)
+    out[:, 7] = np.log1p(item_attempts)
+    out[:, 8] = item_last_right
+    out[:, 9] = np.log1p(position)
+    out[:, 10] = (right_before + 1) / (position + 2)
+    out[:, 11] = recent_rate
+    return out
+
+
 def sequence_features(
     questions: np.ndarray, skills: np.ndarray, responses: np.ndarray
 ) -> np.ndarray:
@@ -73,23 +102,20 @@ def sequence_features(
     t = np.arange(n)
     att, succ, prev = _earlier_same(skills, r)
     item_att, _, item_prev = _earlier_same(questions, r)
-    seen = prev >= 0
-    total_before = np.cumsum(r) - r
     cum = np.concatenate([[0], np.cumsum(r)])
     k = np.minimum(t, RECENT)
-    out[:, 0] = np.log1p(att)
-    out[:, 1] = np.log1p(succ)
-    out[:, 2] = np.log1p(att - succ)
-    out[:, 3] = (succ + 1) / (att + 2)
-    out[:, 4] = seen
-    out[:, 5] = np.where(seen, r[prev], 0)
-    out[:, 6] = np.where(seen, np.log1p(np.maximum(t - prev - 1, 0)), 0.0)
-    out[:, 7] = np.log1p(item_att)
-    out[:, 8] = np.where(item_prev >= 0, r[item_prev], 0)
-    out[:, 9] = np.log1p(t)
-    out[:, 10] = (total_before + 1) / (t + 2)
-    out[:, 11] = np.where(k > 0, (cum[t] - cum[t - k]) / np.maximum(k, 1), 0.5)
-    return out
+    return _write(
+        out,
+        att,
+        succ,
+        prev,
+        r[prev],  # masked where unseen
+        item_att,
+        np.where(item_prev >= 0, r[item_prev], 0),
+        t,
+        cum[t],
+        np.where(k > 0, (cum[t] - cum[t - k]) / np.maximum(k, 1), 0.5),
+    )
 
 
 class HistoryCounts:
@@ -193,25 +219,19 @@ class HistoryCounts:
     def features(self, questions: np.ndarray, skills: np.ndarray) -> np.ndarray:
         """``[C, F]`` float32: the features of each (question, skill) as the next answer."""
         counts = self._sized(int(questions.max(initial=0)), int(skills.max(initial=0)))
-        n = self.length
         out = np.empty((len(questions), len(FEATURES)), dtype=np.float32)
-        att = counts.skill_attempts[skills]
-        succ = counts.skill_successes[skills]
-        last = counts.skill_last[skills]
-        seen = last >= 0
-        out[:, 0] = np.log1p(att)
-        out[:, 1] = np.log1p(succ)
-        out[:, 2] = np.log1p(att - succ)
-        out[:, 3] = (succ + 1) / (att + 2)
-        out[:, 4] = seen
-        out[:, 5] = counts.skill_last_right[skills]
-        out[:, 6] = np.where(seen, np.log1p(np.maximum(n - last - 1, 0)), 0.0)
-        out[:, 7] = np.log1p(counts.item_attempts[questions])
-        out[:, 8] = counts.item_last_right[questions]
-        out[:, 9] = math.log1p(n)
-        out[:, 10] = (self.right + 1) / (n + 2)
-        out[:, 11] = sum(self.recent) / len(self.recent) if self.recent else 0.5
-        return out
+        return _write(
+            out,
+            counts.skill_attempts[skills],
+            counts.skill_successes[skills],
+            counts.skill_last[skills],
+            counts.skill_last_right[skills],
+            counts.item_attempts[questions],
+            counts.item_last_right[questions],
+            self.length,
+            self.right,
+            sum(self.recent) / len(self.recent) if self.recent else 0.5,
+        )
 
     def _sized(self, question: int, skill: int) -> HistoryCounts:
         """These counts, or a copy with arrays long enough to index ``question``, ``skill``."""
@@ -235,15 +255,3 @@ class HistoryCounts:
             self.right,
             self.recent,
         )
-
-
-def next_features(
-    questions: np.ndarray,
-    skills: np.ndarray,
-    responses: np.ndarray,
-    candidate_questions: np.ndarray,
-    candidate_skills: np.ndarray,
-) -> np.ndarray:
-    """``[C, F]``: the features each candidate would have as the answer after the history."""
-    counts = HistoryCounts.of(questions, skills, responses)
-    return counts.features(candidate_questions, candidate_skills)

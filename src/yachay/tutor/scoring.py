@@ -147,12 +147,7 @@ class CandidateScorer:
         if self.fast is None:
             return self.score_naive(q, s, r, cq, cs)
         state = self._state(q, s, r)
-        config = self.model.config
-        candidates = Candidates(
-            torch.from_numpy(cq).clamp(max=config.num_items + 1),
-            torch.from_numpy(cs).clamp(max=config.num_skills + 1),
-            torch.from_numpy(state.counts.features(cq, cs)),
-        )
+        candidates = Candidates.of(self.model, cq, cs, state.counts)
         logits = self.fast.read(self.model, state, candidates, self.mlp)
         return torch.sigmoid(logits).double().numpy()
 
@@ -162,26 +157,27 @@ class CandidateScorer:
         """The state after the history: remembered, grown from a remembered shorter one, or
         read afresh."""
         n = len(q)
-        start = window_start(n, self.window, self.stride)
-        # Keys of the history and of its prefixes down to MAX_GROWTH answers shorter (never
-        # before the window's start: a state from another window cannot be grown).
         rows = np.ascontiguousarray(np.stack([q, s, r], axis=1))
-        shortest = max(start, n - MAX_GROWTH)
-        digest = hashlib.blake2b(rows[:shortest].tobytes(), digest_size=16)
-        keys = []
-        for m in range(shortest, n + 1):
-            if m > shortest:
-                digest.update(rows[m - 1].tobytes())
-            keys.append(digest.copy().digest())
-        key = keys[-1]
+        key = _key(rows)
         with self._states_lock:
             found = self._states.get(key)
             if found is not None:
                 self._states.move_to_end(key)
                 return found
-            base = None
-            for m in range(n - 1, shortest - 1, -1):
-                candidate = self._states.get(keys[m - shortest])
+        # Not remembered: look for the history up to MAX_GROWTH answers shorter, never
+        # before the window's start (a state from another window cannot be grown).
+        start = window_start(n, self.window, self.stride)
+        shortest = max(start, n - MAX_GROWTH)
+        digest = hashlib.blake2b(rows[:shortest].tobytes(), digest_size=16)
+        prefixes = []
+        for m in range(shortest, n):
+            if m > shortest:
+                digest.update(rows[m - 1].tobytes())
+            prefixes.append(digest.copy().digest())
+        base = None
+        with self._states_lock:
+            for prefix in reversed(prefixes):
+                candidate = self._states.get(prefix)
                 if candidate is not None and candidate.start == start:
                     base = candidate
                     break
@@ -200,7 +196,6 @@ class CandidateScorer:
             self.model, q[start:], s[start:], r[start:], sequence_features(q, s, r)[start:]
         )
         return State(
-            len(q),
             start,
             counts,
             self.fast.begin(self.model, window),
@@ -211,7 +206,7 @@ class CandidateScorer:
         """``state`` (of a prefix of the history) grown by the answers after it."""
         assert self.fast is not None
         counts, sequence, evidence = state.counts, state.sequence, state.evidence
-        for position in range(state.length, len(q)):
+        for position in range(state.counts.length, len(q)):
             question, skill, right = int(q[position]), int(s[position]), int(r[position])
             features = counts.features(q[position : position + 1], s[position : position + 1])
             answer = Answers.of(
@@ -224,7 +219,7 @@ class CandidateScorer:
             sequence = self.fast.step(self.model, sequence, answer)
             evidence = step_evidence(self.model, evidence, answer)
             counts = counts.extended(question, skill, right)
-        return State(len(q), state.start, counts, sequence, evidence)
+        return State(state.start, counts, sequence, evidence)
 
     # -- the reference --
 
@@ -253,3 +248,9 @@ class CandidateScorer:
                 naive = self.score_naive(q[:m], s[:m], r[:m], cq, cs)
                 worst = max(worst, float(np.abs(fast - naive).max()))
         return worst
+
+
+def _key(rows: np.ndarray) -> bytes:
+    """A history's key: the digest of its (question, skill, response) rows, the same as the
+    digest a longer history computes for this prefix."""
+    return hashlib.blake2b(rows.tobytes(), digest_size=16).digest()

@@ -65,6 +65,17 @@ class Candidates(NamedTuple):
     skills: torch.Tensor
     features: torch.Tensor
 
+    @classmethod
+    def of(
+        cls, model: KTModel, questions: np.ndarray, skills: np.ndarray, counts: HistoryCounts
+    ) -> Candidates:
+        config = model.config
+        return cls(
+            torch.from_numpy(questions).clamp(max=config.num_items + 1),
+            torch.from_numpy(skills).clamp(max=config.num_skills + 1),
+            torch.from_numpy(counts.features(questions, skills)),
+        )
+
     @property
     def count(self) -> int:
         return len(self.items)
@@ -76,9 +87,8 @@ class State:
     it by an answer without reading the history again. Never changed once made (threads
     share it)."""
 
-    length: int  # answers in the history
     start: int  # where the model's window starts (data.window_start)
-    counts: HistoryCounts  # for the features of the next answer
+    counts: HistoryCounts  # for the features of the next answer (and the history's length)
     sequence: Tensors  # the model's state after the window's answers
     evidence: torch.Tensor | None  # [concepts, 2]: right and wrong totals over the window
 
