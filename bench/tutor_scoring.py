@@ -9,10 +9,15 @@ For each model and torch thread count it times, on the same random students:
 
 - ``service cold``: ``TutorService.predict`` — the real serving path (our string ids in, a
   dict out, the production checkpoint loaded from a pointer file, the pointer check
-  included) for a student the scorer has never seen: the whole window is read (a call's
-  first question when the student's last call was served by another worker, or long ago);
-- ``service next``: the same, one answer after a history the scorer saw (the next question
-  of a practice round): the model steps once;
+  included) for a student no worker has scored yet: the whole window is read (a student's
+  first question, the first after a model is promoted, a history that moved into the next
+  window);
+- ``service next``: the same, one answer after a history this worker scored (the next
+  question of a practice round): the model steps once;
+- ``service shared``: one answer after a history *another* worker process of the host
+  scored (gunicorn sends each webhook to any worker): the state comes from
+  ``var/tutor/states.sqlite`` and the model steps once. Here the other worker is a second
+  ``TutorService`` on the same folder, as separate from the timed one as another process;
 - ``scorer cold``, ``scorer next``: ``CandidateScorer.score`` alone (integer ids);
 - ``again``: the same history scored again at once (a round scores reviews, then skills);
 - ``prior``: ``TutorService.predict`` with no model: the cold-start prior;
@@ -76,12 +81,12 @@ def timings(paths: dict[str, Timed], repeats: int, warmup: int = 20) -> dict[str
     return out
 
 
-def time_paths(service, scorer, empty, students, ints, args) -> dict[str, np.ndarray]:  # noqa: ANN001
+def time_paths(service, other, scorer, empty, students, ints, args) -> dict[str, np.ndarray]:  # noqa: ANN001
     n = len(students)
 
-    def service_call(i: int, shorter: int = 0) -> object:
+    def service_call(i: int, shorter: int = 0, worker=service) -> object:  # noqa: ANN001
         history, candidates = students[i % n]
-        return service.predict(history[: len(history) - shorter], candidates)
+        return worker.predict(history[: len(history) - shorter], candidates)
 
     def scorer_call(i: int, shorter: int = 0) -> object:
         q, s, r, cq, cs = ints[i % n]
@@ -93,6 +98,15 @@ def time_paths(service, scorer, empty, students, ints, args) -> dict[str, np.nda
 
     def new_student(i: int) -> None:
         scorer.forget()
+        if scorer.shared is not None:
+            scorer.shared.clear()
+
+    def scored_elsewhere(i: int) -> None:
+        """Another worker scored the student's history up to the answer before."""
+        new_student(i)
+        service_call(i, shorter=1, worker=other)
+        other._model.scorer.forget()  # noqa: SLF001 - it must not keep the state for itself
+        other._model.scorer.shared.flush()  # noqa: SLF001 - the write lands before the timing
 
     def seen(call: Callable[..., object]) -> Callable[[int], None]:
         """The scorer knows the student's history up to the answer before."""
@@ -107,6 +121,7 @@ def time_paths(service, scorer, empty, students, ints, args) -> dict[str, np.nda
         {
             "service cold": (new_student, service_call),
             "service next": (seen(service_call), service_call),
+            "service shared": (scored_elsewhere, service_call),
             "scorer cold": (new_student, scorer_call),
             "scorer next": (seen(scorer_call), scorer_call),
             "again": (scorer_call, scorer_call),
@@ -195,6 +210,8 @@ def main() -> None:
             save_checkpoint(var / "tutor" / "models" / "v1.pt", model, metadata=vocab.to_metadata())
             write_pointer(var / "tutor", Pointer(1, "models/v1.pt", model_name=name))
             service = TutorService(Settings(var_dir=var), None, threads=None)
+            other = TutorService(Settings(var_dir=var), None, threads=None)
+            other.start()
             for threads in (int(t) for t in args.threads.split(",")):
                 torch.set_num_threads(threads)
                 service.start()
@@ -203,7 +220,7 @@ def main() -> None:
                     print(
                         f"warning: {name} has no fast path; timing the naive one", file=sys.stderr
                     )
-                rows = time_paths(service, scorer, empty, students, ints, args)
+                rows = time_paths(service, other, scorer, empty, students, ints, args)
                 base = np.percentile(rows["scorer cold"], 50)
                 for path, values in rows.items():
                     p50, p95, p99 = np.percentile(values, [50, 95, 99])
@@ -214,7 +231,7 @@ def main() -> None:
                         *(f"{v:.2f}" for v in (values.min(), p50, p95, p99)),
                         f"{p50 / base:.2f}",
                     )
-                for path in ("service cold", "service next"):
+                for path in ("service cold", "service next", "service shared"):
                     p99 = np.percentile(rows[path], 99)
                     verdicts.append(
                         f"{name}, {threads} thread(s), {path}: p99 {p99:.2f} ms — "

@@ -19,7 +19,9 @@ measured. That also makes a student's state grow: the scorer keeps the states of
 :data:`MEMO_HISTORIES` latest histories, and a history that is a remembered one plus a few
 answers (the next question of a practice round, or of the next call) is one model step per
 new answer, not a pass over the window. A history scored again (a round scores reviews, then
-each skill) costs only the read-out.
+each skill) costs only the read-out. With :class:`~yachay.tutor.shared_states.SharedStates`
+(the server's default), states are also shared with the other worker processes of the host,
+so the next question grows the state whichever worker scored the question before.
 
 The fast paths (:mod:`yachay.tutor.scoring_paths`) re-implement the models they know
 (``DKT``, ``DKTFeatures``, ``AttentionFeatures``, by class name), reusing the model's own
@@ -56,6 +58,7 @@ from yachay.tutor.scoring_paths import (
     begin_evidence,
     step_evidence,
 )
+from yachay.tutor.shared_states import SharedStates, Stored
 
 __all__ = ["FAST_PATHS", "MEMO_HISTORIES", "CandidateScorer"]
 
@@ -79,7 +82,13 @@ class CandidateScorer:
     """
 
     def __init__(
-        self, model: KTModel, window: int, *, stride: int | None = None, check: bool = True
+        self,
+        model: KTModel,
+        window: int,
+        *,
+        stride: int | None = None,
+        check: bool = True,
+        shared: SharedStates | None = None,
     ) -> None:
         self.model = model.eval()
         self.window = window
@@ -92,6 +101,7 @@ class CandidateScorer:
         self._sizes = (config.num_items + 3, config.num_skills + 3)
         self._states: OrderedDict[bytes, State] = OrderedDict()
         self._states_lock = threading.Lock()
+        self.shared: SharedStates | None = None  # not while checking itself
         if FEATURE_NAMES != FEATURES:
             log.warning("history features changed (%s); scoring the slow way", FEATURE_NAMES)
             self.fast = None
@@ -112,6 +122,7 @@ class CandidateScorer:
                     )
                     self.fast = None
             self.forget()
+        self.shared = shared if self.fast is not None else None
 
     @property
     def is_fast(self) -> bool:
@@ -154,8 +165,8 @@ class CandidateScorer:
     # -- states --
 
     def _state(self, q: np.ndarray, s: np.ndarray, r: np.ndarray) -> State:
-        """The state after the history: remembered, grown from a remembered shorter one, or
-        read afresh."""
+        """The state after the history: remembered, grown from a remembered shorter one
+        (here or, through :attr:`shared`, by another worker), or read afresh."""
         n = len(q)
         rows = np.ascontiguousarray(np.stack([q, s, r], axis=1))
         key = _key(rows)
@@ -174,19 +185,52 @@ class CandidateScorer:
             if m > shortest:
                 digest.update(rows[m - 1].tobytes())
             prefixes.append(digest.copy().digest())
-        base = None
+        base, base_key = None, None
         with self._states_lock:
             for prefix in reversed(prefixes):
                 candidate = self._states.get(prefix)
                 if candidate is not None and candidate.start == start:
-                    base = candidate
+                    base, base_key = candidate, prefix
                     break
-        state = self._read(q, s, r, start) if base is None else self._grow(base, q, s, r)
+        known = start - 1 if base is None else base.counts.length
+        if self.shared is not None and known < n - 1:
+            # Another worker may have scored a longer part of the history since this one
+            # last did (or the first part, if this worker never did).
+            keys = [key, *reversed(prefixes)][: n - known]
+            shared, shared_key = self._shared_base(q, s, r, start, keys)
+            if shared is not None:
+                base, base_key = shared, shared_key
+        if base is None:
+            state = self._read(q, s, r, start)
+        elif base_key == key:  # another worker scored this very history
+            state = base
+        else:
+            state = self._grow(base, q, s, r)
         with self._states_lock:
             self._states[key] = state
             if len(self._states) > MEMO_HISTORIES:
                 self._states.popitem(last=False)
+        if self.shared is not None and state is not base:
+            self.shared.save(
+                key, Stored(state.start, n, state.sequence, state.evidence), replaces=base_key
+            )
         return state
+
+    def _shared_base(
+        self, q: np.ndarray, s: np.ndarray, r: np.ndarray, start: int, keys: list[bytes]
+    ) -> tuple[State | None, bytes | None]:
+        """The longest of the histories ``keys`` names (the whole history first, then ever
+        shorter prefixes) that another worker stored, as a state of this scorer."""
+        assert self.shared is not None
+        found = self.shared.find(keys)
+        if found is None:
+            return None, None
+        index, stored = found
+        length = len(q) - index
+        if stored.start != start or stored.length != length:
+            return None, None
+        counts = HistoryCounts.of(q[:length], s[:length], r[:length], self._sizes)
+        return State(start, counts, stored.sequence, stored.evidence), keys[index]
 
     def _read(self, q: np.ndarray, s: np.ndarray, r: np.ndarray, start: int) -> State:
         """The state of a history read afresh: one pass over its window."""

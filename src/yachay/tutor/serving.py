@@ -12,7 +12,9 @@
   reference assignment. A checkpoint that fails to load is logged and the old model kept.
 - **Speed.** All candidates are scored in one pass over the history
   (:class:`yachay.tutor.scoring.CandidateScorer`), and a student's next question grows the
-  state the scorer kept of the history before it; ``bench/tutor_scoring.py`` measures both.
+  state the scorer kept of the history before it, whichever worker process of the host
+  scored that one (the states are shared through ``var/tutor/states.sqlite``,
+  :mod:`yachay.tutor.shared_states`); ``bench/tutor_scoring.py`` measures each path.
 - **Cold start.** With no model yet (a fresh install), for a question the model never saw
   (added after it was trained), or if scoring fails, the probability comes from
   :func:`prior_probability` — never an error.
@@ -49,6 +51,9 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_QUESTION", "TutorService", "init_app", "prior_probability"]
 
 log = logging.getLogger(__name__)
+
+#: Where the worker processes share students' model states (in the tutor folder).
+STATES_FILE = "states.sqlite"
 
 #: What the prior assumes about a question it knows nothing of.
 DEFAULT_QUESTION = QuestionInfo(skill=NO_SKILL, difficulty=3, choices=4)
@@ -150,8 +155,10 @@ class TutorService:
         threads: int | None = 1,
         questions_refresh: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        share_states: bool = True,
     ) -> None:
         self.tutor_dir = settings.tutor_dir
+        self.share_states = share_states
         self.db = db
         self.poll_interval = poll_interval
         self.threads = threads
@@ -314,6 +321,8 @@ class TutorService:
                 return
             try:
                 self._model = self._load(pointer)
+                if current is not None and current.scorer.shared is not None:
+                    current.scorer.shared.close()
             except Exception:
                 log.exception(
                     "could not load tutor model v%s from %s; keeping %s",
@@ -337,7 +346,18 @@ class TutorService:
         checkpoint = load_checkpoint(self.tutor_dir / pointer.checkpoint)
         vocabulary = Vocabulary.from_metadata(checkpoint.metadata)
         config = checkpoint.train_config
-        scorer = CandidateScorer(checkpoint.model, config.window, stride=config.stride)
+        shared = None
+        if self.share_states:
+            from yachay.tutor.shared_states import SharedStates
+
+            # The version and its file name: a re-registered version never reads the
+            # states of the checkpoint it replaced.
+            shared = SharedStates(
+                self.tutor_dir / STATES_FILE, f"v{pointer.version}:{pointer.checkpoint}"
+            )
+        scorer = CandidateScorer(
+            checkpoint.model, config.window, stride=config.stride, shared=shared
+        )
         return _Loaded.build(pointer, scorer, vocabulary)
 
     # -- the question bank (for the prior) --
