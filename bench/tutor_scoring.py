@@ -135,6 +135,44 @@ def time_paths(service, other, scorer, empty, students, ints, args) -> dict[str,
     return {**rows, **naive}
 
 
+def time_calls(workers: list[TutorService], names: list[str], args) -> np.ndarray:  # noqa: ANN001
+    """Milliseconds per scoring over a day of calls through several worker processes.
+
+    Each of ``args.call_students`` students has a history of 0-400 answers that some worker
+    scored the day before (only the shared states remain: the workers' own memories have
+    moved on to other students). Today each calls and answers ``args.call_questions``
+    questions; every question scores all candidates once, on a worker drawn at random, as
+    gunicorn hands webhooks to whichever worker is free. The calls run side by side.
+    """
+    rng = np.random.default_rng(1)
+    calls = []
+    for _ in range(args.call_students):
+        length = int(rng.integers(0, 401))
+        asked = rng.integers(0, len(names), length + args.call_questions)
+        right = rng.integers(0, 2, length + args.call_questions)
+        answers = [(names[i], bool(c)) for i, c in zip(asked, right, strict=True)]
+        candidates = [names[i] for i in rng.choice(len(names), args.candidates, replace=False)]
+        calls.append((length, answers, candidates))
+    for worker in workers:
+        worker._model.scorer.shared.clear()  # noqa: SLF001 - the benchmark looks inside
+    for length, answers, candidates in calls:  # yesterday
+        workers[rng.integers(len(workers))].predict(answers[:length], candidates)
+    for worker in workers:
+        worker._model.scorer.shared.flush()  # noqa: SLF001
+        worker._model.scorer.forget()  # noqa: SLF001
+    times = []
+    for question in range(args.call_questions):
+        for length, answers, candidates in calls:
+            worker = workers[rng.integers(len(workers))]
+            history = answers[: length + question]
+            started = time.perf_counter()
+            worker.predict(history, candidates)
+            times.append((time.perf_counter() - started) * 1000)
+        for worker in workers:  # the seconds a child takes to answer: the writes land
+            worker._model.scorer.shared.flush()  # noqa: SLF001
+    return np.array(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", type=int, default=300)
@@ -144,6 +182,9 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1400, help="questions the model knows")
     parser.add_argument("--skills", type=int, default=55)
     parser.add_argument("--threads", default="1,2", help="torch thread counts to try")
+    parser.add_argument("--workers", type=int, default=4, help="worker processes for calls")
+    parser.add_argument("--call-students", type=int, default=100)
+    parser.add_argument("--call-questions", type=int, default=10)
     fast = [name for name, cls in MODELS.items() if cls.__name__ in FAST_PATHS]
     parser.add_argument(
         "--models",
@@ -210,8 +251,12 @@ def main() -> None:
             save_checkpoint(var / "tutor" / "models" / "v1.pt", model, metadata=vocab.to_metadata())
             write_pointer(var / "tutor", Pointer(1, "models/v1.pt", model_name=name))
             service = TutorService(Settings(var_dir=var), None, threads=None)
-            other = TutorService(Settings(var_dir=var), None, threads=None)
-            other.start()
+            others = [
+                TutorService(Settings(var_dir=var), None, threads=None)
+                for _ in range(max(2, args.workers) - 1)
+            ]
+            for other in others:
+                other.start()
             for threads in (int(t) for t in args.threads.split(",")):
                 torch.set_num_threads(threads)
                 service.start()
@@ -220,7 +265,10 @@ def main() -> None:
                     print(
                         f"warning: {name} has no fast path; timing the naive one", file=sys.stderr
                     )
-                rows = time_paths(service, other, scorer, empty, students, ints, args)
+                rows = time_paths(service, others[0], scorer, empty, students, ints, args)
+                rows[f"calls ({args.workers} workers)"] = time_calls(
+                    [service, *others][: args.workers], names, args
+                )
                 base = np.percentile(rows["scorer cold"], 50)
                 for path, values in rows.items():
                     p50, p95, p99 = np.percentile(values, [50, 95, 99])
@@ -231,7 +279,12 @@ def main() -> None:
                         *(f"{v:.2f}" for v in (values.min(), p50, p95, p99)),
                         f"{p50 / base:.2f}",
                     )
-                for path in ("service cold", "service next", "service shared"):
+                for path in (
+                    "service cold",
+                    "service next",
+                    "service shared",
+                    f"calls ({args.workers} workers)",
+                ):
                     p99 = np.percentile(rows[path], 99)
                     verdicts.append(
                         f"{name}, {threads} thread(s), {path}: p99 {p99:.2f} ms — "

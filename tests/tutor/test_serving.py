@@ -310,11 +310,29 @@ def test_a_growing_history_is_stepped_not_reread_and_stays_exact(name, monkeypat
             atol=1e-5,
         )
     # Windows of 6 every 3: answers 6-8 are scored in the window from 3, 9-11 from 6, 12-14
-    # from 9... The history is read afresh when the next answer falls in another window
-    # than the remembered history's (at 6, 9, and after the jumps to 14 and 20); every
-    # other answer is one step, and 11 again is remembered.
-    assert reads == [0, 6, 9, 14, 20]
+    # from 9... From answer 3 on, the growing history also grows the window from 3, so at 6
+    # it is ready (and the window from 6 at 9; the jump from 11 to 14 grows three answers
+    # and moves into the window from 9, grown since 9). Only the first scoring and the jump
+    # to 20, from 14, more than a window back, read the history; 11 again is remembered.
+    assert reads == [0, 20]
     assert scorer.remembered == 14
+
+
+@pytest.mark.parametrize("window, stride", [(6, 6), (6, 2), (7, 4), (5, 1)])
+def test_a_history_grown_through_any_windows_stays_exact(window, stride):
+    """Windows that do not overlap, or overlap more than half: every answer of a history
+    scored as it grows equals the naive path."""
+    model = perturbed("dkt+f")
+    scorer = CandidateScorer(model, window, stride=stride)
+    rng = np.random.default_rng(7)
+    q, s, r = random_history(rng, 24, 30, 5)
+    for n in range(25):
+        cq, cs = rng.integers(1, 33, 6), rng.integers(1, 8, 6)
+        np.testing.assert_allclose(
+            scorer.score(q[:n], s[:n], r[:n], cq, cs),
+            scorer.score_naive(q[:n], s[:n], r[:n], cq, cs),
+            atol=1e-5,
+        )
 
 
 @pytest.mark.parametrize("name", sorted(fast_models()))

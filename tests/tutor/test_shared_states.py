@@ -19,6 +19,7 @@ from yachay.tutor.db_data import Vocabulary
 from yachay.tutor.models import build_model
 from yachay.tutor.registry import Pointer, write_pointer
 from yachay.tutor.scoring import CandidateScorer
+from yachay.tutor.scoring_paths import Window
 from yachay.tutor.serving import STATES_FILE, TutorService
 from yachay.tutor.shared_states import SharedStates, Stored, decode, encode
 
@@ -42,6 +43,10 @@ def test_a_state_survives_the_trip_through_bytes():
     assert all(torch.equal(a, b) for a, b in zip(back.sequence, (h, c), strict=True))
     assert torch.equal(back.evidence, evidence)
     assert decode(0, 0, encode(Stored(0, 0, (h,), None))).evidence is None
+    upcoming = Window(7, (h + 1, c - 1), evidence * 2)
+    back = decode(4, 9, encode(Stored(4, 9, (h, c), evidence, upcoming)))
+    assert back.upcoming.start == 7 and torch.equal(back.upcoming.evidence, evidence * 2)
+    assert torch.equal(back.upcoming.sequence[1], c - 1) and torch.equal(back.sequence[0], h)
     with pytest.raises(ValueError, match="not a stored state"):
         decode(0, 0, encode(Stored(0, 0, (h,), None))[:-3])
     with pytest.raises(ValueError, match="not a stored state"):
@@ -71,11 +76,13 @@ def test_workers_take_turns_and_each_grows_the_state_the_other_left(name, tmp_pa
             atol=1e-5,
         )
         assert worker.shared.flush()
-    # The same passes as one worker alone makes (test_serving): at the windows' starts and
-    # after the jumps; the 11 asked again is the other worker's stored state, used as is.
-    assert reads == [0, 6, 9, 14, 20]
-    # A grown state replaces the one it grew from: one per window the student went through.
-    assert [length for _, length in rows(path)] == [5, 8, 11, 14, 20]
+    # The same passes as one worker alone makes (test_serving): the first, and after the
+    # jump to 20; the 11 asked again is the other worker's stored state, used as is. The
+    # next window grown alongside (from 3, 6, 9) travels through the file too.
+    assert reads == [0, 20]
+    # A grown state replaces the one it grew from: left are the last one grown (14) and the
+    # one read after the jump, which had nothing to replace.
+    assert [length for _, length in rows(path)] == [14, 20]
 
 
 def test_states_of_another_model_version_are_never_used(tmp_path, monkeypatch):

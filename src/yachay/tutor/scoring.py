@@ -18,8 +18,11 @@ windows of ``window`` answers every ``stride``), so what is served is what the t
 measured. That also makes a student's state grow: the scorer keeps the states of the
 :data:`MEMO_HISTORIES` latest histories, and a history that is a remembered one plus a few
 answers (the next question of a practice round, or of the next call) is one model step per
-new answer, not a pass over the window. A history scored again (a round scores reviews, then
-each skill) costs only the read-out. With :class:`~yachay.tutor.shared_states.SharedStates`
+new answer, not a pass over the window. Windows overlap (one starts every ``stride``
+answers), so from the next window's start on a growing state grows that window as well
+(``State.upcoming``), and moving into it costs nothing: a history read once is never read
+again while it keeps growing. A history scored again (a round scores reviews, then each
+skill) costs only the read-out. With :class:`~yachay.tutor.shared_states.SharedStates`
 (the server's default), states are also shared with the other worker processes of the host,
 so the next question grows the state whichever worker scored the question before.
 
@@ -55,6 +58,7 @@ from yachay.tutor.scoring_paths import (
     FastPath,
     SplitMLP,
     State,
+    Window,
     begin_evidence,
     step_evidence,
 )
@@ -102,6 +106,7 @@ class CandidateScorer:
         self._states: OrderedDict[bytes, State] = OrderedDict()
         self._states_lock = threading.Lock()
         self.shared: SharedStates | None = None  # not while checking itself
+        self._empty: tuple[tuple[torch.Tensor, ...], torch.Tensor | None] | None = None
         if FEATURE_NAMES != FEATURES:
             log.warning("history features changed (%s); scoring the slow way", FEATURE_NAMES)
             self.fast = None
@@ -176,7 +181,7 @@ class CandidateScorer:
                 self._states.move_to_end(key)
                 return found
         # Not remembered: look for the history up to MAX_GROWTH answers shorter, never
-        # before the window's start (a state from another window cannot be grown).
+        # before the window's start (the model reads nothing before it).
         start = window_start(n, self.window, self.stride)
         shortest = max(start, n - MAX_GROWTH)
         digest = hashlib.blake2b(rows[:shortest].tobytes(), digest_size=16)
@@ -189,7 +194,7 @@ class CandidateScorer:
         with self._states_lock:
             for prefix in reversed(prefixes):
                 candidate = self._states.get(prefix)
-                if candidate is not None and candidate.start == start:
+                if candidate is not None and candidate.grows_into(start, self.stride):
                     base, base_key = candidate, prefix
                     break
         known = start - 1 if base is None else base.counts.length
@@ -212,7 +217,9 @@ class CandidateScorer:
                 self._states.popitem(last=False)
         if self.shared is not None and state is not base:
             self.shared.save(
-                key, Stored(state.start, n, state.sequence, state.evidence), replaces=base_key
+                key,
+                Stored(state.start, n, state.sequence, state.evidence, state.upcoming),
+                replaces=base_key,
             )
         return state
 
@@ -227,10 +234,13 @@ class CandidateScorer:
             return None, None
         index, stored = found
         length = len(q) - index
-        if stored.start != start or stored.length != length:
+        if stored.length != length:
             return None, None
         counts = HistoryCounts.of(q[:length], s[:length], r[:length], self._sizes)
-        return State(start, counts, stored.sequence, stored.evidence), keys[index]
+        state = State(stored.start, counts, stored.sequence, stored.evidence, stored.upcoming)
+        if not state.grows_into(start, self.stride):
+            return None, None
+        return state, keys[index]
 
     def _read(self, q: np.ndarray, s: np.ndarray, r: np.ndarray, start: int) -> State:
         """The state of a history read afresh: one pass over its window."""
@@ -247,10 +257,14 @@ class CandidateScorer:
         )
 
     def _grow(self, state: State, q: np.ndarray, s: np.ndarray, r: np.ndarray) -> State:
-        """``state`` (of a prefix of the history) grown by the answers after it."""
+        """``state`` (of a prefix of the history) grown by the answers after it.
+
+        From the start of the next window on, that window is grown too, so that when the
+        history moves into it (every ``stride`` answers) nothing has to be read.
+        """
         assert self.fast is not None
-        counts, sequence, evidence = state.counts, state.sequence, state.evidence
-        for position in range(state.counts.length, len(q)):
+        counts, current, upcoming = state.counts, state.window, state.upcoming
+        for position in range(counts.length, len(q)):
             question, skill, right = int(q[position]), int(s[position]), int(r[position])
             features = counts.features(q[position : position + 1], s[position : position + 1])
             answer = Answers.of(
@@ -260,10 +274,42 @@ class CandidateScorer:
                 r[position : position + 1],
                 features,
             )
-            sequence = self.fast.step(self.model, sequence, answer)
-            evidence = step_evidence(self.model, evidence, answer)
+            if upcoming is None and position == current.start + self.stride:
+                upcoming = self._empty_window(position)
+            current = self._step(current, answer)
+            if upcoming is not None:
+                upcoming = self._step(upcoming, answer)
             counts = counts.extended(question, skill, right)
-        return State(state.start, counts, sequence, evidence)
+            start = window_start(position + 1, self.window, self.stride)
+            if start != current.start:
+                if upcoming is not None and upcoming.start == start:
+                    current, upcoming = upcoming, None
+                elif start == position + 1:  # the new window has no answers yet
+                    current, upcoming = self._empty_window(start), None
+                else:  # windows closer than half their length: more than one to follow
+                    return self._read(q, s, r, window_start(len(q), self.window, self.stride))
+        return State(current.start, counts, current.sequence, current.evidence, upcoming)
+
+    def _step(self, window: Window, answer: Answers) -> Window:
+        assert self.fast is not None
+        return Window(
+            window.start,
+            self.fast.step(self.model, window.sequence, answer),
+            step_evidence(self.model, window.evidence, answer),
+        )
+
+    def _empty_window(self, start: int) -> Window:
+        """A window before its first answer (the model has read only the start token)."""
+        assert self.fast is not None
+        if self._empty is None:
+            nothing = np.zeros(0, dtype=np.int64)
+            features = np.zeros((0, len(FEATURES)), dtype=np.float32)
+            answers = Answers.of(self.model, nothing, nothing, nothing, features)
+            self._empty = (
+                self.fast.begin(self.model, answers),
+                begin_evidence(self.model, answers),
+            )
+        return Window(start, *self._empty)
 
     # -- the reference --
 

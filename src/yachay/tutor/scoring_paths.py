@@ -31,7 +31,7 @@ from torch.nn import functional as F
 from yachay.tutor.history_counts import HistoryCounts
 from yachay.tutor.models import KTModel
 
-__all__ = ["FAST_PATHS", "Answers", "Candidates", "FastPath", "SplitMLP", "State"]
+__all__ = ["FAST_PATHS", "Answers", "Candidates", "FastPath", "SplitMLP", "State", "Window"]
 
 Tensors = tuple[torch.Tensor, ...]
 
@@ -81,6 +81,14 @@ class Candidates(NamedTuple):
         return len(self.items)
 
 
+class Window(NamedTuple):
+    """The model's state over the answers of one window, from its start."""
+
+    start: int
+    sequence: Tensors  # the LSTM's (h, c), or the attention keys and values
+    evidence: torch.Tensor | None  # [concepts, 2]: right and wrong totals over the window
+
+
 @dataclass(frozen=True)
 class State:
     """What the scorer keeps of one history: enough to score candidates after it and to grow
@@ -91,6 +99,25 @@ class State:
     counts: HistoryCounts  # for the features of the next answer (and the history's length)
     sequence: Tensors  # the model's state after the window's answers
     evidence: torch.Tensor | None  # [concepts, 2]: right and wrong totals over the window
+    #: The window after this one, over the answers since its start, once a growing history
+    #: has reached it: when the history moves into that window it is already read.
+    upcoming: Window | None = None
+
+    @property
+    def window(self) -> Window:
+        return Window(self.start, self.sequence, self.evidence)
+
+    def grows_into(self, start: int, stride: int) -> bool:
+        """Whether growing this state gives the state of a history scored by the window at
+        ``start``: it is that window's, or the one before and has followed that one since
+        it began (or is just at its start)."""
+        if self.start == start:
+            return True
+        if self.start + stride != start:
+            return False
+        return self.counts.length == start or (
+            self.upcoming is not None and self.upcoming.start == start
+        )
 
 
 class FastPath(NamedTuple):

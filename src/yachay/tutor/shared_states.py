@@ -44,6 +44,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from yachay.tutor.scoring_paths import Window
+
 __all__ = ["DEFAULT_TTL_DAYS", "SharedStates", "Stored"]
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,8 @@ BATCH = 256
 #: How long the background thread lets a request finish before it writes what the request
 #: queued: the write must not compete with the request for the interpreter.
 WRITE_DELAY_S = 0.02
+#: The blob's header: tensors per window, evidence (0/1), next window (0/1), its start.
+HEADER = "<BBBI"
 #: How often the background thread drops expired states.
 PRUNE_EVERY_S = 3600.0
 
@@ -77,34 +81,52 @@ CREATE INDEX IF NOT EXISTS states_saved ON states (saved);
 @dataclass(frozen=True)
 class Stored:
     """A history's state as another worker can use it: where the model's window starts, how
-    many answers the history has, and the model's tensors after them."""
+    many answers the history has, the model's tensors after them, and the next window's
+    (see :class:`~yachay.tutor.scoring_paths.State`)."""
 
     start: int
     length: int
     sequence: tuple[torch.Tensor, ...]
     evidence: torch.Tensor | None
+    upcoming: Window | None = None
+
+    def windows(self) -> list[Window]:
+        return [Window(self.start, self.sequence, self.evidence), *filter(None, [self.upcoming])]
 
 
 def encode(stored: Stored) -> bytes:
-    """The tensors as bytes: a count, an evidence flag, then each tensor's shape and float32
-    values (little-endian)."""
-    tensors = [*stored.sequence, *(() if stored.evidence is None else (stored.evidence,))]
-    parts = [struct.pack("<BB", len(stored.sequence), stored.evidence is not None)]
-    for tensor in tensors:
-        array = tensor.detach().numpy().astype("<f4", copy=False)
-        parts.append(struct.pack(f"<B{array.ndim}I", array.ndim, *array.shape))
-        parts.append(np.ascontiguousarray(array).tobytes())
+    """The tensors as bytes: a header (tensors per window, evidence or not, the next window
+    or not and where it starts), then each tensor's shape and float32 values."""
+    count, has_evidence = len(stored.sequence), stored.evidence is not None
+    upcoming = stored.upcoming
+    parts = [
+        struct.pack(
+            HEADER,
+            count,
+            has_evidence,
+            upcoming is not None,
+            0 if upcoming is None else upcoming.start,
+        )
+    ]
+    for window in stored.windows():
+        tensors = [*window.sequence, *(() if window.evidence is None else (window.evidence,))]
+        if len(window.sequence) != count or (window.evidence is not None) != has_evidence:
+            raise ValueError("the next window's state has another shape")
+        for tensor in tensors:
+            array = tensor.detach().numpy().astype("<f4", copy=False)
+            parts.append(struct.pack(f"<B{array.ndim}I", array.ndim, *array.shape))
+            parts.append(np.ascontiguousarray(array).tobytes())
     return b"".join(parts)
 
 
 def decode(start: int, length: int, blob: bytes) -> Stored:
     """The inverse of :func:`encode`; raises ``ValueError`` on bytes it did not write."""
-    buffer = bytearray(blob)  # one writable copy the tensors share
+    buffer = bytearray(blob)  # one writable copy the tensors share (little-endian machines)
     try:
-        count, has_evidence = struct.unpack_from("<BB", buffer)
-        offset = 2
+        count, has_evidence, has_upcoming, upcoming_start = struct.unpack_from(HEADER, buffer)
+        offset = struct.calcsize(HEADER)
         tensors = []
-        for _ in range(count + has_evidence):
+        for _ in range((count + has_evidence) * (1 + has_upcoming)):
             (ndim,) = struct.unpack_from("<B", buffer, offset)
             shape = struct.unpack_from(f"<{ndim}I", buffer, offset + 1)
             offset += 1 + 4 * ndim
@@ -116,15 +138,33 @@ def decode(start: int, length: int, blob: bytes) -> Stored:
             offset += 4 * size
     except (struct.error, ValueError, RuntimeError) as error:
         raise ValueError(f"not a stored state: {error}") from None
-    if offset != len(blob):
-        raise ValueError(f"not a stored state: {len(blob) - offset} bytes left over")
-    return Stored(start, length, tuple(tensors[:count]), tensors[count] if has_evidence else None)
+    if offset != len(buffer):
+        raise ValueError(f"not a stored state: {len(buffer) - offset} bytes left over")
+    each = count + has_evidence
+    windows = [
+        Window(begin, tuple(group[:count]), group[count] if has_evidence else None)
+        for begin, group in zip(
+            (start, upcoming_start), (tensors[:each], tensors[each:]), strict=False
+        )
+        if group
+    ]
+    return Stored(
+        start,
+        length,
+        windows[0].sequence,
+        windows[0].evidence,
+        windows[1] if has_upcoming else None,
+    )
 
 
-def shareable(sequence: Sequence[torch.Tensor], evidence: torch.Tensor | None) -> bool:
+def shareable(stored: Stored) -> bool:
     """Whether :func:`encode` keeps these tensors exactly (float32 only)."""
-    tensors = [*sequence, *(() if evidence is None else (evidence,))]
-    return len(sequence) < 256 and all(t.dtype == torch.float32 for t in tensors)
+    tensors = [
+        tensor
+        for window in stored.windows()
+        for tensor in (*window.sequence, *(() if window.evidence is None else (window.evidence,)))
+    ]
+    return len(stored.sequence) < 256 and all(t.dtype == torch.float32 for t in tensors)
 
 
 class SharedStates:
@@ -197,7 +237,7 @@ class SharedStates:
     def save(self, key: bytes, stored: Stored, replaces: bytes | None = None) -> None:
         """Store ``stored`` under ``key`` (in the background), deleting the state ``replaces``
         it was grown from."""
-        if self._closed or not shareable(stored.sequence, stored.evidence):
+        if self._closed or not shareable(stored):
             return
         self._ensure_writer()
         self._queue.put((key, stored, replaces))
