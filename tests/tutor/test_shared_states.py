@@ -18,15 +18,18 @@ from yachay.tutor.checkpoint import save_checkpoint
 from yachay.tutor.db_data import Vocabulary
 from yachay.tutor.models import build_model
 from yachay.tutor.registry import Pointer, write_pointer
-from yachay.tutor.scoring import CandidateScorer
+from yachay.tutor.scoring import CandidateScorer, _key
 from yachay.tutor.scoring_paths import Window
 from yachay.tutor.serving import STATES_FILE, TutorService
-from yachay.tutor.shared_states import SharedStates, Stored, decode, encode
+from yachay.tutor.shared_states import SharedStates, decode, encode
 
 
-def rows(path: Path) -> list[tuple[str, int]]:
+def stored(path: Path, q: np.ndarray, s: np.ndarray, r: np.ndarray) -> list[tuple[str, int]]:
+    """``(model, answers)`` of each state in the file, by the history prefix it is of."""
+    lengths = {_key(np.ascontiguousarray(np.stack([q, s, r], 1)[:m])): m for m in range(len(q) + 1)}
     with sqlite3.connect(path) as connection:
-        return connection.execute("SELECT model, length FROM states ORDER BY length").fetchall()
+        rows = connection.execute("SELECT model, key FROM states").fetchall()
+    return sorted((model, lengths[key]) for model, key in rows)
 
 
 def counting_reads(scorer: CandidateScorer, reads: list[int], monkeypatch) -> None:  # noqa: ANN001
@@ -38,19 +41,20 @@ def counting_reads(scorer: CandidateScorer, reads: list[int], monkeypatch) -> No
 
 def test_a_state_survives_the_trip_through_bytes():
     h, c, evidence = torch.randn(1, 1, 8), torch.randn(1, 1, 8), torch.rand(3, 2)
-    back = decode(4, 9, encode(Stored(4, 9, (h, c), evidence)))
-    assert (back.start, back.length) == (4, 9)
+    (back,) = decode(encode([Window(4, (h, c), evidence)]))
+    assert back.start == 4
     assert all(torch.equal(a, b) for a, b in zip(back.sequence, (h, c), strict=True))
     assert torch.equal(back.evidence, evidence)
-    assert decode(0, 0, encode(Stored(0, 0, (h,), None))).evidence is None
-    upcoming = Window(7, (h + 1, c - 1), evidence * 2)
-    back = decode(4, 9, encode(Stored(4, 9, (h, c), evidence, upcoming)))
-    assert back.upcoming.start == 7 and torch.equal(back.upcoming.evidence, evidence * 2)
-    assert torch.equal(back.upcoming.sequence[1], c - 1) and torch.equal(back.sequence[0], h)
+    assert decode(encode([Window(0, (h,), None)]))[0].evidence is None
+    current, upcoming = decode(
+        encode([Window(4, (h, c), evidence), Window(7, (h + 1, c - 1), evidence * 2)])
+    )
+    assert upcoming.start == 7 and torch.equal(upcoming.evidence, evidence * 2)
+    assert torch.equal(upcoming.sequence[1], c - 1) and torch.equal(current.sequence[0], h)
     with pytest.raises(ValueError, match="not a stored state"):
-        decode(0, 0, encode(Stored(0, 0, (h,), None))[:-3])
+        decode(encode([Window(0, (h,), None)])[:-3])
     with pytest.raises(ValueError, match="not a stored state"):
-        decode(0, 0, b"\x07")
+        decode(b"\x07")
 
 
 @pytest.mark.parametrize("name", sorted(fast_models()))
@@ -82,7 +86,7 @@ def test_workers_take_turns_and_each_grows_the_state_the_other_left(name, tmp_pa
     assert reads == [0, 20]
     # A grown state replaces the one it grew from: left are the last one grown (14) and the
     # one read after the jump, which had nothing to replace.
-    assert [length for _, length in rows(path)] == [14, 20]
+    assert [length for _, length in stored(path, q, s, r)] == [14, 20]
 
 
 def test_states_of_another_model_version_are_never_used(tmp_path, monkeypatch):
@@ -92,7 +96,7 @@ def test_states_of_another_model_version_are_never_used(tmp_path, monkeypatch):
     cq, cs = rng.integers(1, 33, 12), rng.integers(1, 8, 12)
     old = CandidateScorer(perturbed("dkt+f"), 200, shared=SharedStates(path, "v1:models/v1.pt"))
     old.score(q[:-1], s[:-1], r[:-1], cq, cs)
-    assert old.shared.flush() and len(rows(path)) == 1
+    assert old.shared.flush() and stored(path, q, s, r) == [("v1:models/v1.pt", 29)]
 
     torch.manual_seed(9)
     other = build_model("dkt+f", num_items=30, num_skills=5).eval()
@@ -105,15 +109,14 @@ def test_states_of_another_model_version_are_never_used(tmp_path, monkeypatch):
     assert reads == [30]
     assert new.shared.flush()
     # Opening the file for v2 dropped v1's states.
-    assert rows(path) == [("v2:models/v2.pt", 30)]
+    assert stored(path, q, s, r) == [("v2:models/v2.pt", 30)]
 
 
 def test_states_unused_for_the_ttl_are_dropped(tmp_path):
     path = tmp_path / "states.sqlite"
     now = [1_000_000.0]
     shared = SharedStates(path, "v1", ttl_days=30, clock=lambda: now[0])
-    state = Stored(0, 3, (torch.zeros(1, 1, 4), torch.ones(1, 1, 4)), None)
-    shared.save(b"k" * 16, state)
+    shared.save(b"k" * 16, [Window(0, (torch.zeros(1, 1, 4), torch.ones(1, 1, 4)), None)])
     assert shared.flush()
     assert shared.find([b"x" * 16, b"k" * 16])[0] == 1
     now[0] += 31 * 86400
@@ -127,8 +130,22 @@ def test_a_file_that_is_not_a_database_is_started_afresh(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         shared = SharedStates(path, "v1")
     assert "starting it afresh" in caplog.text
-    shared.save(b"k" * 16, Stored(0, 1, (torch.zeros(1, 1, 2),), None))
+    shared.save(b"k" * 16, [Window(0, (torch.zeros(1, 1, 2),), None)])
     assert shared.flush() and shared.find([b"k" * 16]) is not None
+
+
+def test_a_file_of_an_older_layout_is_emptied(tmp_path):
+    path = tmp_path / "states.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "CREATE TABLE states (model TEXT, key BLOB, start INTEGER NOT NULL, state BLOB)"
+        )
+        connection.execute("INSERT INTO states VALUES ('v1', x'00', 0, x'00')")
+    shared = SharedStates(path, "v1")
+    shared.save(b"k" * 16, [Window(3, (torch.ones(1, 1, 2),), None)])
+    assert shared.flush()
+    index, (window,) = shared.find([b"\x00", b"k" * 16])
+    assert index == 1 and window.start == 3
 
 
 def test_scores_stay_exact_when_the_file_cannot_be_used(tmp_path, caplog):

@@ -95,25 +95,25 @@ class State:
     it by an answer without reading the history again. Never changed once made (threads
     share it)."""
 
-    start: int  # where the model's window starts (data.window_start)
     counts: HistoryCounts  # for the features of the next answer (and the history's length)
-    sequence: Tensors  # the model's state after the window's answers
-    evidence: torch.Tensor | None  # [concepts, 2]: right and wrong totals over the window
-    #: The window after this one, over the answers since its start, once a growing history
-    #: has reached it: when the history moves into that window it is already read.
+    #: The model over the window that scores the next answer (data.window_start).
+    current: Window
+    #: The window after it, over the answers since its start, once a growing history has
+    #: reached it: when the history moves into that window it is already read.
     upcoming: Window | None = None
 
     @property
-    def window(self) -> Window:
-        return Window(self.start, self.sequence, self.evidence)
+    def windows(self) -> tuple[Window, ...]:
+        """The current window, then the upcoming one if any: what another worker needs."""
+        return (self.current,) if self.upcoming is None else (self.current, self.upcoming)
 
     def grows_into(self, start: int, stride: int) -> bool:
         """Whether growing this state gives the state of a history scored by the window at
         ``start``: it is that window's, or the one before and has followed that one since
         it began (or is just at its start)."""
-        if self.start == start:
+        if self.current.start == start:
             return True
-        if self.start + stride != start:
+        if self.current.start + stride != start:
             return False
         return self.counts.length == start or (
             self.upcoming is not None and self.upcoming.start == start
@@ -123,7 +123,7 @@ class State:
 class FastPath(NamedTuple):
     begin: Callable[[KTModel, Answers], Tensors]
     step: Callable[[KTModel, Tensors, Answers], Tensors]
-    read: Callable[[KTModel, State, Candidates, SplitMLP | None], torch.Tensor]
+    read: Callable[[KTModel, Window, Candidates, SplitMLP | None], torch.Tensor]
 
 
 # --- the first layer of an MLP, part by part ----------------------------------------------
@@ -242,7 +242,7 @@ def _membership(module: nn.Module) -> torch.Tensor:
 
 
 def read_evidence(
-    model: KTModel, state: State, candidates: Candidates
+    model: KTModel, window: Window, candidates: Candidates
 ) -> tuple[list[Part], torch.Tensor]:
     """ConceptEvidence at the candidate's position: the MLP inputs and the logit term.
 
@@ -250,9 +250,9 @@ def read_evidence(
     candidate's own concept membership differs.
     """
     module = getattr(model, "evidence", None)
-    if module is None or state.evidence is None:
+    if module is None or window.evidence is None:
         return [], torch.zeros(candidates.count)
-    totals = state.evidence
+    totals = window.evidence
     read = torch.log1p(F.embedding(candidates.items, _membership(module)) @ totals)  # [C, 2]
     term = ((module.weight + module.item_weight(candidates.items)) * read).sum(-1)
     return [torch.log1p(totals.T.reshape(-1)), read], term
@@ -309,20 +309,20 @@ def _lstm_step(features: bool) -> Callable[[KTModel, Tensors, Answers], Tensors]
     return step
 
 
-def _dkt_read(model, state: State, candidates: Candidates, mlp: SplitMLP | None) -> torch.Tensor:  # noqa: ANN001
-    hidden = state.sequence[0][-1, 0]  # the last layer's state
+def _dkt_read(model, window: Window, candidates: Candidates, mlp: SplitMLP | None) -> torch.Tensor:  # noqa: ANN001
+    hidden = window.sequence[0][-1, 0]  # the last layer's state
     return model.out(hidden)[candidates.skills]
 
 
 def _dkt_features_read(
     model,  # noqa: ANN001
-    state: State,
+    window: Window,
     candidates: Candidates,
     mlp: SplitMLP,
 ) -> torch.Tensor:
-    evidence, term = read_evidence(model, state, candidates)
+    evidence, term = read_evidence(model, window, candidates)
     parts = [
-        state.sequence[0][-1, 0],
+        window.sequence[0][-1, 0],
         Lookup(((model.item, candidates.items),)),
         Lookup(((model.skill, candidates.skills),)),
         candidates.features,
@@ -356,11 +356,11 @@ def _attention_step(model, sequence: Tensors, answer: Answers) -> Tensors:  # no
 
 def _attention_read(
     model,  # noqa: ANN001
-    state: State,
+    window: Window,
     candidates: Candidates,
     mlp: SplitMLP,
 ) -> torch.Tensor:
-    key, value = state.sequence
+    key, value = window.sequence
     slots = len(key)
     # The candidate sits after the last slot and reads every slot.
     distance = torch.log1p(torch.arange(slots - 1, -1, -1, dtype=torch.float32))
@@ -377,7 +377,7 @@ def _attention_read(
         mixed = (torch.softmax(scores, dim=-1) @ v).transpose(0, 1).reshape(-1, d)
         x = block.norm1(x + attention.out(mixed))
         x = block.norm2(x + block.ffn(x))
-    evidence, term = read_evidence(model, state, candidates)
+    evidence, term = read_evidence(model, window, candidates)
     lookups = Lookup(((model.item, candidates.items), (model.skill, candidates.skills)))
     parts = [x, lookups, candidates.features, *evidence]
     return mlp(parts, candidates.count) + term + pfa(model, candidates)

@@ -38,7 +38,6 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +45,7 @@ import torch
 
 from yachay.tutor.scoring_paths import Window
 
-__all__ = ["DEFAULT_TTL_DAYS", "SharedStates", "Stored"]
+__all__ = ["DEFAULT_TTL_DAYS", "SharedStates", "decode", "encode"]
 
 log = logging.getLogger(__name__)
 
@@ -59,112 +58,79 @@ BATCH = 256
 #: How long the background thread lets a request finish before it writes what the request
 #: queued: the write must not compete with the request for the interpreter.
 WRITE_DELAY_S = 0.02
-#: The blob's header: tensors per window, evidence (0/1), next window (0/1), its start.
-HEADER = "<BBBI"
+#: Each window's header in a blob: its start, its sequence tensors, its tensors in all.
+WINDOW = "<IBB"
 #: How often the background thread drops expired states.
 PRUNE_EVERY_S = 3600.0
 
+#: The layout of the file; a file of another layout is emptied.
+SCHEMA_VERSION = 2
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS states (
+CREATE TABLE states (
     model TEXT NOT NULL,
     key BLOB NOT NULL,
-    start INTEGER NOT NULL,
-    length INTEGER NOT NULL,
     state BLOB NOT NULL,
     saved REAL NOT NULL,
     PRIMARY KEY (model, key)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS states_saved ON states (saved);
+CREATE INDEX states_saved ON states (saved);
 """
 
 
-@dataclass(frozen=True)
-class Stored:
-    """A history's state as another worker can use it: where the model's window starts, how
-    many answers the history has, the model's tensors after them, and the next window's
-    (see :class:`~yachay.tutor.scoring_paths.State`)."""
-
-    start: int
-    length: int
-    sequence: tuple[torch.Tensor, ...]
-    evidence: torch.Tensor | None
-    upcoming: Window | None = None
-
-    def windows(self) -> list[Window]:
-        return [Window(self.start, self.sequence, self.evidence), *filter(None, [self.upcoming])]
-
-
-def encode(stored: Stored) -> bytes:
-    """The tensors as bytes: a header (tensors per window, evidence or not, the next window
-    or not and where it starts), then each tensor's shape and float32 values."""
-    count, has_evidence = len(stored.sequence), stored.evidence is not None
-    upcoming = stored.upcoming
-    parts = [
-        struct.pack(
-            HEADER,
-            count,
-            has_evidence,
-            upcoming is not None,
-            0 if upcoming is None else upcoming.start,
-        )
-    ]
-    for window in stored.windows():
-        tensors = [*window.sequence, *(() if window.evidence is None else (window.evidence,))]
-        if len(window.sequence) != count or (window.evidence is not None) != has_evidence:
-            raise ValueError("the next window's state has another shape")
+def encode(windows: Sequence[Window]) -> bytes:
+    """Windows as bytes: their number, then per window its start, how many sequence tensors
+    and whether evidence follows, then each tensor's shape and float32 values."""
+    parts = [struct.pack("<B", len(windows))]
+    for window in windows:
+        tensors = _tensors(window)
+        parts.append(struct.pack(WINDOW, window.start, len(window.sequence), len(tensors)))
         for tensor in tensors:
-            array = tensor.detach().numpy().astype("<f4", copy=False)
+            array = np.ascontiguousarray(tensor.detach().numpy(), dtype="<f4")
             parts.append(struct.pack(f"<B{array.ndim}I", array.ndim, *array.shape))
-            parts.append(np.ascontiguousarray(array).tobytes())
+            parts.append(array.tobytes())
     return b"".join(parts)
 
 
-def decode(start: int, length: int, blob: bytes) -> Stored:
+def decode(blob: bytes) -> tuple[Window, ...]:
     """The inverse of :func:`encode`; raises ``ValueError`` on bytes it did not write."""
     buffer = bytearray(blob)  # one writable copy the tensors share (little-endian machines)
+    windows = []
     try:
-        count, has_evidence, has_upcoming, upcoming_start = struct.unpack_from(HEADER, buffer)
-        offset = struct.calcsize(HEADER)
-        tensors = []
-        for _ in range((count + has_evidence) * (1 + has_upcoming)):
-            (ndim,) = struct.unpack_from("<B", buffer, offset)
-            shape = struct.unpack_from(f"<{ndim}I", buffer, offset + 1)
-            offset += 1 + 4 * ndim
-            size = math.prod(shape)
-            if offset + 4 * size > len(buffer):
-                raise ValueError(f"{len(buffer)} bytes, not {offset + 4 * size}")
-            values = torch.frombuffer(buffer, dtype=torch.float32, count=size, offset=offset)
-            tensors.append(values.view(shape))
-            offset += 4 * size
+        (count,) = struct.unpack_from("<B", buffer)
+        offset = 1
+        for _ in range(count):
+            start, sequence, total = struct.unpack_from(WINDOW, buffer, offset)
+            offset += struct.calcsize(WINDOW)
+            tensors = []
+            for _ in range(total):
+                (ndim,) = struct.unpack_from("<B", buffer, offset)
+                shape = struct.unpack_from(f"<{ndim}I", buffer, offset + 1)
+                offset += 1 + 4 * ndim
+                size = math.prod(shape)
+                if offset + 4 * size > len(buffer):
+                    raise ValueError(f"{len(buffer)} bytes, not {offset + 4 * size}")
+                values = torch.frombuffer(buffer, dtype=torch.float32, count=size, offset=offset)
+                tensors.append(values.view(shape))
+                offset += 4 * size
+            evidence = tensors[sequence] if total > sequence else None
+            windows.append(Window(start, tuple(tensors[:sequence]), evidence))
     except (struct.error, ValueError, RuntimeError) as error:
         raise ValueError(f"not a stored state: {error}") from None
-    if offset != len(buffer):
+    if offset != len(buffer) or not windows:
         raise ValueError(f"not a stored state: {len(buffer) - offset} bytes left over")
-    each = count + has_evidence
-    windows = [
-        Window(begin, tuple(group[:count]), group[count] if has_evidence else None)
-        for begin, group in zip(
-            (start, upcoming_start), (tensors[:each], tensors[each:]), strict=False
-        )
-        if group
-    ]
-    return Stored(
-        start,
-        length,
-        windows[0].sequence,
-        windows[0].evidence,
-        windows[1] if has_upcoming else None,
+    return tuple(windows)
+
+
+def _tensors(window: Window) -> list[torch.Tensor]:
+    return [*window.sequence, *(() if window.evidence is None else (window.evidence,))]
+
+
+def shareable(windows: Sequence[Window]) -> bool:
+    """Whether :func:`encode` keeps these windows exactly (float32 tensors only)."""
+    return all(
+        len(window.sequence) < 256 and all(t.dtype == torch.float32 for t in _tensors(window))
+        for window in windows
     )
-
-
-def shareable(stored: Stored) -> bool:
-    """Whether :func:`encode` keeps these tensors exactly (float32 only)."""
-    tensors = [
-        tensor
-        for window in stored.windows()
-        for tensor in (*window.sequence, *(() if window.evidence is None else (window.evidence,)))
-    ]
-    return len(stored.sequence) < 256 and all(t.dtype == torch.float32 for t in tensors)
 
 
 class SharedStates:
@@ -195,30 +161,30 @@ class SharedStates:
 
     # -- reading (the request's thread) --
 
-    def find(self, keys: Sequence[bytes]) -> tuple[int, Stored] | None:
+    def find(self, keys: Sequence[bytes]) -> tuple[int, tuple[Window, ...]] | None:
         """The first of ``keys`` whose state is stored (pass the longest history first), as
-        ``(index in keys, state)``; None when none is, or the file cannot be read."""
+        ``(index in keys, windows)``; None when none is, or the file cannot be read."""
         if not keys or self._closed:
             return None
         try:
-            connection = self._reader()
-            rows = connection.execute(
-                "SELECT key, start, length, state FROM states WHERE model = ? AND key IN "
-                f"({','.join('?' * len(keys))})",
-                (self.model, *keys),
-            ).fetchall()
+            rows = (
+                self._reader()
+                .execute(
+                    "SELECT key, state FROM states WHERE model = ? AND key IN "
+                    f"({','.join('?' * len(keys))})",
+                    (self.model, *keys),
+                )
+                .fetchall()
+            )
         except sqlite3.Error as error:
             self._complain("read", error)
             self._local.__dict__.clear()  # reconnect next time (the file may be new)
             return None
-        if not rows:
-            return None
-        found = {bytes(key): (start, length, state) for key, start, length, state in rows}
+        found = dict(rows)
         for index, key in enumerate(keys):
             if key in found:
-                start, length, blob = found[key]
                 try:
-                    return index, decode(start, length, bytes(blob))
+                    return index, decode(found[key])
                 except ValueError as error:
                     self._complain("decode", error)
                     return None
@@ -234,13 +200,13 @@ class SharedStates:
 
     # -- writing (a background thread) --
 
-    def save(self, key: bytes, stored: Stored, replaces: bytes | None = None) -> None:
-        """Store ``stored`` under ``key`` (in the background), deleting the state ``replaces``
-        it was grown from."""
-        if self._closed or not shareable(stored):
+    def save(self, key: bytes, windows: Sequence[Window], replaces: bytes | None = None) -> None:
+        """Store a history's ``windows`` under its ``key`` (in the background), deleting the
+        state ``replaces``, which they were grown from."""
+        if self._closed or not shareable(windows):
             return
         self._ensure_writer()
-        self._queue.put((key, stored, replaces))
+        self._queue.put((key, windows, replaces))
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every state saved so far is in the file (tests, benchmarks)."""
@@ -321,12 +287,8 @@ class SharedStates:
         now = self._clock()
         with connection:
             connection.executemany(
-                "INSERT OR REPLACE INTO states (model, key, start, length, state, saved) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (self.model, key, stored.start, stored.length, encode(stored), now)
-                    for key, stored, _ in writes
-                ],
+                "INSERT OR REPLACE INTO states (model, key, state, saved) VALUES (?, ?, ?, ?)",
+                [(self.model, key, encode(windows), now) for key, windows, _ in writes],
             )
             written = {key for key, _, _ in writes}
             replaced = [(self.model, old) for _, _, old in writes if old and old not in written]
@@ -356,7 +318,12 @@ class SharedStates:
                 connection = self._connect()
                 try:
                     connection.execute("PRAGMA journal_mode = WAL")
-                    connection.executescript(_SCHEMA)
+                    (version,) = connection.execute("PRAGMA user_version").fetchone()
+                    if version != SCHEMA_VERSION:  # a cache: an older layout is dropped
+                        connection.executescript(
+                            f"DROP TABLE IF EXISTS states; {_SCHEMA}"
+                            f"PRAGMA user_version = {SCHEMA_VERSION};"
+                        )
                     self._prune(connection)
                 finally:
                     connection.close()
