@@ -18,6 +18,9 @@ For each model and torch thread count it times, on the same random students:
   scored (gunicorn sends each webhook to any worker): the state comes from
   ``var/tutor/states.sqlite`` and the model steps once. Here the other worker is a second
   ``TutorService`` on the same folder, as separate from the timed one as another process;
+- ``service read ahead``: the first question after a promotion, for a student whose history
+  ``yachay tutor promote`` read ahead with the new version (``yachay.tutor.read_ahead``):
+  the state comes from the file, nothing to step;
 - ``scorer cold``, ``scorer next``: ``CandidateScorer.score`` alone (integer ids);
 - ``again``: the same history scored again at once (a round scores reviews, then skills);
 - ``prior``: ``TutorService.predict`` with no model: the cold-start prior;
@@ -55,7 +58,8 @@ from yachay.tutor.db_data import Vocabulary  # noqa: E402
 from yachay.tutor.models import MODELS  # noqa: E402
 from yachay.tutor.registry import Pointer, write_pointer  # noqa: E402
 from yachay.tutor.scoring import FAST_PATHS  # noqa: E402
-from yachay.tutor.serving import TutorService  # noqa: E402
+from yachay.tutor.serving import STATES_FILE, TutorService, _history_ids, model_id  # noqa: E402
+from yachay.tutor.shared_states import SharedStates  # noqa: E402
 
 TARGET_MS = 5.0
 
@@ -108,6 +112,15 @@ def time_paths(service, other, scorer, empty, students, ints, args) -> dict[str,
         other._model.scorer.forget()  # noqa: SLF001 - it must not keep the state for itself
         other._model.scorer.shared.flush()  # noqa: SLF001 - the write lands before the timing
 
+    def read_ahead(i: int) -> None:
+        """The history was read ahead of the switch to this version (by another process)."""
+        new_student(i)
+        history, _ = students[i % n]
+        loaded = other._model  # noqa: SLF001 - what TutorService.read_ahead does per student
+        loaded.scorer.prepare(*_history_ids(loaded, history, {}))
+        loaded.scorer.forget()
+        loaded.scorer.shared.flush()
+
     def seen(call: Callable[..., object]) -> Callable[[int], None]:
         """The scorer knows the student's history up to the answer before."""
 
@@ -122,6 +135,7 @@ def time_paths(service, other, scorer, empty, students, ints, args) -> dict[str,
             "service cold": (new_student, service_call),
             "service next": (seen(service_call), service_call),
             "service shared": (scored_elsewhere, service_call),
+            "service read ahead": (read_ahead, service_call),
             "scorer cold": (new_student, scorer_call),
             "scorer next": (seen(scorer_call), scorer_call),
             "again": (scorer_call, scorer_call),
@@ -135,14 +149,21 @@ def time_paths(service, other, scorer, empty, students, ints, args) -> dict[str,
     return {**rows, **naive}
 
 
-def time_calls(workers: list[TutorService], names: list[str], args) -> np.ndarray:  # noqa: ANN001
+def time_calls(
+    workers: list[TutorService],
+    names: list[str],
+    args,  # noqa: ANN001
+    switch: Callable[[list[list[tuple[str, bool]]]], None] | None = None,
+) -> np.ndarray:
     """Milliseconds per scoring over a day of calls through several worker processes.
 
     Each of ``args.call_students`` students has a history of 0-400 answers that some worker
     scored the day before (only the shared states remain: the workers' own memories have
-    moved on to other students). Today each calls and answers ``args.call_questions``
-    questions; every question scores all candidates once, on a worker drawn at random, as
-    gunicorn hands webhooks to whichever worker is free. The calls run side by side.
+    moved on to other students). With ``switch``, a new model version was promoted
+    overnight: ``switch`` is given the histories and promotes it, and the workers load it.
+    Today each student calls and answers ``args.call_questions`` questions; every question
+    scores all candidates once, on a worker drawn at random, as gunicorn hands webhooks to
+    whichever worker is free. The calls run side by side.
     """
     rng = np.random.default_rng(1)
     calls = []
@@ -160,6 +181,10 @@ def time_calls(workers: list[TutorService], names: list[str], args) -> np.ndarra
     for worker in workers:
         worker._model.scorer.shared.flush()  # noqa: SLF001
         worker._model.scorer.forget()  # noqa: SLF001
+    if switch is not None:
+        switch([answers[:length] for length, answers, _ in calls])
+        for worker in workers:
+            worker.start()  # at once, not at the next poll
     times = []
     for question in range(args.call_questions):
         for length, answers, candidates in calls:
@@ -249,7 +274,13 @@ def main() -> None:
             model = cls(cls.Config(num_items=args.items, num_skills=len(skill_names)))
             var = Path(tmp) / name.replace("+", "_")
             save_checkpoint(var / "tutor" / "models" / "v1.pt", model, metadata=vocab.to_metadata())
-            write_pointer(var / "tutor", Pointer(1, "models/v1.pt", model_name=name))
+            torch.manual_seed(1)
+            retrained = cls(cls.Config(num_items=args.items, num_skills=len(skill_names)))
+            save_checkpoint(
+                var / "tutor" / "models" / "v2.pt", retrained, metadata=vocab.to_metadata()
+            )
+            v1, v2 = (Pointer(v, f"models/v{v}.pt", model_name=name) for v in (1, 2))
+            write_pointer(var / "tutor", v1)
             service = TutorService(Settings(var_dir=var), None, threads=None)
             others = [
                 TutorService(Settings(var_dir=var), None, threads=None)
@@ -266,9 +297,26 @@ def main() -> None:
                         f"warning: {name} has no fast path; timing the naive one", file=sys.stderr
                     )
                 rows = time_paths(service, others[0], scorer, empty, students, ints, args)
-                rows[f"calls ({args.workers} workers)"] = time_calls(
-                    [service, *others][: args.workers], names, args
+                workers = [service, *others][: args.workers]
+                rows[f"calls ({args.workers} workers)"] = time_calls(workers, names, args)
+
+                def promote(
+                    histories: list,
+                    var: Path = var,
+                    pointer: Pointer = v2,
+                    reader: TutorService = service,
+                ) -> None:
+                    """What `yachay tutor promote 2` does: read ahead, then switch."""
+                    SharedStates(var / "tutor" / STATES_FILE, model_id(pointer)).clear()
+                    reader.read_ahead(pointer, histories)
+                    write_pointer(var / "tutor", pointer)
+
+                rows[f"calls, promoted ({args.workers} workers)"] = time_calls(
+                    workers, names, args, switch=promote
                 )
+                write_pointer(var / "tutor", v1)
+                for worker in workers:
+                    worker.start()
                 base = np.percentile(rows["scorer cold"], 50)
                 for path, values in rows.items():
                     p50, p95, p99 = np.percentile(values, [50, 95, 99])
@@ -283,7 +331,9 @@ def main() -> None:
                     "service cold",
                     "service next",
                     "service shared",
+                    "service read ahead",
                     f"calls ({args.workers} workers)",
+                    f"calls, promoted ({args.workers} workers)",
                 ):
                     p99 = np.percentile(rows[path], 99)
                     verdicts.append(

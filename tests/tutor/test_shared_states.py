@@ -91,16 +91,19 @@ def test_workers_take_turns_and_each_grows_the_state_the_other_left(name, tmp_pa
 
 def test_states_of_another_model_version_are_never_used(tmp_path, monkeypatch):
     path = tmp_path / "states.sqlite"
+    now = [1_000_000.0]
     rng = np.random.default_rng(5)
     q, s, r = random_history(rng, 30, 30, 5)
     cq, cs = rng.integers(1, 33, 12), rng.integers(1, 8, 12)
-    old = CandidateScorer(perturbed("dkt+f"), 200, shared=SharedStates(path, "v1:models/v1.pt"))
+    v1 = SharedStates(path, "v1:models/v1.pt", clock=lambda: now[0])
+    old = CandidateScorer(perturbed("dkt+f"), 200, shared=v1)
     old.score(q[:-1], s[:-1], r[:-1], cq, cs)
     assert old.shared.flush() and stored(path, q, s, r) == [("v1:models/v1.pt", 29)]
 
     torch.manual_seed(9)
     other = build_model("dkt+f", num_items=30, num_skills=5).eval()
-    new = CandidateScorer(other, 200, shared=SharedStates(path, "v2:models/v2.pt"))
+    v2 = SharedStates(path, "v2:models/v2.pt", clock=lambda: now[0])
+    new = CandidateScorer(other, 200, shared=v2)
     reads: list[int] = []
     counting_reads(new, reads, monkeypatch)
     np.testing.assert_allclose(
@@ -108,8 +111,28 @@ def test_states_of_another_model_version_are_never_used(tmp_path, monkeypatch):
     )
     assert reads == [30]
     assert new.shared.flush()
-    # Opening the file for v2 dropped v1's states.
+    # v1's states stay a day (for a rollback; v2's were maybe written before its switch) ...
+    assert stored(path, q, s, r) == [("v1:models/v1.pt", 29), ("v2:models/v2.pt", 30)]
+    # ... and are dropped after it.
+    now[0] += 86400 + 1
+    SharedStates(path, "v2:models/v2.pt", clock=lambda: now[0])
     assert stored(path, q, s, r) == [("v2:models/v2.pt", 30)]
+
+
+def test_a_chain_of_states_written_at_once_leaves_only_the_last(tmp_path):
+    """A burst of questions can put a state and those grown from it in one batch."""
+    shared = SharedStates(tmp_path / "states.sqlite", "v1")
+    window = [Window(0, (torch.zeros(1, 1, 4), torch.ones(1, 1, 4)), None)]
+    a, b, c, d = (bytes([n]) * 16 for n in range(4))
+    shared.save(a, window)
+    shared.save(b, window, replaces=a)
+    shared.save(c, window, replaces=b)
+    shared.save(d, window)
+    shared.save(a, window)  # the same history scored again, from nothing
+    assert shared.flush()
+    with sqlite3.connect(shared.path) as connection:
+        keys = {key for (key,) in connection.execute("SELECT key FROM states")}
+    assert keys == {a, c, d}
 
 
 def test_states_unused_for_the_ttl_are_dropped(tmp_path):

@@ -66,6 +66,18 @@ def answer_histories(session: Session) -> dict[int, list[AnswerEvent]]:
     return out
 
 
+def recent_histories(session: Session, since: datetime) -> dict[int, list[AnswerEvent]]:
+    """The whole history of every student who answered at or after ``since``, oldest first,
+    by student id (one query)."""
+    recent = select(m.Answer.student_id).where(m.Answer.answered_at >= since).distinct()
+    out: dict[int, list[AnswerEvent]] = defaultdict(list)
+    for student_id, q, c, at, ms, sid in session.execute(
+        _answers().where(m.Answer.student_id.in_(recent))
+    ):
+        out[student_id].append(AnswerEvent(q, bool(c), at, ms, sid))
+    return out
+
+
 def beyond_grade(catalog: Catalog, grade: int) -> set[str]:
     """Items from a later grade's lesson that practise an earlier skill: their numbers and
     settings belong to that later grade, so a younger student is not asked them."""

@@ -160,11 +160,37 @@ def _app_settings_and_db():  # noqa: ANN202
     return current_app.config["YACHAY"], current_app.extensions["yachay.db"]
 
 
-def _registry():  # noqa: ANN202
+def _registry(read_ahead: bool = False, quiet: bool = False):  # noqa: ANN202
+    """The registry; with ``read_ahead``, a switch of the production model first reads the
+    active students' histories with the new version (:mod:`yachay.tutor.read_ahead`)."""
     from yachay.tutor.registry import Registry
 
-    settings, _ = _app_settings_and_db()
-    return Registry(settings)
+    settings, db = _app_settings_and_db()
+    if not read_ahead:
+        return Registry(settings)
+
+    def prepare(pointer) -> None:  # noqa: ANN001
+        from yachay.tutor.read_ahead import read_ahead as read
+
+        done = read(settings, db, pointer, progress=not quiet)
+        if not quiet:
+            click.echo(
+                f"· read ahead with v{done.version}: {done.prepared:,} of {done.students:,} "
+                f"students who answered in the last {done.days:g} days "
+                f"({done.seconds:.1f} s)",
+                err=True,
+            )
+
+    return Registry(settings, before_switch=prepare)
+
+
+#: For the commands that switch the production model.
+no_read_ahead = click.option(
+    "--no-read-ahead",
+    is_flag=True,
+    help="Switch at once, without first reading the active students' histories with the new "
+    "model (then each student's next question reads them: slower, for a few minutes).",
+)
 
 
 @tutor.command("train")
@@ -200,6 +226,7 @@ def _registry():  # noqa: ANN202
 @click.option("--no-promote", is_flag=True, help="Register the version but do not promote it.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
+@no_read_ahead
 @with_appcontext
 def train_command(
     model_name: str,
@@ -209,6 +236,7 @@ def train_command(
     no_promote: bool,
     as_json: bool,
     quiet: bool,
+    no_read_ahead: bool,
 ) -> None:
     """Train on the answers in the database; promote if not worse than production.
 
@@ -239,6 +267,7 @@ def train_command(
             promote=not no_promote,
             progress=not quiet,
             on_stage=stage,
+            registry=_registry(read_ahead=not no_read_ahead, quiet=quiet),
         )
     except NotEnoughData as exc:
         if as_json:
@@ -367,12 +396,17 @@ def models_command(as_json: bool) -> None:
 
 @tutor.command("promote")
 @click.argument("version", type=click.IntRange(min=1), metavar="VERSION")
+@no_read_ahead
 @with_appcontext
-def promote_command(version: int) -> None:
-    """Put VERSION in production (serving picks it up within a second)."""
+def promote_command(version: int, no_read_ahead: bool) -> None:
+    """Put VERSION in production (serving picks it up within a second of the switch).
+
+    The histories of the students who answered in the last 100 days are first read with
+    VERSION, so that their next questions are scored as fast as before the switch.
+    """
     from yachay.tutor.registry import RegistryError
 
-    registry = _registry()
+    registry = _registry(read_ahead=not no_read_ahead)
     before = registry.production()
     try:
         promoted = registry.promote(version)
@@ -383,27 +417,30 @@ def promote_command(version: int) -> None:
 
 
 @tutor.command("rollback")
+@no_read_ahead
 @with_appcontext
-def rollback_command() -> None:
-    """Go back to the version that was in production before the current one."""
+def rollback_command(no_read_ahead: bool) -> None:
+    """Go back to the version that was in production before the current one (first reading
+    the active students' histories with it, unless --no-read-ahead)."""
     from yachay.tutor.registry import RegistryError
 
     try:
-        old, new = _registry().rollback()
+        old, new = _registry(read_ahead=not no_read_ahead).rollback()
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"production: v{old.version} -> v{new.version}")
 
 
 @tutor.command("sync")
+@no_read_ahead
 @with_appcontext
-def sync_command() -> None:
+def sync_command(no_read_ahead: bool) -> None:
     """Point serving at MLflow's production version (after a change made in MLflow itself,
-    or on another host)."""
+    or on another host); a change of version reads the active students' histories first."""
     from yachay.tutor.registry import RegistryError
 
     try:
-        version = _registry().sync()
+        version = _registry(read_ahead=not no_read_ahead).sync()
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
     if version is None:

@@ -22,9 +22,11 @@ need the var folder shared, or ``yachay tutor sync`` run on each (e.g. from cron
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +50,8 @@ __all__ = [
     "read_pointer",
     "write_pointer",
 ]
+
+log = logging.getLogger(__name__)
 
 MODEL_NAME = "yachay-tutor"
 PRODUCTION = "production"
@@ -152,10 +156,20 @@ def _version(mv: Any, production: int | None) -> TutorVersion:
 class Registry:
     """Register, list, promote and roll back tutor model versions."""
 
-    def __init__(self, settings: Settings, client: MlflowClient | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        client: MlflowClient | None = None,
+        *,
+        before_switch: Callable[[Pointer], object] | None = None,
+    ) -> None:
         self.settings = settings
         self.tutor_dir = settings.tutor_dir
         self._client = client
+        #: Called with the pointer serving is about to switch to, before it is written
+        #: (the CLI reads students' histories ahead with the new model, see
+        #: :mod:`yachay.tutor.read_ahead`). If it fails, the switch still happens.
+        self.before_switch = before_switch
 
     @property
     def client(self) -> MlflowClient:
@@ -317,16 +331,24 @@ class Registry:
 
     def _publish(self, version: int) -> TutorVersion:
         info = self.get(version)
-        write_pointer(
-            self.tutor_dir,
-            Pointer(
-                version=version,
-                checkpoint=self.checkpoint_path(version).relative_to(self.tutor_dir).as_posix(),
-                model_name=info.model_name,
-                fingerprint=info.fingerprint,
-                promoted_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            ),
+        pointer = Pointer(
+            version=version,
+            checkpoint=self.checkpoint_path(version).relative_to(self.tutor_dir).as_posix(),
+            model_name=info.model_name,
+            fingerprint=info.fingerprint,
+            promoted_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
+        current = read_pointer(self.tutor_dir)
+        switching = current is None or (current.version, current.checkpoint) != (
+            pointer.version,
+            pointer.checkpoint,
+        )
+        if switching and self.before_switch is not None:
+            try:
+                self.before_switch(pointer)
+            except Exception:  # it only saves the workers time: the switch matters more
+                log.exception("preparing the switch to v%s failed; switching anyway", version)
+        write_pointer(self.tutor_dir, pointer)
         return info
 
 

@@ -167,6 +167,39 @@ class CandidateScorer:
         logits = self.fast.read(self.model, state.current, candidates, self.mlp)
         return torch.sigmoid(logits).double().numpy()
 
+    @torch.inference_mode()
+    def prepare(
+        self,
+        questions: Sequence[int] | np.ndarray,
+        skills: Sequence[int] | np.ndarray,
+        responses: Sequence[int] | np.ndarray,
+    ) -> bool:
+        """Compute and keep (and share) the state after a history without scoring anything,
+        with the next window read too when the history has reached it: growing the state
+        from here never reads the history again. False for a scorer without a fast path.
+
+        For reading ahead of a model switch (:meth:`TutorService.read_ahead
+        <yachay.tutor.serving.TutorService.read_ahead>`): the cost is paid before a request
+        needs the state.
+        """
+        if self.fast is None:
+            return False
+        q = np.asarray(questions, dtype=np.int64)
+        s = np.asarray(skills, dtype=np.int64)
+        r = np.asarray(responses, dtype=np.int64)
+        state = self._state(q, s, r)
+        following = state.current.start + self.stride
+        if state.upcoming is not None or len(q) <= following:
+            return True
+        # As _grow would have made it, had it grown the state from the next window's start.
+        state = State(state.counts, state.current, self._read_window(q, s, r, following))
+        key = _key(np.ascontiguousarray(np.stack([q, s, r], axis=1)))
+        with self._states_lock:
+            self._states[key] = state
+        if self.shared is not None:
+            self.shared.save(key, state.windows)
+        return True
+
     # -- states --
 
     def _state(self, q: np.ndarray, s: np.ndarray, r: np.ndarray) -> State:
@@ -238,14 +271,16 @@ class CandidateScorer:
 
     def _read(self, q: np.ndarray, s: np.ndarray, r: np.ndarray, start: int) -> State:
         """The state of a history read afresh: one pass over its window."""
+        return State(HistoryCounts.of(q, s, r, self._sizes), self._read_window(q, s, r, start))
+
+    def _read_window(self, q: np.ndarray, s: np.ndarray, r: np.ndarray, start: int) -> Window:
+        """The window from ``start`` over the rest of the history, in one pass."""
         assert self.fast is not None
-        counts = HistoryCounts.of(q, s, r, self._sizes)
         window = Answers.of(
             self.model, q[start:], s[start:], r[start:], sequence_features(q, s, r)[start:]
         )
-        return State(
-            counts,
-            Window(start, self.fast.begin(self.model, window), begin_evidence(self.model, window)),
+        return Window(
+            start, self.fast.begin(self.model, window), begin_evidence(self.model, window)
         )
 
     def _grow(self, state: State, q: np.ndarray, s: np.ndarray, r: np.ndarray) -> State:

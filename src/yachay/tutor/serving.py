@@ -14,7 +14,10 @@
   (:class:`yachay.tutor.scoring.CandidateScorer`), and a student's next question grows the
   state the scorer kept of the history before it, whichever worker process of the host
   scored that one (the states are shared through ``var/tutor/states.sqlite``,
-  :mod:`yachay.tutor.shared_states`); ``bench/tutor_scoring.py`` measures each path.
+  :mod:`yachay.tutor.shared_states`). A promotion leaves no student to read afresh: the
+  active students' states are read with the new version before serving switches
+  (:meth:`TutorService.read_ahead`, :mod:`yachay.tutor.read_ahead`).
+  ``bench/tutor_scoring.py`` measures each path.
 - **Cold start.** With no model yet (a fresh install), for a question the model never saw
   (added after it was trained), or if scoring fails, the probability comes from
   :func:`prior_probability` — never an error.
@@ -251,24 +254,12 @@ class TutorService:
         info: dict[str, QuestionInfo],
     ) -> dict[str, float]:
         """The model's scores of the candidates it knows (``ids`` > 0), in order."""
-        vocab = model.vocabulary
-        questions, correct = zip(*history, strict=True) if history else ((), ())
-        items = _ids(model.items, questions)
-        skills = model.item_skills[items]
-        for position in np.flatnonzero(items == 0):  # answered, but new to the model
-            question = questions[position]
-            items[position] = vocab.unknown_question
-            skills[position] = vocab.skill_id(info.get(question, DEFAULT_QUESTION).skill)
         known = ids > 0
         if not known.all():
             candidates = [c for c, k in zip(candidates, known.tolist(), strict=True) if k]
             ids = ids[known]
         probabilities = model.scorer.score(
-            items,
-            skills,
-            np.fromiter(correct, dtype=np.int64, count=len(correct)),
-            ids,
-            model.item_skills[ids],
+            *_history_ids(model, history, info), ids, model.item_skills[ids]
         )
         return dict(zip(candidates, probabilities.tolist(), strict=True))
 
@@ -288,6 +279,49 @@ class TutorService:
 
         recent = RecentAnswers((skill(q), bool(c)) for q, c in history)
         return {c: recent.prior(info.get(c, DEFAULT_QUESTION)) for c in candidates}
+
+    # -- reading ahead of a switch --
+
+    def read_ahead(
+        self,
+        pointer: Pointer,
+        histories: Iterable[Sequence[tuple[str, bool]]],
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Leave each history's state for the version ``pointer`` names in the shared states
+        file, before serving switches to it (:mod:`yachay.tutor.read_ahead`).
+
+        After a switch every worker starts with no states, and without this each student's
+        next question would read their whole window through the model — all students at
+        once, just after a promotion. The workers find these states instead, as if they had
+        scored the histories themselves (the same checkpoint, ids and file). ``progress`` is
+        called with each history done. Returns how many states were prepared: 0 when the
+        model has no fast path or states are not shared (nothing to prepare).
+        """
+        if not self.share_states:
+            return 0
+        if self.threads:
+            import torch
+
+            torch.set_num_threads(self.threads)
+        model = self._load(pointer)
+        scorer = model.scorer
+        try:
+            if scorer.shared is None:
+                return 0
+            info = self._question_info()
+            done = 0
+            for history in histories:
+                if history and scorer.prepare(*_history_ids(model, history, info)):
+                    done += 1
+                if progress is not None:
+                    progress(1)
+            if not scorer.shared.flush(timeout=max(5.0, done / 100)):
+                log.warning("read-ahead states were still being written when it ended")
+            return done
+        finally:
+            if scorer.shared is not None:
+                scorer.shared.close()
 
     # -- the production pointer --
 
@@ -350,11 +384,7 @@ class TutorService:
         if self.share_states:
             from yachay.tutor.shared_states import SharedStates
 
-            # The version and its file name: a re-registered version never reads the
-            # states of the checkpoint it replaced.
-            shared = SharedStates(
-                self.tutor_dir / STATES_FILE, f"v{pointer.version}:{pointer.checkpoint}"
-            )
+            shared = SharedStates(self.tutor_dir / STATES_FILE, model_id(pointer))
         scorer = CandidateScorer(
             checkpoint.model, config.window, stride=config.stride, shared=shared
         )
@@ -393,6 +423,27 @@ class TutorService:
                 self._questions_loaded_at = now
                 self._questions_lock.release()
         return self._questions
+
+
+def model_id(pointer: Pointer) -> str:
+    """A version's name in the shared states file: its number and checkpoint file, so a
+    re-registered version never reads the states of the checkpoint it replaced."""
+    return f"v{pointer.version}:{pointer.checkpoint}"
+
+
+def _history_ids(
+    model: _Loaded, history: Sequence[tuple[str, bool]], info: dict[str, QuestionInfo]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A history as the model's question ids, skill ids and responses."""
+    vocab = model.vocabulary
+    questions, correct = zip(*history, strict=True) if history else ((), ())
+    items = _ids(model.items, questions)
+    skills = model.item_skills[items]
+    for position in np.flatnonzero(items == 0):  # answered, but new to the model
+        question = questions[position]
+        items[position] = vocab.unknown_question
+        skills[position] = vocab.skill_id(info.get(question, DEFAULT_QUESTION).skill)
+    return items, skills, np.fromiter(correct, dtype=np.int64, count=len(correct))
 
 
 def _ids(items: dict[str, int], questions: Sequence[str]) -> np.ndarray:

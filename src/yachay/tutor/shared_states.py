@@ -20,8 +20,9 @@ instead.
   waits for the file's lock nor shares the interpreter with the write.
 - **Size.** A state grown from another deletes that one (a student's history only grows),
   so the file holds about one state per active student, plus one per window they left
-  behind; states not written for :data:`DEFAULT_TTL_DAYS` days, and those of other model
-  versions, are dropped.
+  behind; states not written for :data:`DEFAULT_TTL_DAYS` days are dropped, and those of
+  other model versions after a day (:data:`OTHER_VERSIONS_S`: the next version's states
+  are written before serving switches to it, :mod:`yachay.tutor.read_ahead`).
 - The file is a cache: written without fsync, recreated if it is not a readable database.
 
 Workers on other hosts keep their own file (``var/`` is per host).
@@ -49,8 +50,10 @@ __all__ = ["DEFAULT_TTL_DAYS", "SharedStates", "decode", "encode"]
 
 log = logging.getLogger(__name__)
 
-#: A state not written for this long is dropped (the student's next scoring reads afresh).
-DEFAULT_TTL_DAYS = 30.0
+#: A state not written for this long is dropped (the student's next scoring reads afresh):
+#: longer than the school holidays (January to March), so a child back from them is not
+#: read afresh; about 600 bytes a student.
+DEFAULT_TTL_DAYS = 100.0
 #: How long a read may wait for the file (WAL readers normally never wait).
 READ_TIMEOUT_S = 0.05
 #: Most writes the background thread puts in one transaction.
@@ -62,6 +65,10 @@ WRITE_DELAY_S = 0.02
 WINDOW = "<IBB"
 #: How often the background thread drops expired states.
 PRUNE_EVERY_S = 3600.0
+#: States of other model versions are kept this long after they were written: those of the
+#: version about to be promoted are written before the switch (read ahead, see
+#: :mod:`yachay.tutor.read_ahead`), and those of the version just replaced serve a rollback.
+OTHER_VERSIONS_S = 86400.0
 
 #: The layout of the file; a file of another layout is emptied.
 SCHEMA_VERSION = 2
@@ -285,20 +292,31 @@ class SharedStates:
 
     def _write(self, connection: sqlite3.Connection, writes: list[tuple]) -> None:
         now = self._clock()
+        # In order: a batch may hold a chain (a state, the one grown from it, ...), of which
+        # only the last is kept; a key replaced and then written again is kept.
+        kept: dict[bytes, Sequence[Window]] = {}
+        replaced: set[bytes] = set()
+        for key, windows, old in writes:
+            if old is not None and old != key:
+                kept.pop(old, None)
+                replaced.add(old)
+            kept[key] = windows
         with connection:
             connection.executemany(
-                "INSERT OR REPLACE INTO states (model, key, state, saved) VALUES (?, ?, ?, ?)",
-                [(self.model, key, encode(windows), now) for key, windows, _ in writes],
+                "DELETE FROM states WHERE model = ? AND key = ?",
+                [(self.model, old) for old in replaced - kept.keys()],
             )
-            written = {key for key, _, _ in writes}
-            replaced = [(self.model, old) for _, _, old in writes if old and old not in written]
-            connection.executemany("DELETE FROM states WHERE model = ? AND key = ?", replaced)
+            connection.executemany(
+                "INSERT OR REPLACE INTO states (model, key, state, saved) VALUES (?, ?, ?, ?)",
+                [(self.model, key, encode(windows), now) for key, windows in kept.items()],
+            )
 
     def _prune(self, connection: sqlite3.Connection) -> None:
         with connection:
+            now = self._clock()
             connection.execute(
-                "DELETE FROM states WHERE saved < ? OR model != ?",
-                (self._clock() - self.ttl_s, self.model),
+                "DELETE FROM states WHERE saved < ? OR (model != ? AND saved < ?)",
+                (now - self.ttl_s, self.model, now - OTHER_VERSIONS_S),
             )
 
     # -- the file --
@@ -309,8 +327,8 @@ class SharedStates:
         return connection
 
     def _setup(self) -> None:
-        """Create the file (or recreate one that is not a database we can use) and drop the
-        states of other models and expired ones. Never raises: a file that cannot be set
+        """Create the file (or recreate one that is not a database we can use) and drop
+        expired states. Never raises: a file that cannot be set
         up leaves the scorer reading windows, as without it."""
         for attempt in (1, 2):
             try:
