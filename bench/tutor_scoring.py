@@ -9,9 +9,9 @@ For each model and torch thread count it times, on the same random students:
 
 - ``service cold``: ``TutorService.predict`` — the real serving path (our string ids in, a
   dict out, the production checkpoint loaded from a pointer file, the pointer check
-  included) for a student no worker has scored yet: the whole window is read (a student's
-  first question, the first after a model is promoted, a history that moved into the next
-  window);
+  included) for a student no worker has scored yet: the whole window is read. The server
+  now does this when a student's call begins (``TutorService.prepare_students``) or before
+  a promotion (``yachay.tutor.read_ahead``), not when a question is scored;
 - ``service next``: the same, one answer after a history this worker scored (the next
   question of a practice round): the model steps once;
 - ``service shared``: one answer after a history *another* worker process of the host

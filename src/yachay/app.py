@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, g, has_request_context
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from yachay.calls import CallService
@@ -15,7 +15,7 @@ from yachay.content.audio import AudioStore
 from yachay.content.prompts import Prompts
 from yachay.db.database import Database
 from yachay.flows.engine import Timing
-from yachay.flows.events import Speak
+from yachay.flows.events import Speak, StudentIdentified
 from yachay.tutor.serving import TutorService
 from yachay.tutor.serving import init_app as init_tutor
 from yachay.voice import audio as audio_routes
@@ -36,7 +36,8 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
 
     db.init_app(app)
     tutor = init_tutor(app)
-    _init_voice(app, settings, tutor)
+    calls = _init_voice(app, settings, tutor)
+    _prepare_tutor_at_call_start(app, calls, tutor)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -53,7 +54,25 @@ def _settings(config: Mapping[str, Any] | Settings | None) -> Settings:
     return resolve_auth_token(settings)
 
 
-def _init_voice(app: Flask, settings: Settings, tutor: TutorService) -> None:
+def _prepare_tutor_at_call_start(app: Flask, calls: CallService, tutor: TutorService) -> None:
+    """When a call's student is identified, the tutor reads their history once the reply is
+    sent (seconds before the call's first practice question, which then reads nothing)."""
+
+    def on_event(event: object) -> None:
+        if isinstance(event, StudentIdentified) and has_request_context():
+            g.setdefault("yachay_identified", []).append(event.student_id)
+
+    calls.listeners.append(on_event)
+
+    @app.after_request
+    def _after(response: Response) -> Response:
+        students = g.pop("yachay_identified", None)
+        if students:
+            response.call_on_close(lambda: tutor.prepare_students(students))
+        return response
+
+
+def _init_voice(app: Flask, settings: Settings, tutor: TutorService) -> CallService:
     prompts = Prompts.load(settings.content_dir / "prompts")
     store = AudioStore(settings.audio_dir)
     say = {"es": SayVoice(settings.say_voice, settings.say_language)}
@@ -78,7 +97,8 @@ def _init_voice(app: Flask, settings: Settings, tutor: TutorService) -> None:
     app.extensions["yachay.prompts"] = prompts
     app.extensions["yachay.audio"] = store
     app.extensions["yachay.twiml"] = TwimlRenderer(say, audio_url)
-    app.extensions["yachay.calls"] = CallService(db, prompts, timing, tutor)
+    calls = app.extensions["yachay.calls"] = CallService(db, prompts, timing, tutor)
     app.extensions["yachay.apology"] = apologise
     app.register_blueprint(voice_routes.bp)
     app.register_blueprint(audio_routes.bp)
+    return calls

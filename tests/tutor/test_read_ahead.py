@@ -167,3 +167,19 @@ def test_a_failed_read_ahead_still_switches(settings, tmp_path, caplog):
     assert registry.promote(1).version == 1
     assert "preparing the switch to v1 failed; switching anyway" in caplog.text
     assert Registry(settings).production().version == 1
+
+
+def test_preparing_a_student_never_raises(settings, tmp_path, caplog, monkeypatch):
+    """It runs after a reply was sent: a failure is logged, never raised."""
+    url, db = make_database(settings.var_dir)
+    registry = Registry(settings)
+    fake_version(registry, settings, 1, tmp_path)
+    registry.promote(1)
+    student = add_history(db, 30, 1, 5)
+    service = TutorService(settings, db, threads=None)
+    service.prepare_students([student, 999])  # 999: no such student, nothing to prepare
+    assert service._model.scorer.remembered == 1  # noqa: SLF001
+    monkeypatch.setattr(service, "prepare", lambda history: 1 / 0)
+    service.prepare_students([student])
+    assert f"could not prepare the tutor for student {student}" in caplog.text
+    db.dispose()

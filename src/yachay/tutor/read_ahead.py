@@ -17,8 +17,10 @@ later on reads nothing either. A student who answers during the read-ahead is st
 exactly: the worker grows the state read ahead by the new answers.
 
 It takes a few milliseconds a student (a minute for ten thousand) on one core, with a
-progress bar; ``--no-read-ahead`` switches at once (an urgent rollback), and the workers
-then read each history on its next question, as before.
+progress bar; ``--no-read-ahead`` switches at once (an urgent rollback), and a worker then
+reads each history when the student's next call begins (:meth:`TutorService.prepare_students
+<yachay.tutor.serving.TutorService.prepare_students>`, after the greeting is sent), or on
+the next question of a call under way.
 """
 
 from __future__ import annotations

@@ -280,7 +280,41 @@ class TutorService:
         recent = RecentAnswers((skill(q), bool(c)) for q, c in history)
         return {c: recent.prior(info.get(c, DEFAULT_QUESTION)) for c in candidates}
 
-    # -- reading ahead of a switch --
+    # -- reading ahead --
+
+    def prepare(self, history: Sequence[tuple[str, bool]]) -> bool:
+        """Compute (and share) the production model's state after ``history`` now, with the
+        next window when the history has reached it, so that scoring it, or it grown by a
+        few answers, reads nothing. False when there is nothing to prepare (no model, or a
+        model without a fast path)."""
+        self._refresh(now=self._clock())
+        model = self._model
+        if model is None:
+            return False
+        info = self._question_info(history)
+        return model.scorer.prepare(*_history_ids(model, history, info))
+
+    def prepare_students(self, student_ids: Iterable[int]) -> None:
+        """:meth:`prepare` the history of each student, as the database holds it.
+
+        The server calls this when a student's call begins, once the reply is sent (see
+        ``yachay.app``): the call's first scoring then finds the state even where no worker
+        computed it yet (a student back after the states expired, a promotion made without
+        reading ahead, a new states file). Never raises: nobody waits for it.
+        """
+        if self.db is None:
+            return
+        from yachay.db.tutor_data import answer_history
+        from yachay.tutor.mastery import as_pairs
+
+        for student_id in student_ids:
+            try:
+                with self.db.read_session() as session:
+                    history = as_pairs(answer_history(session, student_id))
+                if history:
+                    self.prepare(history)
+            except Exception:
+                log.exception("could not prepare the tutor for student %s", student_id)
 
     def read_ahead(
         self,
