@@ -38,6 +38,7 @@ add.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 import tempfile
@@ -149,8 +150,55 @@ def time_paths(service, other, scorer, empty, students, ints, args) -> dict[str,
     return {**rows, **naive}
 
 
+class WorkerProcess:
+    """A ``TutorService`` in a process of its own, as a gunicorn worker is: its own memory,
+    its own background writer, the shared states file. It times its own ``predict`` (the
+    pipe to it is not the server's cost)."""
+
+    def __init__(self, var: Path, threads: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, str(var), threads), daemon=True)
+        self.process.start()
+        self("start")
+
+    def __call__(self, command: str, *args: object) -> object:
+        self.connection.send((command, args))
+        return self.connection.recv()
+
+    def close(self) -> None:
+        self("stop")
+        self.process.join()
+
+
+def _serve(connection, var: str, threads: int) -> None:  # noqa: ANN001
+    """A worker process's loop: commands in, results out."""
+    service = TutorService(Settings(var_dir=Path(var)), None, threads=threads)
+    while True:
+        command, args = connection.recv()
+        result: object = None
+        if command == "predict":
+            started = time.perf_counter()
+            service.predict(*args)
+            result = (time.perf_counter() - started) * 1000
+        elif command == "prepare":
+            service.prepare(*args)
+        elif command == "start":  # load the production model now, not at the next poll
+            service.start()
+        elif command in ("flush", "forget", "clear"):
+            scorer = service._model.scorer  # noqa: SLF001 - the benchmark looks inside
+            scorer.shared.flush()
+            if command == "forget":
+                scorer.forget()
+            elif command == "clear":  # this version's states: nobody scored anybody yet
+                scorer.shared.clear()
+        connection.send(result)
+        if command == "stop":
+            return
+
+
 def time_calls(
-    workers: list[TutorService],
+    workers: list[WorkerProcess],
     names: list[str],
     args,  # noqa: ANN001
     switch: Callable[[list[list[tuple[str, bool]]]], None] | None = None,
@@ -161,7 +209,9 @@ def time_calls(
     scored the day before (only the shared states remain: the workers' own memories have
     moved on to other students). With ``switch``, a new model version was promoted
     overnight: ``switch`` is given the histories and promotes it, and the workers load it.
-    Today each student calls and answers ``args.call_questions`` questions; every question
+    Today each student calls; the worker that answers the call prepares the student's state
+    once the greeting is sent (``TutorService.prepare_students``, not timed: no question is
+    scored). The student then answers ``args.call_questions`` questions; every question
     scores all candidates once, on a worker drawn at random, as gunicorn hands webhooks to
     whichever worker is free. The calls run side by side.
     """
@@ -174,27 +224,26 @@ def time_calls(
         answers = [(names[i], bool(c)) for i, c in zip(asked, right, strict=True)]
         candidates = [names[i] for i in rng.choice(len(names), args.candidates, replace=False)]
         calls.append((length, answers, candidates))
-    for worker in workers:
-        worker._model.scorer.shared.clear()  # noqa: SLF001 - the benchmark looks inside
+
+    def settle(command: str = "flush") -> None:
+        for worker in workers:
+            worker(command)
+
     for length, answers, candidates in calls:  # yesterday
-        workers[rng.integers(len(workers))].predict(answers[:length], candidates)
-    for worker in workers:
-        worker._model.scorer.shared.flush()  # noqa: SLF001
-        worker._model.scorer.forget()  # noqa: SLF001
+        workers[rng.integers(len(workers))]("predict", answers[:length], candidates)
+    settle("forget")
     if switch is not None:
         switch([answers[:length] for length, answers, _ in calls])
-        for worker in workers:
-            worker.start()  # at once, not at the next poll
+        settle("start")
+    for length, answers, _ in calls:  # each call begins (not timed: no question is scored)
+        workers[rng.integers(len(workers))]("prepare", answers[:length])
+    settle()
     times = []
     for question in range(args.call_questions):
         for length, answers, candidates in calls:
             worker = workers[rng.integers(len(workers))]
-            history = answers[: length + question]
-            started = time.perf_counter()
-            worker.predict(history, candidates)
-            times.append((time.perf_counter() - started) * 1000)
-        for worker in workers:  # the seconds a child takes to answer: the writes land
-            worker._model.scorer.shared.flush()  # noqa: SLF001
+            times.append(worker("predict", answers[: length + question], candidates))
+        settle()  # the seconds a child takes to answer: the writes land
     return np.array(times)
 
 
@@ -297,8 +346,6 @@ def main() -> None:
                         f"warning: {name} has no fast path; timing the naive one", file=sys.stderr
                     )
                 rows = time_paths(service, others[0], scorer, empty, students, ints, args)
-                workers = [service, *others][: args.workers]
-                rows[f"calls ({args.workers} workers)"] = time_calls(workers, names, args)
 
                 def promote(
                     histories: list,
@@ -311,12 +358,22 @@ def main() -> None:
                     reader.read_ahead(pointer, histories)
                     write_pointer(var / "tutor", pointer)
 
-                rows[f"calls, promoted ({args.workers} workers)"] = time_calls(
-                    workers, names, args, switch=promote
-                )
-                write_pointer(var / "tutor", v1)
-                for worker in workers:
-                    worker.start()
+                workers = [WorkerProcess(var, threads) for _ in range(args.workers)]
+                try:
+                    for label, switch in (("calls", None), ("calls, promoted", promote)):
+                        for worker in workers:
+                            worker("clear")
+                        rows[f"{label} ({args.workers} workers)"] = time_calls(
+                            workers, names, args, switch
+                        )
+                        write_pointer(var / "tutor", v1)
+                        for worker in workers:
+                            worker("start")
+                finally:
+                    for worker in workers:
+                        worker.close()
+                for other in others:
+                    other.start()
                 base = np.percentile(rows["scorer cold"], 50)
                 for path, values in rows.items():
                     p50, p95, p99 = np.percentile(values, [50, 95, 99])

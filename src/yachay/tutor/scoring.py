@@ -303,9 +303,10 @@ class CandidateScorer:
             )
             if upcoming is None and position == current.start + self.stride:
                 upcoming = self._empty_window(position)
-            current = self._step(current, answer)
-            if upcoming is not None:
-                upcoming = self._step(upcoming, answer)
+            if upcoming is None:
+                current = self._step(current, answer)
+            else:
+                current, upcoming = self._step_both(current, upcoming, answer)
             counts = counts.extended(question, skill, right)
             start = window_start(position + 1, self.window, self.stride)
             if start == current.start:
@@ -324,6 +325,27 @@ class CandidateScorer:
             window.start,
             self.fast.step(self.model, window.sequence, answer),
             step_evidence(self.model, window.evidence, answer),
+        )
+
+    def _step_both(
+        self, current: Window, upcoming: Window, answer: Answers
+    ) -> tuple[Window, Window]:
+        """Both windows stepped by the same answer: in one pass when the fast path stacks
+        states (one LSTM cell call on a batch of two costs about what one window does)."""
+        assert self.fast is not None
+        if not self.fast.stacks:
+            return self._step(current, answer), self._step(upcoming, answer)
+        sequence = tuple(
+            torch.cat(pair, dim=1) for pair in zip(current.sequence, upcoming.sequence, strict=True)
+        )
+        stepped = self.fast.step(self.model, sequence, answer)
+        evidence = (None, None)
+        if current.evidence is not None and upcoming.evidence is not None:
+            totals = torch.stack([current.evidence, upcoming.evidence])
+            evidence = tuple(step_evidence(self.model, totals, answer).unbind())
+        return (
+            Window(current.start, tuple(t[:, :1] for t in stepped), evidence[0]),
+            Window(upcoming.start, tuple(t[:, 1:] for t in stepped), evidence[1]),
         )
 
     def _empty_window(self, start: int) -> Window:
@@ -350,19 +372,27 @@ class CandidateScorer:
 
     def self_check(self, seed: int = 0) -> float:
         """The largest difference between the fast and the naive path on a made-up history,
-        read afresh, grown by one and by two answers, and scored again (it checks the model
-        code the fast path mirrors; the tests check the windows' bookkeeping)."""
+        read afresh, grown by one and by two answers, and scored again; and, where windows
+        overlap, on one prepared past the next window's start and grown by one (both windows
+        stepped at once). It checks the model code the fast path mirrors; the tests check
+        the windows' bookkeeping."""
         config = self.model.config
         rng = np.random.default_rng(seed)
-        n = min(self.window + self.stride + 2, 60)
+        overlap = self.stride < self.window
+        n = max(min(self.window + self.stride + 2, 60), self.stride + 3 if overlap else 0)
         q = rng.integers(1, config.num_items + 2, n)
         s = rng.integers(1, config.num_skills + 2, n)
         r = rng.integers(0, 2, n)
         cq = np.concatenate([q[:3], rng.integers(1, config.num_items + 3, 6)])
         cs = np.concatenate([s[:3], rng.integers(1, config.num_skills + 3, 6)])
         worst = 0.0
+        short = min(n, 60)
+        checks = [short // 3, short // 3 + 1, short // 3 + 3, short - 1, short, short]
         with torch.inference_mode():
-            for m in (n // 3, n // 3 + 1, n // 3 + 3, n - 1, n, n):
+            if overlap:
+                self.prepare(q[: self.stride + 2], s[: self.stride + 2], r[: self.stride + 2])
+                checks.append(self.stride + 3)
+            for m in checks:
                 fast = self.score(q[:m], s[:m], r[:m], cq, cs)
                 naive = self.score_naive(q[:m], s[:m], r[:m], cq, cs)
                 worst = max(worst, float(np.abs(fast - naive).max()))

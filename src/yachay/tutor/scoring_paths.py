@@ -124,6 +124,9 @@ class FastPath(NamedTuple):
     begin: Callable[[KTModel, Answers], Tensors]
     step: Callable[[KTModel, Tensors, Answers], Tensors]
     read: Callable[[KTModel, Window, Candidates, SplitMLP | None], torch.Tensor]
+    #: Whether ``step`` takes several windows' states stacked along dimension 1 (the
+    #: LSTM's batch) and steps them all by the same answer in one pass.
+    stacks: bool = False
 
 
 # --- the first layer of an MLP, part by part ----------------------------------------------
@@ -291,6 +294,7 @@ def _lstm_step(features: bool) -> Callable[[KTModel, Tensors, Answers], Tensors]
         lstm = model.lstm
         x = _lstm_inputs(model, answer, features=features)  # [1, input]
         h, c = sequence
+        x = x.expand(h.shape[1], -1)  # the same answer for every window stacked in h, c
         hs, cs = [], []
         for layer in range(lstm.num_layers):
             h_l, c_l = torch.lstm_cell(
@@ -385,7 +389,7 @@ def _attention_read(
 
 #: Fast paths by model class name (the scorer checks each one before using it).
 FAST_PATHS: dict[str, FastPath] = {
-    "DKT": FastPath(_lstm_begin(False), _lstm_step(False), _dkt_read),
-    "DKTFeatures": FastPath(_lstm_begin(True), _lstm_step(True), _dkt_features_read),
+    "DKT": FastPath(_lstm_begin(False), _lstm_step(False), _dkt_read, stacks=True),
+    "DKTFeatures": FastPath(_lstm_begin(True), _lstm_step(True), _dkt_features_read, stacks=True),
     "AttentionFeatures": FastPath(_attention_begin, _attention_step, _attention_read),
 }

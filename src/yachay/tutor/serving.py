@@ -30,6 +30,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import threading
@@ -422,7 +423,13 @@ class TutorService:
         scorer = CandidateScorer(
             checkpoint.model, config.window, stride=config.stride, shared=shared
         )
-        return _Loaded.build(pointer, scorer, vocabulary)
+        loaded = _Loaded.build(pointer, scorer, vocabulary)
+        # Everything loaded so far (torch, the app, this model: ~200,000 objects) lives as
+        # long as the process; a full collection that walks it all stalls a request for
+        # ~200 ms now and then. Frozen, the collector skips it (it is still freed when no
+        # longer referenced, as an old model is).
+        gc.freeze()
+        return loaded
 
     # -- the question bank (for the prior) --
 
