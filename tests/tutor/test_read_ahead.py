@@ -105,6 +105,7 @@ def test_promote_reads_ahead_so_workers_switch_without_reading(settings, tmp_pat
         histories = {i: as_pairs(answer_history(session, i)) for i in [*active, away]}
     app = create_app({"var_dir": settings.var_dir, "database_url": url})
     runner = app.test_cli_runner()
+    monkeypatch.setattr("yachay.tutor.read_ahead.BATCH", 1)  # a query per student
 
     result = runner.invoke(tutor, ["promote", "1"])
     assert result.exit_code == 0, result.output

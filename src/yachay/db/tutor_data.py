@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -66,13 +67,23 @@ def answer_histories(session: Session) -> dict[int, list[AnswerEvent]]:
     return out
 
 
-def recent_histories(session: Session, since: datetime) -> dict[int, list[AnswerEvent]]:
-    """The whole history of every student who answered at or after ``since``, oldest first,
-    by student id (one query)."""
-    recent = select(m.Answer.student_id).where(m.Answer.answered_at >= since).distinct()
-    out: dict[int, list[AnswerEvent]] = defaultdict(list)
+def students_active_since(session: Session, since: datetime) -> list[int]:
+    """Students who answered at or after ``since``, by id."""
+    return list(
+        session.scalars(
+            select(m.Answer.student_id)
+            .where(m.Answer.answered_at >= since)
+            .distinct()
+            .order_by(m.Answer.student_id)
+        )
+    )
+
+
+def histories_of(session: Session, student_ids: Sequence[int]) -> dict[int, list[AnswerEvent]]:
+    """The answers of each of ``student_ids``, oldest first (one query)."""
+    out: dict[int, list[AnswerEvent]] = {i: [] for i in student_ids}
     for student_id, q, c, at, ms, sid in session.execute(
-        _answers().where(m.Answer.student_id.in_(recent))
+        _answers().where(m.Answer.student_id.in_(list(student_ids)))
     ):
         out[student_id].append(AnswerEvent(q, bool(c), at, ms, sid))
     return out

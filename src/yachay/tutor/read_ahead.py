@@ -26,18 +26,22 @@ the next question of a call under way.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from yachay.config import Settings
 from yachay.db.database import Database
-from yachay.db.tutor_data import recent_histories
+from yachay.db.tutor_data import histories_of, students_active_since
 from yachay.tutor.mastery import as_pairs
 from yachay.tutor.registry import Pointer
 from yachay.tutor.serving import TutorService
 from yachay.tutor.shared_states import DEFAULT_TTL_DAYS
 
 __all__ = ["ReadAhead", "read_ahead"]
+
+#: Students whose histories are read from the database at once.
+BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -66,20 +70,31 @@ def read_ahead(
     moment = now or datetime.now(UTC)
     if moment.tzinfo is not None:  # the database keeps naive UTC
         moment = moment.astimezone(UTC).replace(tzinfo=None)
-    since = moment - timedelta(days=days)
     with db.read_session() as session:
-        histories = [as_pairs(h) for h in recent_histories(session, since).values()]
+        students = students_active_since(session, moment - timedelta(days=days))
     service = TutorService(settings, db, threads=1)
     bar = None
-    if progress and histories:
+    if progress and students:
         from tqdm.auto import tqdm
 
         bar = tqdm(
-            total=len(histories), desc=f"reading ahead with v{pointer.version}", unit=" students"
+            total=len(students), desc=f"reading ahead with v{pointer.version}", unit=" students"
         )
     try:
-        prepared = service.read_ahead(pointer, histories, bar.update if bar else None)
+        prepared = service.read_ahead(
+            pointer, _histories(db, students), bar.update if bar else None
+        )
     finally:
         if bar is not None:
             bar.close()
-    return ReadAhead(pointer.version, len(histories), prepared, time.perf_counter() - started, days)
+    return ReadAhead(pointer.version, len(students), prepared, time.perf_counter() - started, days)
+
+
+def _histories(db: Database, students: list[int]) -> Iterator[list[tuple[str, bool]]]:
+    """Each student's history, read from the database a batch of students at a time (all of
+    them at once could be millions of answers)."""
+    for start in range(0, len(students), BATCH):
+        with db.read_session() as session:
+            batch = histories_of(session, students[start : start + BATCH])
+        for history in batch.values():
+            yield as_pairs(history)
