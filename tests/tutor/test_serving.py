@@ -20,9 +20,10 @@ from yachay.tutor.history_counts import HistoryCounts, sequence_features
 from yachay.tutor.models import DEFAULT_MODEL, MODELS, build_model
 from yachay.tutor.models.dkt import DKT
 from yachay.tutor.predict import Answer, KnowledgeTracer
+from yachay.tutor.prior import prior_probability
 from yachay.tutor.registry import Pointer, Registry, write_pointer
 from yachay.tutor.scoring import FAST_PATHS, CandidateScorer
-from yachay.tutor.serving import TutorService, init_app, prior_probability
+from yachay.tutor.serving import TutorService, init_app
 
 # --- the cold-start prior -----------------------------------------------------------------
 

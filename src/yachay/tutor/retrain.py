@@ -46,13 +46,13 @@ from yachay.tutor.db_data import (
     read_answer_log,
     read_questions,
 )
+from yachay.tutor.prior import DEFAULT_QUESTION, RecentAnswers
 from yachay.tutor.registry import (
     CHECKPOINT_ARTIFACT,
     CHECKPOINT_FILE,
     Registry,
     TutorVersion,
 )
-from yachay.tutor.serving import DEFAULT_QUESTION, RecentAnswers
 
 __all__ = ["AUC_TOLERANCE", "MIN_ANSWERS", "NotEnoughData", "TrainResult", "train_from_db"]
 

@@ -14,13 +14,14 @@
   (:class:`yachay.tutor.scoring.CandidateScorer`), and a student's next question grows the
   state the scorer kept of the history before it, whichever worker process of the host
   scored that one (the states are shared through ``var/tutor/states.sqlite``,
-  :mod:`yachay.tutor.shared_states`). A promotion leaves no student to read afresh: the
-  active students' states are read with the new version before serving switches
-  (:meth:`TutorService.read_ahead`, :mod:`yachay.tutor.read_ahead`).
+  :mod:`yachay.tutor.shared_states`). No question waits for a history to be read: a call
+  prepares its student's state once the greeting is sent (:meth:`TutorService.prepare_students`),
+  and a promotion reads the active students' states with the new version before serving
+  switches (:meth:`TutorService.read_ahead`, :mod:`yachay.tutor.read_ahead`).
   ``bench/tutor_scoring.py`` measures each path.
 - **Cold start.** With no model yet (a fresh install), for a question the model never saw
   (added after it was trained), or if scoring fails, the probability comes from
-  :func:`prior_probability` — never an error.
+  :func:`yachay.tutor.prior.prior_probability` — never an error.
 - **Torch in the server.** Loading happens on first use or on :meth:`TutorService.start`,
   never at import or in ``create_app``: CLI commands do not pay for importing torch.
   :meth:`TutorService.start` sets torch to ``threads`` intra-op threads (1 by default: with
@@ -32,10 +33,8 @@ from __future__ import annotations
 
 import gc
 import logging
-import math
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -46,83 +45,19 @@ from flask import Flask
 
 from yachay.config import Settings
 from yachay.tutor.db_data import NO_SKILL, QuestionInfo, Vocabulary, read_questions
+from yachay.tutor.prior import DEFAULT_QUESTION, RecentAnswers
 from yachay.tutor.registry import Pointer, pointer_path, read_pointer
 
 if TYPE_CHECKING:
     from yachay.db.database import Database
     from yachay.tutor.scoring import CandidateScorer
 
-__all__ = ["DEFAULT_QUESTION", "TutorService", "init_app", "prior_probability"]
+__all__ = ["STATES_FILE", "TutorService", "init_app", "model_id"]
 
 log = logging.getLogger(__name__)
 
 #: Where the worker processes share students' model states (in the tutor folder).
 STATES_FILE = "states.sqlite"
-
-#: What the prior assumes about a question it knows nothing of.
-DEFAULT_QUESTION = QuestionInfo(skill=NO_SKILL, difficulty=3, choices=4)
-
-# --- the cold-start prior -----------------------------------------------------------------
-
-#: Logit of an average student on a middle (3) question: P = 0.25 + 0.75 * 0.62 = 0.72 with
-#: four choices, inside the productive band (0.6-0.8) the next-item policy aims for.
-PRIOR_INTERCEPT = 0.5
-#: Each step of difficulty (1..5) lowers the logit this much: 1 -> 0.88, 5 -> 0.50 (4 choices).
-PRIOR_DIFFICULTY_SLOPE = 0.6
-#: The student's own answers: the last this many on the question's skill ...
-PRIOR_RECENT = 10
-#: ... or, when the skill is new to them, on any skill, at this weight.
-PRIOR_OVERALL_WEIGHT = 0.5
-
-
-def _logit(p: float) -> float:
-    return math.log(p / (1 - p))
-
-
-def prior_probability(
-    question: QuestionInfo, skill_right: int, skill_answers: int, all_right: int, all_answers: int
-) -> float:
-    """P(right) without a model, from the question and the student's recent answers.
-
-    ``p = g + (1 - g) * sigmoid(z)``, with ``g = 1 / choices`` (a guess on the keypad) and
-    ``z = 0.5 - 0.6 * (difficulty - 3) + evidence``. The evidence is the logit of the
-    student's smoothed success rate, ``(right + 1) / (answers + 2)``, over their last 10
-    answers on the question's skill; with none on that skill, half the logit over their
-    last 10 answers on any skill; with no answers at all, 0. So a new student on a middle
-    question gets 0.72, easier questions more, harder less, and a student who got the last
-    ten on the skill right gets about 0.95 on it. The constants are a judgement, not fitted:
-    the prior serves until a model is trained, and for questions added since.
-    """
-    if skill_answers:
-        evidence = _logit((skill_right + 1) / (skill_answers + 2))
-    elif all_answers:
-        evidence = PRIOR_OVERALL_WEIGHT * _logit((all_right + 1) / (all_answers + 2))
-    else:
-        evidence = 0.0
-    z = PRIOR_INTERCEPT - PRIOR_DIFFICULTY_SLOPE * (question.difficulty - 3) + evidence
-    guess = 1.0 / max(question.choices, 1)
-    return guess + (1 - guess) * (1 / (1 + math.exp(-z)))
-
-
-class RecentAnswers:
-    """The student's last answers per skill and overall, for the prior."""
-
-    def __init__(self, answers: Iterable[tuple[str, bool]] = ()) -> None:
-        self.by_skill: dict[str, deque[bool]] = {}
-        self.overall: deque[bool] = deque(maxlen=PRIOR_RECENT)
-        for skill, correct in answers:
-            self.add(skill, correct)
-
-    def add(self, skill: str, correct: bool) -> None:
-        self.by_skill.setdefault(skill, deque(maxlen=PRIOR_RECENT)).append(correct)
-        self.overall.append(correct)
-
-    def prior(self, question: QuestionInfo) -> float:
-        on_skill = self.by_skill.get(question.skill, ())
-        return prior_probability(
-            question, sum(on_skill), len(on_skill), sum(self.overall), len(self.overall)
-        )
-
 
 # --- the service --------------------------------------------------------------------------
 
