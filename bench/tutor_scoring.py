@@ -59,7 +59,7 @@ from yachay.tutor.db_data import Vocabulary  # noqa: E402
 from yachay.tutor.models import MODELS  # noqa: E402
 from yachay.tutor.registry import Pointer, write_pointer  # noqa: E402
 from yachay.tutor.scoring import FAST_PATHS  # noqa: E402
-from yachay.tutor.serving import STATES_FILE, TutorService, _history_ids, model_id  # noqa: E402
+from yachay.tutor.serving import STATES_FILE, TutorService, model_id  # noqa: E402
 from yachay.tutor.shared_states import SharedStates  # noqa: E402
 
 TARGET_MS = 5.0
@@ -118,7 +118,7 @@ def time_paths(service, other, scorer, empty, students, ints, args) -> dict[str,
         new_student(i)
         history, _ = students[i % n]
         loaded = other._model  # noqa: SLF001 - what TutorService.read_ahead does per student
-        loaded.scorer.prepare(*_history_ids(loaded, history, {}))
+        loaded.scorer.prepare(*loaded.history_ids(history, {}))
         loaded.scorer.forget()
         loaded.scorer.shared.flush()
 

@@ -189,7 +189,7 @@ no_read_ahead = click.option(
     "--no-read-ahead",
     is_flag=True,
     help="Switch at once, without first reading the active students' histories with the new "
-    "model (then each student's next question reads them: slower, for a few minutes).",
+    "model (then each student's history is read when their next call begins).",
 )
 
 

@@ -153,11 +153,9 @@ class CandidateScorer:
         candidate_skills: Sequence[int] | np.ndarray,
     ) -> np.ndarray:
         """P(right) of each candidate (question, skill) as the next answer (float64)."""
-        q = np.asarray(questions, dtype=np.int64)
-        s = np.asarray(skills, dtype=np.int64)
-        r = np.asarray(responses, dtype=np.int64)
-        cq = np.asarray(candidate_questions, dtype=np.int64)
-        cs = np.asarray(candidate_skills, dtype=np.int64)
+        q, s, r, cq, cs = _int_arrays(
+            questions, skills, responses, candidate_questions, candidate_skills
+        )
         if len(cq) == 0:
             return np.zeros(0)
         if self.fast is None:
@@ -178,44 +176,64 @@ class CandidateScorer:
         with the next window read too when the history has reached it: growing the state
         from here never reads the history again. False for a scorer without a fast path.
 
-        For reading ahead of a model switch (:meth:`TutorService.read_ahead
-        <yachay.tutor.serving.TutorService.read_ahead>`): the cost is paid before a request
+        For a call that begins and for reading ahead of a model switch
+        (:meth:`TutorService.prepare_students
+        <yachay.tutor.serving.TutorService.prepare_students>`, :meth:`TutorService.read_ahead
+        <yachay.tutor.serving.TutorService.read_ahead>`): the cost is paid before a question
         needs the state.
         """
         if self.fast is None:
             return False
-        q = np.asarray(questions, dtype=np.int64)
-        s = np.asarray(skills, dtype=np.int64)
-        r = np.asarray(responses, dtype=np.int64)
-        state = self._state(q, s, r)
-        following = state.current.start + self.stride
-        if state.upcoming is not None or len(q) <= following:
-            return True
-        # As _grow would have made it, had it grown the state from the next window's start.
-        state = State(state.counts, state.current, self._read_window(q, s, r, following))
-        key = _key(np.ascontiguousarray(np.stack([q, s, r], axis=1)))
-        with self._states_lock:
-            self._states[key] = state
-        if self.shared is not None:
-            self.shared.save(key, state.windows)
+        self._state(*_int_arrays(questions, skills, responses), ahead=True)
         return True
 
     # -- states --
 
-    def _state(self, q: np.ndarray, s: np.ndarray, r: np.ndarray) -> State:
+    def _state(self, q: np.ndarray, s: np.ndarray, r: np.ndarray, *, ahead: bool = False) -> State:
         """The state after the history: remembered, grown from a remembered shorter one
-        (here or, through :attr:`shared`, by another worker), or read afresh."""
-        n = len(q)
+        (here or, through :attr:`shared`, by another worker), or read afresh. With
+        ``ahead``, the next window is read too once the history has reached it."""
         rows = np.ascontiguousarray(np.stack([q, s, r], axis=1))
         key = _key(rows)
+        start = window_start(len(q), self.window, self.stride)
         with self._states_lock:
             found = self._states.get(key)
             if found is not None:
                 self._states.move_to_end(key)
-                return found
-        # Not remembered: look for the history up to MAX_GROWTH answers shorter, never
-        # before the window's start (the model reads nothing before it).
-        start = window_start(n, self.window, self.stride)
+        if found is not None:
+            base, base_key, state = found, key, found
+        else:
+            base, base_key = self._base(q, s, r, rows, key, start)
+            if base is None:
+                state = self._read(q, s, r, start)
+            elif base_key == key:  # another worker scored this very history
+                state = base
+            else:
+                state = self._grow(base, q, s, r)
+        if ahead:
+            state = self._with_upcoming(state, q, s, r)
+        if state is not found:
+            with self._states_lock:
+                self._states[key] = state
+                if len(self._states) > MEMO_HISTORIES:
+                    self._states.popitem(last=False)
+        if self.shared is not None and state is not base:
+            self.shared.save(key, state.windows, replaces=base_key)
+        return state
+
+    def _base(
+        self,
+        q: np.ndarray,
+        s: np.ndarray,
+        r: np.ndarray,
+        rows: np.ndarray,
+        key: bytes,
+        start: int,
+    ) -> tuple[State | None, bytes | None]:
+        """The state to grow into the history's (and its key): the longest remembered or
+        shared one of the history up to MAX_GROWTH answers shorter, never before the
+        window's start (the model reads nothing before it); None when there is none."""
+        n = len(q)
         shortest = max(start, n - MAX_GROWTH)
         digest = hashlib.blake2b(rows[:shortest].tobytes(), digest_size=16)
         prefixes = []
@@ -237,20 +255,16 @@ class CandidateScorer:
             keys = [key, *reversed(prefixes)][: n - known]
             shared, shared_key = self._shared_base(q, s, r, start, keys)
             if shared is not None:
-                base, base_key = shared, shared_key
-        if base is None:
-            state = self._read(q, s, r, start)
-        elif base_key == key:  # another worker scored this very history
-            state = base
-        else:
-            state = self._grow(base, q, s, r)
-        with self._states_lock:
-            self._states[key] = state
-            if len(self._states) > MEMO_HISTORIES:
-                self._states.popitem(last=False)
-        if self.shared is not None and state is not base:
-            self.shared.save(key, state.windows, replaces=base_key)
-        return state
+                return shared, shared_key
+        return base, base_key
+
+    def _with_upcoming(self, state: State, q: np.ndarray, s: np.ndarray, r: np.ndarray) -> State:
+        """``state`` with the next window read, once the history has reached its start (as
+        :meth:`_grow` would have made it, had it grown the state from there)."""
+        following = state.current.start + self.stride
+        if state.upcoming is not None or len(q) <= following:
+            return state
+        return State(state.counts, state.current, self._read_window(q, s, r, following))
 
     def _shared_base(
         self, q: np.ndarray, s: np.ndarray, r: np.ndarray, start: int, keys: list[bytes]
@@ -379,14 +393,14 @@ class CandidateScorer:
         config = self.model.config
         rng = np.random.default_rng(seed)
         overlap = self.stride < self.window
-        n = max(min(self.window + self.stride + 2, 60), self.stride + 3 if overlap else 0)
+        short = min(self.window + self.stride + 2, 60)
+        n = max(short, self.stride + 3) if overlap else short
         q = rng.integers(1, config.num_items + 2, n)
         s = rng.integers(1, config.num_skills + 2, n)
         r = rng.integers(0, 2, n)
         cq = np.concatenate([q[:3], rng.integers(1, config.num_items + 3, 6)])
         cs = np.concatenate([s[:3], rng.integers(1, config.num_skills + 3, 6)])
         worst = 0.0
-        short = min(n, 60)
         checks = [short // 3, short // 3 + 1, short // 3 + 3, short - 1, short, short]
         with torch.inference_mode():
             if overlap:
@@ -397,6 +411,10 @@ class CandidateScorer:
                 naive = self.score_naive(q[:m], s[:m], r[:m], cq, cs)
                 worst = max(worst, float(np.abs(fast - naive).max()))
         return worst
+
+
+def _int_arrays(*values: Sequence[int] | np.ndarray) -> list[np.ndarray]:
+    return [np.asarray(v, dtype=np.int64) for v in values]
 
 
 def _key(rows: np.ndarray) -> bytes:

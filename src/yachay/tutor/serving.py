@@ -81,6 +81,21 @@ class _Loaded:
             item_skills[item] = vocab.skill_id(vocab.question_skills[question])
         return cls(pointer, scorer, vocab, dict(vocab.questions), item_skills)
 
+    def history_ids(
+        self, history: Sequence[tuple[str, bool]], info: dict[str, QuestionInfo]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A history as the model's question ids, skill ids and responses (a question new
+        to the model is its "unknown" id, under the skill the bank gives it)."""
+        vocab = self.vocabulary
+        questions, correct = zip(*history, strict=True) if history else ((), ())
+        items = _ids(self.items, questions)
+        skills = self.item_skills[items]
+        for position in np.flatnonzero(items == 0):  # answered, but new to the model
+            question = questions[position]
+            items[position] = vocab.unknown_question
+            skills[position] = vocab.skill_id(info.get(question, DEFAULT_QUESTION).skill)
+        return items, skills, np.fromiter(correct, dtype=np.int64, count=len(correct))
+
 
 class TutorService:
     """Predicts for one student at a time; shared by all threads of a worker."""
@@ -117,12 +132,15 @@ class TutorService:
 
     def start(self) -> None:
         """Load the production model (if any) and the question bank now."""
+        self._set_threads()
+        self._refresh(now=self._clock(), force=True)
+        self._question_info()
+
+    def _set_threads(self) -> None:
         if self.threads:
             import torch
 
             torch.set_num_threads(self.threads)
-        self._refresh(now=self._clock(), force=True)
-        self._question_info()
 
     def warm_up(self) -> None:
         """:meth:`start` in a background thread, once (the server's first request)."""
@@ -195,7 +213,7 @@ class TutorService:
             candidates = [c for c, k in zip(candidates, known.tolist(), strict=True) if k]
             ids = ids[known]
         probabilities = model.scorer.score(
-            *_history_ids(model, history, info), ids, model.item_skills[ids]
+            *model.history_ids(history, info), ids, model.item_skills[ids]
         )
         return dict(zip(candidates, probabilities.tolist(), strict=True))
 
@@ -228,7 +246,7 @@ class TutorService:
         if model is None:
             return False
         info = self._question_info(history)
-        return model.scorer.prepare(*_history_ids(model, history, info))
+        return model.scorer.prepare(*model.history_ids(history, info))
 
     def prepare_students(self, student_ids: Iterable[int]) -> None:
         """:meth:`prepare` the history of each student, as the database holds it.
@@ -270,10 +288,7 @@ class TutorService:
         """
         if not self.share_states:
             return 0
-        if self.threads:
-            import torch
-
-            torch.set_num_threads(self.threads)
+        self._set_threads()
         model = self._load(pointer)
         scorer = model.scorer
         try:
@@ -282,7 +297,7 @@ class TutorService:
             info = self._question_info()
             done = 0
             for history in histories:
-                if history and scorer.prepare(*_history_ids(model, history, info)):
+                if history and scorer.prepare(*model.history_ids(history, info)):
                     done += 1
                 if progress is not None:
                     progress(1)
@@ -327,6 +342,11 @@ class TutorService:
                 self._model = self._load(pointer)
                 if current is not None and current.scorer.shared is not None:
                     current.scorer.shared.close()
+                # Everything loaded so far (torch, the app, this model: ~200,000 objects)
+                # lives as long as the worker; a full collection that walks it all stalls a
+                # request for ~200 ms now and then. Frozen, the collector skips it (it is
+                # still freed when no longer referenced, as an old model is).
+                gc.freeze()
             except Exception:
                 log.exception(
                     "could not load tutor model v%s from %s; keeping %s",
@@ -358,13 +378,7 @@ class TutorService:
         scorer = CandidateScorer(
             checkpoint.model, config.window, stride=config.stride, shared=shared
         )
-        loaded = _Loaded.build(pointer, scorer, vocabulary)
-        # Everything loaded so far (torch, the app, this model: ~200,000 objects) lives as
-        # long as the process; a full collection that walks it all stalls a request for
-        # ~200 ms now and then. Frozen, the collector skips it (it is still freed when no
-        # longer referenced, as an old model is).
-        gc.freeze()
-        return loaded
+        return _Loaded.build(pointer, scorer, vocabulary)
 
     # -- the question bank (for the prior) --
 
@@ -405,21 +419,6 @@ def model_id(pointer: Pointer) -> str:
     """A version's name in the shared states file: its number and checkpoint file, so a
     re-registered version never reads the states of the checkpoint it replaced."""
     return f"v{pointer.version}:{pointer.checkpoint}"
-
-
-def _history_ids(
-    model: _Loaded, history: Sequence[tuple[str, bool]], info: dict[str, QuestionInfo]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A history as the model's question ids, skill ids and responses."""
-    vocab = model.vocabulary
-    questions, correct = zip(*history, strict=True) if history else ((), ())
-    items = _ids(model.items, questions)
-    skills = model.item_skills[items]
-    for position in np.flatnonzero(items == 0):  # answered, but new to the model
-        question = questions[position]
-        items[position] = vocab.unknown_question
-        skills[position] = vocab.skill_id(info.get(question, DEFAULT_QUESTION).skill)
-    return items, skills, np.fromiter(correct, dtype=np.int64, count=len(correct))
 
 
 def _ids(items: dict[str, int], questions: Sequence[str]) -> np.ndarray:
