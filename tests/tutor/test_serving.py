@@ -288,6 +288,11 @@ def test_counts_grown_answer_by_answer_equal_counts_of_the_whole_history():
         np.testing.assert_array_equal(
             counts.features(cq, cs), HistoryCounts.of(q[:n], s[:n], r[:n]).features(cq, cs)
         )
+        for question, skill in [*zip(cq.tolist(), cs.tolist(), strict=True), (40, 2), (3, 9)]:
+            np.testing.assert_array_equal(  # one row without arrays: the very same numbers
+                counts.next_features(question, skill),
+                counts.features(np.array([question]), np.array([skill])),
+            )
         if n < 40:
             counts = counts.extended(int(q[n]), int(s[n]), int(r[n]))
 
@@ -381,7 +386,9 @@ def test_a_model_without_a_fast_path_or_a_wrong_one_is_scored_the_slow_way(monke
     model = Unfamiliar(DKT.Config(num_items=10, num_skills=3, embed_dim=8, hidden_dim=8))
     assert not CandidateScorer(model, 50).is_fast
 
-    wrong = FAST_PATHS["DKT"]._replace(read=lambda model, state, c, mlp: torch.zeros(c.count))
+    wrong = FAST_PATHS["DKT"]._replace(
+        read=lambda model, state, c, mlp: np.zeros(c.count, dtype=np.float32)
+    )
     monkeypatch.setitem(FAST_PATHS, "DKT", wrong)
     model = build_model("dkt", num_items=10, num_skills=3, embed_dim=8, hidden_dim=8)
     scorer = CandidateScorer(model, 50)  # the self-check catches the wrong read-out

@@ -16,6 +16,8 @@ Tests check both against the reference.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 __all__ = ["FEATURES", "HistoryCounts", "sequence_features"]
@@ -232,6 +234,31 @@ class HistoryCounts:
             self.right,
             sum(self.recent) / len(self.recent) if self.recent else 0.5,
         )
+
+    def next_features(self, question: int, skill: int) -> np.ndarray:
+        """:meth:`features` of a single (question, skill), ``[1, F]``, in plain Python: a
+        growing history needs one per answer, and two dozen array operations on one row
+        cost ten times the arithmetic. The same formulas as :func:`_write`."""
+        if question >= len(self.item_attempts) or skill >= len(self.skill_attempts):
+            return self.features(np.array([question]), np.array([skill]))
+        attempts, successes = int(self.skill_attempts[skill]), int(self.skill_successes[skill])
+        last, position = int(self.skill_last[skill]), self.length
+        seen = last >= 0
+        row = (
+            math.log1p(attempts),
+            math.log1p(successes),
+            math.log1p(attempts - successes),
+            (successes + 1) / (attempts + 2),
+            float(seen),
+            float(self.skill_last_right[skill]) if seen else 0.0,
+            math.log1p(max(position - last - 1, 0)) if seen else 0.0,
+            math.log1p(int(self.item_attempts[question])),
+            float(self.item_last_right[question]),
+            math.log1p(position),
+            (self.right + 1) / (position + 2),
+            sum(self.recent) / len(self.recent) if self.recent else 0.5,
+        )
+        return np.array([row], dtype=np.float32)
 
     def _sized(self, question: int, skill: int) -> HistoryCounts:
         """These counts, or a copy with arrays long enough to index ``question``, ``skill``."""

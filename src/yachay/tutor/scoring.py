@@ -51,6 +51,7 @@ from yachay.tutor.data import FEATURE_NAMES, window_start
 from yachay.tutor.history_counts import FEATURES, HistoryCounts, sequence_features
 from yachay.tutor.models import KTModel
 from yachay.tutor.predict import Answer, KnowledgeTracer, default_stride
+from yachay.tutor.scoring_numpy import step_evidence
 from yachay.tutor.scoring_paths import (
     FAST_PATHS,
     Answers,
@@ -60,7 +61,6 @@ from yachay.tutor.scoring_paths import (
     State,
     Window,
     begin_evidence,
-    step_evidence,
 )
 from yachay.tutor.shared_states import SharedStates
 
@@ -163,7 +163,7 @@ class CandidateScorer:
         state = self._state(q, s, r)
         candidates = Candidates.of(self.model, cq, cs, state.counts)
         logits = self.fast.read(self.model, state.current, candidates, self.mlp)
-        return torch.sigmoid(logits).double().numpy()
+        return (1 / (1 + np.exp(-logits))).astype(np.float64)
 
     @torch.inference_mode()
     def prepare(
@@ -307,7 +307,7 @@ class CandidateScorer:
         counts, current, upcoming = state.counts, state.current, state.upcoming
         for position in range(counts.length, len(q)):
             question, skill, right = int(q[position]), int(s[position]), int(r[position])
-            features = counts.features(q[position : position + 1], s[position : position + 1])
+            features = counts.next_features(question, skill)
             answer = Answers.of(
                 self.model,
                 q[position : position + 1],
@@ -349,17 +349,24 @@ class CandidateScorer:
         assert self.fast is not None
         if not self.fast.stacks:
             return self._step(current, answer), self._step(upcoming, answer)
+        # NumPy, not torch: these few-microsecond operations would cost ~10 us each
+        # (see scoring_numpy).
         sequence = tuple(
-            torch.cat(pair, dim=1) for pair in zip(current.sequence, upcoming.sequence, strict=True)
+            torch.from_numpy(np.concatenate([a.numpy(), b.numpy()], axis=1))
+            for a, b in zip(current.sequence, upcoming.sequence, strict=True)
         )
-        stepped = self.fast.step(self.model, sequence, answer)
-        evidence = (None, None)
+        stepped = [t.numpy() for t in self.fast.step(self.model, sequence, answer)]
+        evidence: tuple[torch.Tensor | None, torch.Tensor | None] = (None, None)
         if current.evidence is not None and upcoming.evidence is not None:
-            totals = torch.stack([current.evidence, upcoming.evidence])
-            evidence = tuple(step_evidence(self.model, totals, answer).unbind())
+            totals = torch.from_numpy(
+                np.stack([current.evidence.numpy(), upcoming.evidence.numpy()])
+            )
+            both = step_evidence(self.model, totals, answer)
+            assert both is not None
+            evidence = (both[0], both[1])
         return (
-            Window(current.start, tuple(t[:, :1] for t in stepped), evidence[0]),
-            Window(upcoming.start, tuple(t[:, 1:] for t in stepped), evidence[1]),
+            Window(current.start, tuple(torch.from_numpy(t[:, :1]) for t in stepped), evidence[0]),
+            Window(upcoming.start, tuple(torch.from_numpy(t[:, 1:]) for t in stepped), evidence[1]),
         )
 
     def _empty_window(self, start: int) -> Window:

@@ -30,6 +30,7 @@ from torch.nn import functional as F
 
 from yachay.tutor.history_counts import HistoryCounts
 from yachay.tutor.models import KTModel
+from yachay.tutor.scoring_numpy import dkt_features_read, dkt_read, lstm_step
 
 __all__ = ["FAST_PATHS", "Answers", "Candidates", "FastPath", "SplitMLP", "State", "Window"]
 
@@ -51,8 +52,8 @@ class Answers(NamedTuple):
     ) -> Answers:
         config = model.config
         return cls(
-            torch.from_numpy(q).clamp(max=config.num_items + 1),
-            torch.from_numpy(s).clamp(max=config.num_skills + 1),
+            torch.from_numpy(np.minimum(q, config.num_items + 1)),
+            torch.from_numpy(np.minimum(s, config.num_skills + 1)),
             torch.from_numpy(r),
             torch.from_numpy(features),
         )
@@ -71,8 +72,8 @@ class Candidates(NamedTuple):
     ) -> Candidates:
         config = model.config
         return cls(
-            torch.from_numpy(questions).clamp(max=config.num_items + 1),
-            torch.from_numpy(skills).clamp(max=config.num_skills + 1),
+            torch.from_numpy(np.minimum(questions, config.num_items + 1)),
+            torch.from_numpy(np.minimum(skills, config.num_skills + 1)),
             torch.from_numpy(counts.features(questions, skills)),
         )
 
@@ -123,7 +124,8 @@ class State:
 class FastPath(NamedTuple):
     begin: Callable[[KTModel, Answers], Tensors]
     step: Callable[[KTModel, Tensors, Answers], Tensors]
-    read: Callable[[KTModel, Window, Candidates, SplitMLP | None], torch.Tensor]
+    #: The logits (float32 NumPy) of the candidates as the next answer.
+    read: Callable[[KTModel, Window, Candidates, SplitMLP | None], np.ndarray]
     #: Whether ``step`` takes several windows' states stacked along dimension 1 (the
     #: LSTM's batch) and steps them all by the same answer in one pass.
     stacks: bool = False
@@ -222,16 +224,6 @@ def begin_evidence(model: KTModel, answers: Answers) -> torch.Tensor | None:
     return torch.stack([right @ member, (1 - right) @ member], dim=1)
 
 
-def step_evidence(
-    model: KTModel, totals: torch.Tensor | None, answer: Answers
-) -> torch.Tensor | None:
-    if totals is None:
-        return None
-    member = F.embedding(answer.items, _membership(model.evidence))[0]
-    right = float(answer.responses[0])
-    return totals + torch.stack([member * right, member * (1 - right)], dim=1)
-
-
 #: Each served ConceptEvidence's memberships (a softmax of its whole table), made once:
 #: a served model's weights never change.
 _MEMBERSHIPS: weakref.WeakKeyDictionary[nn.Module, torch.Tensor] = weakref.WeakKeyDictionary()
@@ -287,54 +279,6 @@ def _lstm_begin(features: bool) -> Callable[[KTModel, Answers], Tensors]:
     return begin
 
 
-def _lstm_step(features: bool) -> Callable[[KTModel, Tensors, Answers], Tensors]:
-    def step(model: KTModel, sequence: Tensors, answer: Answers) -> Tensors:
-        # One cell per layer, not nn.LSTM: its oneDNN kernel costs ~0.2 ms to set up, a
-        # cell ~20 us. Same weights, same equations (float32 sums in another order).
-        lstm = model.lstm
-        x = _lstm_inputs(model, answer, features=features)  # [1, input]
-        h, c = sequence
-        x = x.expand(h.shape[1], -1)  # the same answer for every window stacked in h, c
-        hs, cs = [], []
-        for layer in range(lstm.num_layers):
-            h_l, c_l = torch.lstm_cell(
-                x,
-                (h[layer], c[layer]),
-                getattr(lstm, f"weight_ih_l{layer}"),
-                getattr(lstm, f"weight_hh_l{layer}"),
-                getattr(lstm, f"bias_ih_l{layer}"),
-                getattr(lstm, f"bias_hh_l{layer}"),
-            )
-            hs.append(h_l)
-            cs.append(c_l)
-            x = h_l
-        return torch.stack(hs), torch.stack(cs)
-
-    return step
-
-
-def _dkt_read(model, window: Window, candidates: Candidates, mlp: SplitMLP | None) -> torch.Tensor:  # noqa: ANN001
-    hidden = window.sequence[0][-1, 0]  # the last layer's state
-    return model.out(hidden)[candidates.skills]
-
-
-def _dkt_features_read(
-    model,  # noqa: ANN001
-    window: Window,
-    candidates: Candidates,
-    mlp: SplitMLP,
-) -> torch.Tensor:
-    evidence, term = read_evidence(model, window, candidates)
-    parts = [
-        window.sequence[0][-1, 0],
-        Lookup(((model.item, candidates.items),)),
-        Lookup(((model.skill, candidates.skills),)),
-        candidates.features,
-        *evidence,
-    ]
-    return mlp(parts, candidates.count) + term + pfa(model, candidates)
-
-
 # --- attention: AttentionFeatures ---------------------------------------------------------
 
 
@@ -384,12 +328,12 @@ def _attention_read(
     evidence, term = read_evidence(model, window, candidates)
     lookups = Lookup(((model.item, candidates.items), (model.skill, candidates.skills)))
     parts = [x, lookups, candidates.features, *evidence]
-    return mlp(parts, candidates.count) + term + pfa(model, candidates)
+    return (mlp(parts, candidates.count) + term + pfa(model, candidates)).numpy()
 
 
 #: Fast paths by model class name (the scorer checks each one before using it).
 FAST_PATHS: dict[str, FastPath] = {
-    "DKT": FastPath(_lstm_begin(False), _lstm_step(False), _dkt_read, stacks=True),
-    "DKTFeatures": FastPath(_lstm_begin(True), _lstm_step(True), _dkt_features_read, stacks=True),
+    "DKT": FastPath(_lstm_begin(False), lstm_step(False), dkt_read, stacks=True),
+    "DKTFeatures": FastPath(_lstm_begin(True), lstm_step(True), dkt_features_read, stacks=True),
     "AttentionFeatures": FastPath(_attention_begin, _attention_step, _attention_read),
 }

@@ -139,8 +139,12 @@ class TutorService:
     def _set_threads(self) -> None:
         if self.threads:
             import torch
+            from threadpoolctl import threadpool_limits
 
             torch.set_num_threads(self.threads)
+            # NumPy's BLAS too (scoring_numpy): its threads, one set per worker process,
+            # spin against each other's on a small machine (a 5 ms read-out, not 0.2).
+            threadpool_limits(self.threads, user_api="blas")
 
     def warm_up(self) -> None:
         """:meth:`start` in a background thread, once (the server's first request)."""
