@@ -158,6 +158,23 @@ def test_a_due_skill_no_longer_known_is_taught_not_reviewed():
     assert [(c.skill, c.reason) for c in got] == [("contar", CONTINUE)] * 2
 
 
+def test_a_presumed_skill_that_passed_its_check_is_not_reviewed():
+    table = SkillTable({"sumar": 0.9, "multiplicar": 0.3})
+    checked = answers("sumar-3")  # one right answer on an earlier grade's skill: a check
+    got = next_items(checked, catalog(), table, NOW, 3, grade=2, due_reviews=["sumar"])
+    assert REVIEW not in {c.reason for c in got}, "nothing was taught there to review"
+
+    taught = answers("sumar-1", "sumar-2", "sumar-3", "sumar-4")
+    got = next_items(taught, catalog(), table, NOW, 3, grade=2, due_reviews=["sumar"])
+    assert (got[0].skill, got[0].reason) == ("sumar", REVIEW)
+
+    own_grade = SkillTable({"multiplicar": 0.9, "dividir": 0.3})
+    got = next_items(
+        answers("multiplicar-3"), catalog(), own_grade, NOW, 3, grade=2, due_reviews=["multiplicar"]
+    )
+    assert (got[0].skill, got[0].reason) == ("multiplicar", REVIEW)
+
+
 def test_earlier_grades_are_presumed_and_their_prerequisites_checked():
     table = SkillTable({"multiplicar": 0.3, "sumar": 0.6})
     got = next_items([], catalog(), table, NOW, 4, grade=2)
