@@ -345,7 +345,7 @@ class CandidateScorer:
         self, current: Window, upcoming: Window, answer: Answers
     ) -> tuple[Window, Window]:
         """Both windows stepped by the same answer: in one pass when the fast path stacks
-        states (one LSTM cell call on a batch of two costs about what one window does)."""
+        states (one LSTM step on a batch of two costs about what one window does)."""
         assert self.fast is not None
         if not self.fast.stacks:
             return self._step(current, answer), self._step(upcoming, answer)
@@ -363,7 +363,8 @@ class CandidateScorer:
             )
             both = step_evidence(self.model, totals, answer)
             assert both is not None
-            evidence = (both[0], both[1])
+            first, second = both.numpy()
+            evidence = (torch.from_numpy(first), torch.from_numpy(second))
         return (
             Window(current.start, tuple(torch.from_numpy(t[:, :1]) for t in stepped), evidence[0]),
             Window(upcoming.start, tuple(torch.from_numpy(t[:, 1:]) for t in stepped), evidence[1]),
