@@ -378,6 +378,32 @@ def test_serving_reads_a_history_the_way_evaluation_scored_it():
     np.testing.assert_allclose(served, evaluated, atol=1e-5)
 
 
+@pytest.mark.parametrize(
+    ("config", "fast"),
+    [
+        ({"concepts": 0}, True),
+        ({"pfa_head": False}, True),
+        ({"concepts": 0, "pfa_head": False}, True),
+        ({"attention_heads": 2}, False),  # the fast path does not attend: the slow one scores
+    ],
+)
+def test_dkt_features_configurations_are_scored_exactly(config, fast, caplog):
+    model = perturbed("dkt+f", **config)
+    scorer = CandidateScorer(model, 6, stride=3)
+    assert scorer.is_fast is fast
+    if not fast:
+        assert "does not attend" in caplog.text
+    rng = np.random.default_rng(2)
+    q, s, r = random_history(rng, 20, 30, 5)
+    cq, cs = rng.integers(1, 33, 25), rng.integers(1, 8, 25)
+    for n in (0, 7, 8, 20):
+        np.testing.assert_allclose(
+            scorer.score(q[:n], s[:n], r[:n], cq, cs),
+            scorer.score_naive(q[:n], s[:n], r[:n], cq, cs),
+            atol=1e-5,
+        )
+
+
 def test_a_model_without_a_fast_path_or_a_wrong_one_is_scored_the_slow_way(monkeypatch):
     class Unfamiliar(DKT):
         pass

@@ -51,7 +51,7 @@ from yachay.tutor.data import FEATURE_NAMES, window_start
 from yachay.tutor.history_counts import FEATURES, HistoryCounts, sequence_features
 from yachay.tutor.models import KTModel
 from yachay.tutor.predict import Answer, KnowledgeTracer, default_stride
-from yachay.tutor.scoring_numpy import step_evidence
+from yachay.tutor.scoring_numpy import UnsupportedModel, step_evidence
 from yachay.tutor.scoring_paths import (
     FAST_PATHS,
     Answers,
@@ -113,6 +113,9 @@ class CandidateScorer:
         if self.fast is not None and check:
             try:
                 difference = self.self_check()
+            except UnsupportedModel as error:  # a configuration the fast path leaves out
+                log.warning("%s; scoring the slow way", error)
+                self.fast = None
             except Exception:  # a model changed under the fast path: serve, slowly
                 log.exception(
                     "the fast scorer failed on %s; scoring the slow way", type(model).__name__

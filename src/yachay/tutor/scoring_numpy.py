@@ -28,7 +28,11 @@ from yachay.tutor.models import KTModel
 if TYPE_CHECKING:  # scoring_paths registers these functions: no import back at run time
     from yachay.tutor.scoring_paths import Answers, Candidates, SplitMLP, Tensors, Window
 
-__all__ = ["dkt_features_read", "dkt_read", "lstm_step", "step_evidence"]
+__all__ = ["UnsupportedModel", "dkt_features_read", "dkt_read", "lstm_step", "step_evidence"]
+
+
+class UnsupportedModel(TypeError):
+    """A configuration of a model that the NumPy path does not implement."""
 
 
 def _array(tensor: torch.Tensor) -> np.ndarray:
@@ -151,10 +155,10 @@ class _DKTFeaturesArrays:
 
     def __init__(self, model: KTModel) -> None:
         if getattr(model, "attention", None) is not None:
-            raise TypeError("the NumPy read-out does not attend; the slow path scores this model")
+            raise UnsupportedModel(f"the NumPy read-out of {type(model).__name__} does not attend")
         first, relu, *rest = (m for m in model.mlp if not isinstance(m, nn.Dropout))
         if not (isinstance(relu, nn.ReLU) and len(rest) == 1 and isinstance(rest[0], nn.Linear)):
-            raise TypeError(f"unexpected MLP for the NumPy read-out: {model.mlp}")
+            raise UnsupportedModel(f"the NumPy read-out does not know this MLP: {model.mlp}")
         w = _array(first.weight)  # [M, inputs]: hidden, item, skill, features, evidence
         hidden = model.lstm.hidden_size
         width = model.item.embedding_dim
