@@ -14,11 +14,13 @@ from yachay.tutor.simulate_cli import simulate as simulate_command
 from yachay.tutor.simulation import (
     FILTER_GRID,
     POLICIES,
+    QuickRule,
     SimConfig,
     SkillFilter,
     Student,
     World,
     call_schedule,
+    fit_quick_rule,
     fit_skill_filter,
     pack_curriculum,
     run_student,
@@ -145,6 +147,41 @@ def test_the_filter_is_fitted_on_a_warm_up_cohort(world):
         assert fitted[key] in FILTER_GRID[key]
 
 
+def test_the_filter_can_read_response_times(world):
+    catalog = world.catalog
+    item, other = item_of(world, 0, 3), item_of(world, 0, 4)
+    rule = QuickRule(ms=6000, slope=2.0, offset=-1.0)
+    quick = SkillFilter(catalog, quick=rule).predict([(item, True, 4000)], [other])[other]
+    slow = SkillFilter(catalog, quick=rule).predict([(item, True, 15000)], [other])[other]
+    plain = SkillFilter(catalog).predict([(item, True)], [other])[other]
+    assert quick > plain > slow, "a quick right answer is more evidence of knowing"
+    # wrong answers, and answers without a time, are read as before
+    for history in ([(item, False, 4000)], [(item, True, None)], [(item, True)]):
+        without = [answer[:2] for answer in history]
+        assert SkillFilter(catalog, quick=rule).predict(history, [other]) == SkillFilter(
+            catalog
+        ).predict(without, [other])
+    # a growing timed history is replayed, not re-read, and gives what a fresh filter gives
+    f = SkillFilter(catalog, quick=rule)
+    f.predict([(item, True, 4000)], [other])
+    grown = [(item, True, 4000), (other, False, 9000)]
+    assert f.predict(grown, [item]) == SkillFilter(catalog, quick=rule).predict(grown, [item])
+
+
+def test_the_response_time_rule_is_fitted_on_the_warm_up_cohort(world):
+    config = replace(SimConfig(), warmup_students=10, warmup_days=6)
+    histories = warmup_histories(world, config)
+    assert all(len(answer) == 3 for _, h in histories for answer in h)
+    fitted = fit_skill_filter(histories, world.catalog)
+    rule = fit_quick_rule(histories, world.catalog, fitted)
+    assert rule is not None
+    times = [ms for _, h in histories for _, right, ms in h if right]
+    assert min(times) <= rule.ms <= max(times)
+    assert rule.slope > 0, "quick right answers come from abler students"
+    pairs = [(grade, [answer[:2] for answer in h]) for grade, h in histories]
+    assert fit_quick_rule(pairs, world.catalog, fitted) is None  # no times, no rule
+
+
 def test_runs_are_deterministic_by_seed():
     one = simulate(SMALL).to_dict()
     two = simulate(SMALL).to_dict()
@@ -210,6 +247,20 @@ def test_the_command_prints_one_json_object_and_adaptive_beats_fixed():
     assert adaptive["final_mastery"] > fixed["final_mastery"]
     ratio = report["ratios"]["adaptive/fixed"]
     assert ratio["skills_mastered_per_hour"] > 1
+
+
+def test_the_command_runs_the_timed_policy_when_asked():
+    result = CliRunner().invoke(
+        simulate_command,
+        ["--students", "4", "--days", "5", "--json"]
+        + ["--policy", "adaptive", "--policy", "adaptive-timed", "--policy", "oracle"],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert list(report["policies"]) == ["adaptive", "oracle", "adaptive-timed"]
+    assert {"quick_ms", "quick_slope", "quick_offset"} <= set(report["predictor"])
+    assert {"adaptive-timed/adaptive", "adaptive-timed/oracle"} <= set(report["ratios"])
+    assert "adaptive-timed" not in SimConfig().policies  # the default compares the four
 
 
 def test_the_command_prints_a_table_by_default():

@@ -42,7 +42,9 @@ __all__ = ["simulate"]
     "policies",
     multiple=True,
     type=click.Choice(sorted(POLICIES)),
-    help="Policy to run; repeat for several (default: all four).",
+    help="Policy to run; repeat for several (default: adaptive, fixed, random, oracle). "
+    "adaptive-timed is adaptive whose predictor also reads response times, which the "
+    "serving model does not yet: it measures what they would add.",
 )
 @click.option(
     "--fixed-items",
@@ -131,7 +133,7 @@ def _print_table(report: SimReport) -> None:
         title=f"{c.students} simulated students, {c.days} days "
         f"({report.curriculum}: {report.skills} skills, {report.items} questions)"
     )
-    table.add_column("policy")
+    table.add_column("policy", no_wrap=True, min_width=max(map(len, report.results)))
     for column in (
         "skills mastered / hour",
         "skills mastered / student",

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from yachay.tutor.mastery import AnswerEvent, MasteryRule
+from yachay.tutor.mastery import AnswerEvent, MasteryRule, Predictor
 from yachay.tutor.policy import PolicyConfig, next_items
 from yachay.tutor.review import ReviewState
-from yachay.tutor.simulation.predictors import SkillFilter, TruePredictor, filter_priors
+from yachay.tutor.simulation.predictors import (
+    QuickRule,
+    SkillFilter,
+    TruePredictor,
+    filter_priors,
+)
 from yachay.tutor.simulation.world import SimConfig, Student, World
 
 # --- policies -------------------------------------------------------------------------
@@ -29,17 +34,21 @@ class _Adaptive(Policy):
     ) -> None:
         self.catalog = world.catalog
         self.grade = student.grade
-        fitted = dict(world.fitted)
-        priors = filter_priors(world.catalog, student.grade, fitted)
-        self.predictor = SkillFilter(
-            world.catalog,
-            step=fitted.get("step", 1.5),
-            prior=priors,
-            learn=fitted.get("learn", 0.2),
-            jump=int(fitted.get("jump", 2)),
-        )
+        self.predictor: Predictor = self._filter(world, student, None)
         self.reviews = ReviewState()
         self.history: list[AnswerEvent] = []
+
+    @staticmethod
+    def _filter(world: World, student: Student, quick: QuickRule | None) -> SkillFilter:
+        fitted = world.fitted
+        return SkillFilter(
+            world.catalog,
+            step=fitted.get("step", 1.5),
+            prior=filter_priors(world.catalog, student.grade, fitted),
+            learn=fitted.get("learn", 0.2),
+            jump=int(fitted.get("jump", 2)),
+            quick=quick,
+        )
 
     def choose(self, now: datetime, n: int) -> list[str]:
         due = self.reviews.due(now)
@@ -51,6 +60,42 @@ class _Adaptive(Policy):
     def observe(self, event: AnswerEvent) -> None:
         self.history.append(event)
         self.reviews.record(event, self.catalog.item[event.item_id].skills)
+
+
+class _TimedAdaptive(_Adaptive):
+    """Adaptive, with a filter that also reads response times (`QuickRule`, fitted on the
+    warm-up cohort). The serving model does not read them yet: this measures what they
+    would add."""
+
+    def __init__(
+        self, world: World, student: Student, config: SimConfig, rng: random.Random
+    ) -> None:
+        super().__init__(world, student, config, rng)
+        fitted = world.fitted
+        quick = (
+            QuickRule(fitted["quick_ms"], fitted["quick_slope"], fitted["quick_offset"])
+            if "quick_ms" in fitted
+            else None
+        )
+        self.timed: list[tuple[str, bool, int | None]] = []
+        self.predictor = _WithTimes(self._filter(world, student, quick), self.timed)
+
+    def observe(self, event: AnswerEvent) -> None:
+        self.timed.append((event.item_id, bool(event.correct), event.response_ms))
+        super().observe(event)
+
+
+class _WithTimes:
+    """A predictor handed each answer's response time: `next_items` passes the policy's
+    history on as ``(item, correct)`` pairs, the same answers in the same order."""
+
+    def __init__(self, inner: SkillFilter, timed: list[tuple[str, bool, int | None]]) -> None:
+        self.inner = inner
+        self.timed = timed
+
+    def predict(self, history: Sequence[tuple[str, bool]], candidates: Sequence[str], /) -> dict:
+        timed = self.timed if len(history) == len(self.timed) else history
+        return self.inner.predict(timed, candidates)
 
 
 ORACLE_CONFIG = PolicyConfig(mastery=MasteryRule(min_attempts=0), presume_below_grade=False)
@@ -128,4 +173,5 @@ POLICIES: dict[str, Callable[[World, Student, SimConfig, random.Random], Policy]
     "fixed": _Fixed,
     "random": _Random,
     "oracle": _OraclePolicy,
+    "adaptive-timed": _TimedAdaptive,  # not run unless asked for (SimConfig.policies)
 }

@@ -15,6 +15,17 @@ from yachay.tutor.simulation.world import Student, World
 # --- predictors ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class QuickRule:
+    """What response times say about ability: a right answer given within ``ms`` is
+    *quick*, and ``P(quick | right, theta) = sigmoid(slope (theta - step (d - 3)) +
+    offset)`` for an item of level ``d``. `fit_quick_rule` chooses all three."""
+
+    ms: float
+    slope: float
+    offset: float
+
+
 class SkillFilter:
     """Per-skill Bayesian knowledge filter: the adaptive policy's predictor in the simulator.
 
@@ -27,6 +38,10 @@ class SkillFilter:
     forgetting, never sees hidden knowledge, and replays the history it is given
     (remembering how far it got: a growing history costs one step per new answer).
     `fit_skill_filter` chooses ``step``, ``prior``, ``learn`` and ``jump`` from logged answers.
+
+    With ``quick`` (a `QuickRule`) it also reads response times: a history's answers may
+    be ``(item, correct, response_ms)``, and a right answer counts as more or less evidence
+    of ability depending on whether it was quick.
     """
 
     GRID = np.linspace(-4, 4, 33)
@@ -41,6 +56,7 @@ class SkillFilter:
         spread: float = 1.5,
         guess: float = 0.25,
         slip: float = 0.05,
+        quick: QuickRule | None = None,
     ) -> None:
         self.catalog = catalog
         self._arrays = a = _item_arrays(catalog)
@@ -51,6 +67,8 @@ class SkillFilter:
         centre = np.broadcast_to(np.asarray(prior, dtype=float), (len(catalog.skills),))
         belief = np.exp(-0.5 * ((self.GRID[None, :] - centre[:, None]) / spread) ** 2)
         self._prior = _normalise(belief)  # skills x grid
+        self.quick = quick
+        self._quick = None if quick is None else _quick_curve(quick, step, self.GRID)
         self._learn, self._jump = learn, int(jump)
         self._level = [int(level) + 2 for level in a.level]
         self._level_array = np.array(self._level)
@@ -66,13 +84,18 @@ class SkillFilter:
             self._reset()
             done = 0
         a, belief = self._arrays, self._belief
-        for item_id, correct in history[done:]:
-            self._seen.append((item_id, bool(correct)))
+        for answer in history[done:]:
+            item_id, correct = answer[0], bool(answer[1])
+            self._seen.append((item_id, correct, *answer[2:]))
             r = a.row.get(item_id)
             if r is None:
                 continue
-            emission = self._emission[self._level[r]]
+            level = self._level[r]
+            emission = self._emission[level]
             likelihood = emission if correct else 1 - emission
+            if correct and self._quick is not None and len(answer) > 2 and answer[2] is not None:
+                quick = self._quick[level]
+                likelihood = likelihood * (quick if answer[2] <= self.quick.ms else 1 - quick)
             for s in a.skills[r]:
                 belief[s] = _learn(_normalise(belief[s] * likelihood), self._learn, self._jump)
 
@@ -90,6 +113,12 @@ class SkillFilter:
             belief = a.weights[rows] @ self._belief
         p = np.einsum("ij,ij->i", belief, self._emission[self._level_array[rows]])
         return dict(zip(candidate_ids, p.tolist(), strict=True))
+
+
+def _quick_curve(rule: QuickRule, step: float, grid: np.ndarray) -> np.ndarray:
+    """P(quick | right) per difficulty level and ability: ``[levels, grid]``."""
+    levels = np.arange(-2.0, 3.0)
+    return 1 / (1 + np.exp(-(rule.slope * (grid[None, :] - step * levels[:, None]) + rule.offset)))
 
 
 def _normalise(belief: np.ndarray) -> np.ndarray:
@@ -161,12 +190,13 @@ def filter_priors(catalog: Catalog, grade: int, fitted: Mapping[str, float]) -> 
 
 
 def fit_skill_filter(
-    histories: Sequence[tuple[int, Sequence[tuple[str, bool]]]],
+    histories: Sequence[tuple[int, Sequence[tuple]]],
     catalog: Catalog,
     grid: Mapping[str, Sequence[float]] = FILTER_GRID,
 ) -> dict[str, float]:
     """`SkillFilter` parameters with the lowest log loss on ``histories`` (``(student grade,
-    answers)``), each answer predicted from the answers before it.
+    answers)``, an answer being ``(item, correct[, response_ms])``), each answer predicted
+    from the answers before it.
 
     A grid search vectorised over the grid: ``step``, ``learn`` and ``jump`` are shared; the
     prior is chosen separately for skills below, at and above the student's grade (the
@@ -192,7 +222,7 @@ def fit_skill_filter(
     loss = np.zeros((len(combos), len(RELATIONS)))
     for grade, history in histories:
         belief = np.tile(prior, (len(catalog.skills), 1, 1))
-        for item_id, correct in history:
+        for item_id, correct, *_ in history:
             r = a.row.get(item_id)
             if r is None:
                 continue
@@ -221,6 +251,71 @@ def fit_skill_filter(
             best = (total, fitted)
     assert best is not None
     return best[1]
+
+
+#: Where the quick/slow line is tried (percentiles of right answers' response times),
+#: and the slopes and offsets of P(quick | right, ability).
+QUICK_GRID = {
+    "percentile": (25.0, 33.0, 50.0, 67.0),
+    "slope": (0.5, 1.0, 2.0, 4.0, 8.0),
+    "offset": (-6.0, -5.0, -4.0, -3.0, -2.0, -1.0, 0.0, 1.0),
+}
+
+
+def fit_quick_rule(
+    histories: Sequence[tuple[int, Sequence[tuple]]],
+    catalog: Catalog,
+    fitted: Mapping[str, float],
+    grid: Mapping[str, Sequence[float]] = QUICK_GRID,
+) -> QuickRule | None:
+    """The `QuickRule` with which the filter ``fitted`` (`fit_skill_filter`) best predicts
+    each answer of ``histories`` (``(grade, [(item, correct, response_ms), ...])``) from
+    the answers before it, the same log loss `fit_skill_filter` minimises; vectorised over
+    the grid. None when the answers carry no response times or no rule predicts better
+    than reading none."""
+    times = np.array([a[2] for _, h in histories for a in h if a[1] and len(a) > 2 and a[2]])
+    if not len(times):
+        return None
+    step, learn, jump = (
+        fitted.get("step", 1.5),
+        fitted.get("learn", 0.2),
+        int(fitted.get("jump", 2)),
+    )
+    rules = [None] + [
+        QuickRule(float(np.percentile(times, percentile)), slope, offset)
+        for percentile in grid["percentile"]
+        for slope in grid["slope"]
+        for offset in grid["offset"]
+    ]
+    curves = np.stack(
+        [np.full((5, len(SkillFilter.GRID)), 0.5)]  # no rule: quick or not, the same
+        + [_quick_curve(rule, step, SkillFilter.GRID) for rule in rules[1:]]
+    )  # rule x level x grid
+    lines = np.array([np.inf] + [rule.ms for rule in rules[1:]])
+    emission = SkillFilter(catalog, step=step)._emission  # level x grid
+    a = _item_arrays(catalog)
+    level = [int(x) + 2 for x in a.level]
+    loss = np.zeros(len(rules))
+    for grade, history in histories:
+        prior = SkillFilter(catalog, step=step, prior=filter_priors(catalog, grade, fitted))._prior
+        belief = np.repeat(prior[:, None, :], len(rules), axis=1)  # skill x rule x grid
+        for answer in history:
+            item_id, correct = answer[0], bool(answer[1])
+            r = a.row.get(item_id)
+            if r is None:
+                continue
+            skills, e = list(a.skills[r]), emission[level[r]]
+            p = (belief[skills].mean(axis=0) * e).sum(axis=-1)
+            loss -= np.log(p if correct else 1 - p)
+            likelihood = np.broadcast_to(e if correct else 1 - e, (len(rules), len(e)))
+            ms = answer[2] if len(answer) > 2 else None
+            if correct and ms is not None:
+                quick = curves[:, level[r]]
+                likelihood = likelihood * np.where((ms <= lines)[:, None], quick, 1 - quick)
+            for s in skills:
+                belief[s] = _learn(_normalise(belief[s] * likelihood), learn, jump)
+    best = int(np.argmin(loss))
+    return rules[best]
 
 
 class TruePredictor:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from yachay.tutor.mastery import AnswerEvent
 from yachay.tutor.simulation.policies import POLICIES, Policy
-from yachay.tutor.simulation.predictors import fit_skill_filter
+from yachay.tutor.simulation.predictors import fit_quick_rule, fit_skill_filter
 from yachay.tutor.simulation.world import (
     START,
     Curriculum,
@@ -42,9 +42,12 @@ def call_schedule(config: SimConfig, rng: random.Random) -> list[Call]:
     return calls
 
 
-def warmup_histories(world: World, config: SimConfig) -> list[tuple[int, list[tuple[str, bool]]]]:
-    """Answers of a separate cohort (`SimConfig.warmup_students`, other seeds) practising
-    with the random policy for `warmup_days`: the logged data a predictor is fitted on."""
+def warmup_histories(
+    world: World, config: SimConfig
+) -> list[tuple[int, list[tuple[str, bool, int]]]]:
+    """Answers ``(item, correct, response_ms)`` of a separate cohort
+    (`SimConfig.warmup_students`, other seeds) practising with the random policy for
+    `warmup_days`: the logged data a predictor is fitted on."""
     warm = replace(config, days=config.warmup_days)
     histories = []
     for n in range(config.warmup_students):
@@ -62,20 +65,20 @@ def warmup_histories(world: World, config: SimConfig) -> list[tuple[int, list[tu
             warm,
             random.Random(f"warmup-answers-{config.seed}-{n}"),
         )
-        histories.append((student.grade, recorder.pairs))
+        histories.append((student.grade, recorder.answers))
     return histories
 
 
 class _Recorder(Policy):
     def __init__(self, inner: Policy) -> None:
         self.inner = inner
-        self.pairs: list[tuple[str, bool]] = []
+        self.answers: list[tuple[str, bool, int]] = []
 
     def choose(self, now: datetime, n: int) -> list[str]:
         return self.inner.choose(now, n)
 
     def observe(self, event: AnswerEvent) -> None:
-        self.pairs.append((event.item_id, event.correct))
+        self.answers.append((event.item_id, event.correct, event.response_ms))
         self.inner.observe(event)
 
 
@@ -167,7 +170,13 @@ class SimReport:
     @property
     def ratios(self) -> dict[str, dict[str, float | None]]:
         out = {}
-        for a, b in (("adaptive", "fixed"), ("adaptive", "oracle"), ("adaptive", "random")):
+        for a, b in (
+            ("adaptive", "fixed"),
+            ("adaptive", "oracle"),
+            ("adaptive", "random"),
+            ("adaptive-timed", "adaptive"),
+            ("adaptive-timed", "oracle"),
+        ):
             r = self.ratio(a, b)
             if r is not None:
                 out[f"{a}/{b}"] = r
@@ -205,9 +214,22 @@ def simulate(
     curriculum = curriculum or synthetic_curriculum(config.seed)
     started = time.perf_counter()
     fitted: dict[str, float] = {}
-    if "adaptive" in config.policies and config.warmup_students > 0:
+    adaptive = {"adaptive", "adaptive-timed"} & set(config.policies)
+    if adaptive and config.warmup_students > 0:
         world = World(curriculum, config.model, config.seed)
-        fitted = fit_skill_filter(warmup_histories(world, config), curriculum.catalog)
+        histories = warmup_histories(world, config)
+        fitted = fit_skill_filter(histories, curriculum.catalog)
+        quick = (
+            fit_quick_rule(histories, curriculum.catalog, fitted)
+            if "adaptive-timed" in adaptive
+            else None
+        )
+        if quick is not None:
+            fitted |= {
+                "quick_ms": quick.ms,
+                "quick_slope": quick.slope,
+                "quick_offset": quick.offset,
+            }
     chunks = [
         range(start, min(start + _CHUNK, config.students))
         for start in range(0, config.students, _CHUNK)
