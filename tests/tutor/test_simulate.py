@@ -161,6 +161,11 @@ def test_the_filter_can_read_response_times(world):
         assert SkillFilter(catalog, quick=rule).predict(history, [other]) == SkillFilter(
             catalog
         ).predict(without, [other])
+    # with wrong_too, a wrong answer's time counts as well
+    both = QuickRule(ms=6000, slope=2.0, offset=-1.0, wrong_too=True)
+    quick = SkillFilter(catalog, quick=both).predict([(item, False, 4000)], [other])[other]
+    slow = SkillFilter(catalog, quick=both).predict([(item, False, 15000)], [other])[other]
+    assert quick > slow
     # a growing timed history is replayed, not re-read, and gives what a fresh filter gives
     f = SkillFilter(catalog, quick=rule)
     f.predict([(item, True, 4000)], [other])
@@ -175,7 +180,7 @@ def test_the_response_time_rule_is_fitted_on_the_warm_up_cohort(world):
     fitted = fit_skill_filter(histories, world.catalog)
     rule = fit_quick_rule(histories, world.catalog, fitted)
     assert rule is not None
-    times = [ms for _, h in histories for _, right, ms in h if right]
+    times = [ms for _, h in histories for _, _, ms in h]
     assert min(times) <= rule.ms <= max(times)
     assert rule.slope > 0, "quick right answers come from abler students"
     pairs = [(grade, [answer[:2] for answer in h]) for grade, h in histories]
@@ -258,7 +263,9 @@ def test_the_command_runs_the_timed_policy_when_asked():
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert list(report["policies"]) == ["adaptive", "oracle", "adaptive-timed"]
-    assert {"quick_ms", "quick_slope", "quick_offset"} <= set(report["predictor"])
+    assert {"quick_ms", "quick_slope", "quick_offset", "quick_wrong_too"} <= set(
+        report["predictor"]
+    )
     assert {"adaptive-timed/adaptive", "adaptive-timed/oracle"} <= set(report["ratios"])
     assert "adaptive-timed" not in SimConfig().policies  # the default compares the four
 

@@ -73,7 +73,12 @@ class _TimedAdaptive(_Adaptive):
         super().__init__(world, student, config, rng)
         fitted = world.fitted
         quick = (
-            QuickRule(fitted["quick_ms"], fitted["quick_slope"], fitted["quick_offset"])
+            QuickRule(
+                fitted["quick_ms"],
+                fitted["quick_slope"],
+                fitted["quick_offset"],
+                bool(fitted["quick_wrong_too"]),
+            )
             if "quick_ms" in fitted
             else None
         )

@@ -19,11 +19,14 @@ from yachay.tutor.simulation.world import Student, World
 class QuickRule:
     """What response times say about ability: a right answer given within ``ms`` is
     *quick*, and ``P(quick | right, theta) = sigmoid(slope (theta - step (d - 3)) +
-    offset)`` for an item of level ``d``. `fit_quick_rule` chooses all three."""
+    offset)`` for an item of level ``d`` (with ``wrong_too``, for a wrong answer the same).
+    `fit_quick_rule` chooses all four."""
 
     ms: float
     slope: float
     offset: float
+    #: Whether wrong answers are read too (with the same curve), or only right ones.
+    wrong_too: bool = False
 
 
 class SkillFilter:
@@ -93,7 +96,12 @@ class SkillFilter:
             level = self._level[r]
             emission = self._emission[level]
             likelihood = emission if correct else 1 - emission
-            if correct and self._quick is not None and len(answer) > 2 and answer[2] is not None:
+            if (
+                self._quick is not None
+                and len(answer) > 2
+                and answer[2] is not None
+                and (correct or self.quick.wrong_too)
+            ):
                 quick = self._quick[level]
                 likelihood = likelihood * (quick if answer[2] <= self.quick.ms else 1 - quick)
             for s in a.skills[r]:
@@ -253,11 +261,11 @@ def fit_skill_filter(
     return best[1]
 
 
-#: Where the quick/slow line is tried (percentiles of right answers' response times),
-#: and the slopes and offsets of P(quick | right, ability).
+#: Where the quick/slow line is tried (percentiles of the answers' response times), and
+#: the slopes and offsets of P(quick | ability); each with and without wrong answers.
 QUICK_GRID = {
     "percentile": (25.0, 33.0, 50.0, 67.0),
-    "slope": (0.5, 1.0, 2.0, 4.0, 8.0),
+    "slope": (0.5, 1.0, 2.0, 4.0, 8.0, 16.0),
     "offset": (-6.0, -5.0, -4.0, -3.0, -2.0, -1.0, 0.0, 1.0),
 }
 
@@ -273,7 +281,7 @@ def fit_quick_rule(
     the answers before it, the same log loss `fit_skill_filter` minimises; vectorised over
     the grid. None when the answers carry no response times or no rule predicts better
     than reading none."""
-    times = np.array([a[2] for _, h in histories for a in h if a[1] and len(a) > 2 and a[2]])
+    times = np.array([a[2] for _, h in histories for a in h if len(a) > 2 and a[2] is not None])
     if not len(times):
         return None
     step, learn, jump = (
@@ -282,16 +290,18 @@ def fit_quick_rule(
         int(fitted.get("jump", 2)),
     )
     rules = [None] + [
-        QuickRule(float(np.percentile(times, percentile)), slope, offset)
+        QuickRule(float(np.percentile(times, percentile)), slope, offset, wrong_too)
         for percentile in grid["percentile"]
         for slope in grid["slope"]
         for offset in grid["offset"]
+        for wrong_too in (False, True)
     ]
     curves = np.stack(
         [np.full((5, len(SkillFilter.GRID)), 0.5)]  # no rule: quick or not, the same
         + [_quick_curve(rule, step, SkillFilter.GRID) for rule in rules[1:]]
     )  # rule x level x grid
     lines = np.array([np.inf] + [rule.ms for rule in rules[1:]])
+    wrong_too = np.array([False] + [rule.wrong_too for rule in rules[1:]])
     emission = SkillFilter(catalog, step=step)._emission  # level x grid
     a = _item_arrays(catalog)
     level = [int(x) + 2 for x in a.level]
@@ -309,9 +319,12 @@ def fit_quick_rule(
             loss -= np.log(p if correct else 1 - p)
             likelihood = np.broadcast_to(e if correct else 1 - e, (len(rules), len(e)))
             ms = answer[2] if len(answer) > 2 else None
-            if correct and ms is not None:
+            if ms is not None:
                 quick = curves[:, level[r]]
-                likelihood = likelihood * np.where((ms <= lines)[:, None], quick, 1 - quick)
+                factor = np.where((ms <= lines)[:, None], quick, 1 - quick)
+                if not correct:  # only the rules that read wrong answers
+                    factor = np.where(wrong_too[:, None], factor, 1.0)
+                likelihood = likelihood * factor
             for s in skills:
                 belief[s] = _learn(_normalise(belief[s] * likelihood), learn, jump)
     best = int(np.argmin(loss))

@@ -229,6 +229,7 @@ def simulate(
                 "quick_ms": quick.ms,
                 "quick_slope": quick.slope,
                 "quick_offset": quick.offset,
+                "quick_wrong_too": float(quick.wrong_too),
             }
     chunks = [
         range(start, min(start + _CHUNK, config.students))
