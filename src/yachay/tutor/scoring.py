@@ -51,7 +51,7 @@ from yachay.tutor.data import FEATURE_NAMES, window_start
 from yachay.tutor.history_counts import FEATURES, HistoryCounts, sequence_features
 from yachay.tutor.models import KTModel
 from yachay.tutor.predict import Answer, KnowledgeTracer, default_stride
-from yachay.tutor.scoring_numpy import UnsupportedModel, step_evidence
+from yachay.tutor.scoring_numpy import UnsupportedModel, sigmoid, step_evidence
 from yachay.tutor.scoring_paths import (
     FAST_PATHS,
     Answers,
@@ -166,7 +166,7 @@ class CandidateScorer:
         state = self._state(q, s, r)
         candidates = Candidates.of(self.model, cq, cs, state.counts)
         logits = self.fast.read(self.model, state.current, candidates, self.mlp)
-        return (1 / (1 + np.exp(-logits))).astype(np.float64)
+        return sigmoid(logits).astype(np.float64)
 
     @torch.inference_mode()
     def prepare(

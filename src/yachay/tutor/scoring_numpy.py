@@ -28,7 +28,15 @@ from yachay.tutor.models import KTModel
 if TYPE_CHECKING:  # scoring_paths registers these functions: no import back at run time
     from yachay.tutor.scoring_paths import Answers, Candidates, SplitMLP, Tensors, Window
 
-__all__ = ["UnsupportedModel", "dkt_features_read", "dkt_read", "lstm_step", "step_evidence"]
+__all__ = [
+    "UnsupportedModel",
+    "dkt_features_read",
+    "dkt_read",
+    "lstm_step",
+    "membership",
+    "sigmoid",
+    "step_evidence",
+]
 
 
 class UnsupportedModel(TypeError):
@@ -39,7 +47,7 @@ def _array(tensor: torch.Tensor) -> np.ndarray:
     return np.ascontiguousarray(tensor.detach().numpy(), dtype=np.float32)
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-x)) in place of one temporary (each NumPy call costs ~1 us here)."""
     out = np.negative(x)
     np.exp(out, out=out)
@@ -99,7 +107,7 @@ def lstm_step(features: bool) -> Callable[[KTModel, Tensors, Answers], Tensors]:
                 x = h_out[layer - 1] @ w_ih + bias
             gates = h[layer] @ w_hh
             gates += x
-            gate = _sigmoid(gates)  # input, forget, (cell), output: torch's order
+            gate = sigmoid(gates)  # input, forget, (cell), output: torch's order
             cell = c_out[layer]
             np.multiply(gate[:, size : 2 * size], c[layer], out=cell)
             cell += gate[:, :size] * np.tanh(gates[:, 2 * size : 3 * size])
@@ -122,14 +130,23 @@ class _EvidenceArrays:
 _EVIDENCE: weakref.WeakKeyDictionary[nn.Module, _EvidenceArrays] = weakref.WeakKeyDictionary()
 
 
-def _evidence(model: KTModel) -> _EvidenceArrays | None:
-    module = getattr(model, "evidence", None)
-    if module is None:
-        return None
+def _evidence_arrays(module: nn.Module) -> _EvidenceArrays:
+    """A served ConceptEvidence's arrays, made once: a served model's weights never change."""
     found = _EVIDENCE.get(module)
     if found is None:
         found = _EVIDENCE[module] = _EvidenceArrays(module)
     return found
+
+
+def _evidence(model: KTModel) -> _EvidenceArrays | None:
+    module = getattr(model, "evidence", None)
+    return None if module is None else _evidence_arrays(module)
+
+
+def membership(module: nn.Module) -> torch.Tensor:
+    """ConceptEvidence's memberships (a softmax of its whole table), for the torch paths:
+    the same array the NumPy ones read."""
+    return torch.from_numpy(_evidence_arrays(module).membership)
 
 
 def step_evidence(

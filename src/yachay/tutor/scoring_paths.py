@@ -18,7 +18,6 @@ against the naive path before serving with them.
 from __future__ import annotations
 
 import math
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -30,7 +29,7 @@ from torch.nn import functional as F
 
 from yachay.tutor.history_counts import HistoryCounts
 from yachay.tutor.models import KTModel
-from yachay.tutor.scoring_numpy import dkt_features_read, dkt_read, lstm_step
+from yachay.tutor.scoring_numpy import dkt_features_read, dkt_read, lstm_step, membership
 
 __all__ = ["FAST_PATHS", "Answers", "Candidates", "FastPath", "SplitMLP", "State", "Window"]
 
@@ -219,21 +218,9 @@ def begin_evidence(model: KTModel, answers: Answers) -> torch.Tensor | None:
     module = getattr(model, "evidence", None)
     if module is None:
         return None
-    member = F.embedding(answers.items, _membership(module))  # [L, k]
+    member = F.embedding(answers.items, membership(module))  # [L, k]
     right = answers.responses.float()
     return torch.stack([right @ member, (1 - right) @ member], dim=1)
-
-
-#: Each served ConceptEvidence's memberships (a softmax of its whole table), made once:
-#: a served model's weights never change.
-_MEMBERSHIPS: weakref.WeakKeyDictionary[nn.Module, torch.Tensor] = weakref.WeakKeyDictionary()
-
-
-def _membership(module: nn.Module) -> torch.Tensor:
-    found = _MEMBERSHIPS.get(module)
-    if found is None:
-        found = _MEMBERSHIPS[module] = torch.softmax(module.membership.weight, dim=-1)
-    return found
 
 
 def read_evidence(
@@ -248,7 +235,7 @@ def read_evidence(
     if module is None or window.evidence is None:
         return [], torch.zeros(candidates.count)
     totals = window.evidence
-    read = torch.log1p(F.embedding(candidates.items, _membership(module)) @ totals)  # [C, 2]
+    read = torch.log1p(F.embedding(candidates.items, membership(module)) @ totals)  # [C, 2]
     term = ((module.weight + module.item_weight(candidates.items)) * read).sum(-1)
     return [torch.log1p(totals.T.reshape(-1)), read], term
 

@@ -262,15 +262,20 @@ class TutorService:
         """
         if self.db is None:
             return
-        from yachay.db.tutor_data import answer_history
+        from yachay.db.tutor_data import histories_of
         from yachay.tutor.mastery import as_pairs
 
-        for student_id in student_ids:
+        ids = list(student_ids)
+        try:
+            with self.db.read_session() as session:
+                histories = histories_of(session, ids)
+        except Exception:
+            log.exception("could not read the histories of students %s for the tutor", ids)
+            return
+        for student_id, history in histories.items():
             try:
-                with self.db.read_session() as session:
-                    history = as_pairs(answer_history(session, student_id))
                 if history:
-                    self.prepare(history)
+                    self.prepare(as_pairs(history))
             except Exception:
                 log.exception("could not prepare the tutor for student %s", student_id)
 

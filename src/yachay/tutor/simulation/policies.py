@@ -34,21 +34,12 @@ class _Adaptive(Policy):
     ) -> None:
         self.catalog = world.catalog
         self.grade = student.grade
-        self.predictor: Predictor = self._filter(world, student, None)
+        self.predictor: Predictor = self._predictor(world, student)
         self.reviews = ReviewState()
         self.history: list[AnswerEvent] = []
 
-    @staticmethod
-    def _filter(world: World, student: Student, quick: QuickRule | None) -> SkillFilter:
-        fitted = world.fitted
-        return SkillFilter(
-            world.catalog,
-            step=fitted.get("step", 1.5),
-            prior=filter_priors(world.catalog, student.grade, fitted),
-            learn=fitted.get("learn", 0.2),
-            jump=int(fitted.get("jump", 2)),
-            quick=quick,
-        )
+    def _predictor(self, world: World, student: Student) -> Predictor:
+        return _filter(world, student, None)
 
     def choose(self, now: datetime, n: int) -> list[str]:
         due = self.reviews.due(now)
@@ -67,36 +58,39 @@ class _TimedAdaptive(_Adaptive):
     warm-up cohort). The serving model does not read them yet: this measures what they
     would add."""
 
-    def __init__(
-        self, world: World, student: Student, config: SimConfig, rng: random.Random
-    ) -> None:
-        super().__init__(world, student, config, rng)
-        fitted = world.fitted
-        quick = (
-            QuickRule(
-                fitted["quick_ms"],
-                fitted["quick_slope"],
-                fitted["quick_offset"],
-                bool(fitted["quick_wrong_too"]),
-            )
-            if "quick_ms" in fitted
-            else None
-        )
-        self.timed: list[tuple[str, bool, int | None]] = []
-        self.predictor = _WithTimes(self._filter(world, student, quick), self.timed)
+    predictor: _WithTimes
+
+    def _predictor(self, world: World, student: Student) -> Predictor:
+        return _WithTimes(_filter(world, student, QuickRule.from_fitted(world.fitted)))
 
     def observe(self, event: AnswerEvent) -> None:
-        self.timed.append((event.item_id, bool(event.correct), event.response_ms))
+        self.predictor.record(event)
         super().observe(event)
+
+
+def _filter(world: World, student: Student, quick: QuickRule | None) -> SkillFilter:
+    """The adaptive policies' predictor, with the parameters fitted on the warm-up cohort."""
+    fitted = world.fitted
+    return SkillFilter(
+        world.catalog,
+        step=fitted.get("step", 1.5),
+        prior=filter_priors(world.catalog, student.grade, fitted),
+        learn=fitted.get("learn", 0.2),
+        jump=int(fitted.get("jump", 2)),
+        quick=quick,
+    )
 
 
 class _WithTimes:
     """A predictor handed each answer's response time: `next_items` passes the policy's
     history on as ``(item, correct)`` pairs, the same answers in the same order."""
 
-    def __init__(self, inner: SkillFilter, timed: list[tuple[str, bool, int | None]]) -> None:
+    def __init__(self, inner: SkillFilter) -> None:
         self.inner = inner
-        self.timed = timed
+        self.timed: list[tuple[str, bool, int | None]] = []
+
+    def record(self, event: AnswerEvent) -> None:
+        self.timed.append((event.item_id, bool(event.correct), event.response_ms))
 
     def predict(self, history: Sequence[tuple[str, bool]], candidates: Sequence[str], /) -> dict:
         timed = self.timed if len(history) == len(self.timed) else history

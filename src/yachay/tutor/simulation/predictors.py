@@ -17,9 +17,9 @@ from yachay.tutor.simulation.world import Student, World
 
 @dataclass(frozen=True)
 class QuickRule:
-    """What response times say about ability: a right answer given within ``ms`` is
-    *quick*, and ``P(quick | right, theta) = sigmoid(slope (theta - step (d - 3)) +
-    offset)`` for an item of level ``d`` (with ``wrong_too``, for a wrong answer the same).
+    """What response times say about ability: an answer given within ``ms`` is *quick*, and
+    ``P(quick | theta) = sigmoid(slope (theta - step (d - 3)) + offset)`` for an item of
+    level ``d``. Right answers are read so; wrong ones too with ``wrong_too``.
     `fit_quick_rule` chooses all four."""
 
     ms: float
@@ -27,6 +27,20 @@ class QuickRule:
     offset: float
     #: Whether wrong answers are read too (with the same curve), or only right ones.
     wrong_too: bool = False
+
+    #: Its fields as `fit_skill_filter`'s dict of fitted numbers holds them.
+    FITTED = ("quick_ms", "quick_slope", "quick_offset", "quick_wrong_too")
+
+    def as_fitted(self) -> dict[str, float]:
+        values = (self.ms, self.slope, self.offset, float(self.wrong_too))
+        return dict(zip(self.FITTED, values, strict=True))
+
+    @classmethod
+    def from_fitted(cls, fitted: Mapping[str, float]) -> QuickRule | None:
+        if cls.FITTED[0] not in fitted:
+            return None
+        ms, slope, offset, wrong_too = (fitted[k] for k in cls.FITTED)
+        return cls(ms, slope, offset, bool(wrong_too))
 
 
 class SkillFilter:
@@ -43,8 +57,8 @@ class SkillFilter:
     `fit_skill_filter` chooses ``step``, ``prior``, ``learn`` and ``jump`` from logged answers.
 
     With ``quick`` (a `QuickRule`) it also reads response times: a history's answers may
-    be ``(item, correct, response_ms)``, and a right answer counts as more or less evidence
-    of ability depending on whether it was quick.
+    be ``(item, correct, response_ms)``, and an answer counts as more or less evidence of
+    ability depending on whether it was quick.
     """
 
     GRID = np.linspace(-4, 4, 33)
@@ -124,7 +138,7 @@ class SkillFilter:
 
 
 def _quick_curve(rule: QuickRule, step: float, grid: np.ndarray) -> np.ndarray:
-    """P(quick | right) per difficulty level and ability: ``[levels, grid]``."""
+    """P(quick) per difficulty level and ability: ``[levels, grid]``."""
     levels = np.arange(-2.0, 3.0)
     return 1 / (1 + np.exp(-(rule.slope * (grid[None, :] - step * levels[:, None]) + rule.offset)))
 
@@ -302,9 +316,8 @@ def fit_quick_rule(
     )  # rule x level x grid
     lines = np.array([np.inf] + [rule.ms for rule in rules[1:]])
     wrong_too = np.array([False] + [rule.wrong_too for rule in rules[1:]])
-    emission = SkillFilter(catalog, step=step)._emission  # level x grid
-    a = _item_arrays(catalog)
-    level = [int(x) + 2 for x in a.level]
+    plain = SkillFilter(catalog, step=step)
+    emission, level, a = plain._emission, plain._level, plain._arrays  # emission: level x grid
     loss = np.zeros(len(rules))
     for grade, history in histories:
         prior = SkillFilter(catalog, step=step, prior=filter_priors(catalog, grade, fitted))._prior

@@ -225,12 +225,7 @@ def simulate(
             else None
         )
         if quick is not None:
-            fitted |= {
-                "quick_ms": quick.ms,
-                "quick_slope": quick.slope,
-                "quick_offset": quick.offset,
-                "quick_wrong_too": float(quick.wrong_too),
-            }
+            fitted |= quick.as_fitted()
     chunks = [
         range(start, min(start + _CHUNK, config.students))
         for start in range(0, config.students, _CHUNK)
