@@ -94,9 +94,12 @@ def time_paths(service, other, scorer, empty, students, ints, args) -> dict[str,
         return worker.predict(history[: len(history) - shorter], candidates)
 
     def scorer_call(i: int, shorter: int = 0) -> object:
-        q, s, r, cq, cs = ints[i % n]
+        q, s, r, ms, cq, cs = ints[i % n]
         m = len(q) - shorter
-        return scorer.score(q[:m], s[:m], r[:m], cq, cs)
+        return scorer.score(q[:m], s[:m], r[:m], cq, cs, ms=ms[:m])
+
+    def naive_call(q, s, r, ms, cq, cs) -> object:  # noqa: ANN001
+        return scorer.score_naive(q, s, r, cq, cs, ms=ms)
 
     def nothing(i: int) -> None:
         return None
@@ -118,7 +121,8 @@ def time_paths(service, other, scorer, empty, students, ints, args) -> dict[str,
         new_student(i)
         history, _ = students[i % n]
         loaded = other._model  # noqa: SLF001 - what TutorService.read_ahead does per student
-        loaded.scorer.prepare(*loaded.history_ids(history, {}))
+        q, s, r, ms = loaded.history_ids(history, {})
+        loaded.scorer.prepare(q, s, r, ms=ms)
         loaded.scorer.forget()
         loaded.scorer.shared.flush()
 
@@ -144,9 +148,7 @@ def time_paths(service, other, scorer, empty, students, ints, args) -> dict[str,
         },
         args.repeats,
     )
-    naive = timings(
-        {"naive": (nothing, lambda i: scorer.score_naive(*ints[i % n]))}, args.naive_repeats, 1
-    )
+    naive = timings({"naive": (nothing, lambda i: naive_call(*ints[i % n]))}, args.naive_repeats, 1)
     return {**rows, **naive}
 
 
@@ -201,7 +203,7 @@ def time_calls(
     workers: list[WorkerProcess],
     names: list[str],
     args,  # noqa: ANN001
-    switch: Callable[[list[list[tuple[str, bool]]]], None] | None = None,
+    switch: Callable[[list[list[tuple[str, bool, int]]]], None] | None = None,
 ) -> np.ndarray:
     """Milliseconds per scoring over a day of calls through several worker processes.
 
@@ -221,7 +223,8 @@ def time_calls(
         length = int(rng.integers(0, 401))
         asked = rng.integers(0, len(names), length + args.call_questions)
         right = rng.integers(0, 2, length + args.call_questions)
-        answers = [(names[i], bool(c)) for i, c in zip(asked, right, strict=True)]
+        ms = rng.integers(1000, 20_000, length + args.call_questions)
+        answers = [(names[i], bool(c), int(t)) for i, c, t in zip(asked, right, ms, strict=True)]
         candidates = [names[i] for i in rng.choice(len(names), args.candidates, replace=False)]
         calls.append((length, answers, candidates))
 
@@ -277,10 +280,11 @@ def main() -> None:
     students = [
         (
             [
-                (names[i], bool(c))
-                for i, c in zip(
+                (names[i], bool(c), int(t))  # response times too: the model reads them
+                for i, c, t in zip(
                     rng.integers(0, args.items, args.history),
                     rng.integers(0, 2, args.history),
+                    rng.integers(1000, 20_000, args.history),
                     strict=True,
                 )
             ],
@@ -290,9 +294,10 @@ def main() -> None:
     ]
     ints = [
         (
-            np.array([vocab.questions[q] for q, _ in h]),
-            np.array([vocab.skill_id(question_skills[q]) for q, _ in h]),
-            np.array([int(c) for _, c in h]),
+            np.array([vocab.questions[a[0]] for a in h]),
+            np.array([vocab.skill_id(question_skills[a[0]]) for a in h]),
+            np.array([int(a[1]) for a in h]),
+            np.array([a[2] for a in h]),
             np.array([vocab.questions[q] for q in c]),
             np.array([vocab.skill_id(question_skills[q]) for q in c]),
         )

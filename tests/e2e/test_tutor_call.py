@@ -55,7 +55,7 @@ def test_a_call_prepares_the_tutor_so_its_first_question_reads_nothing(tmp_path,
     from yachay.phone.simulator import PhoneSimulator
     from yachay.tutor.checkpoint import save_checkpoint
     from yachay.tutor.db_data import Vocabulary, read_questions
-    from yachay.tutor.mastery import as_pairs
+    from yachay.tutor.mastery import as_answers
     from yachay.tutor.models import build_model
     from yachay.tutor.registry import Pointer, write_pointer
     from yachay.tutor.serving import STATES_FILE
@@ -110,7 +110,7 @@ def test_a_call_prepares_the_tutor_so_its_first_question_reads_nothing(tmp_path,
         reads: list[int] = []
         counting_reads(worker._model.scorer, reads, monkeypatch)  # noqa: SLF001
         with db.read_session() as session:
-            history = as_pairs(answer_history(session, student_id))
+            history = as_answers(answer_history(session, student_id))  # as the server reads it
         candidates = ids[:300]
         scores = worker.predict(history, candidates)
         assert reads == []

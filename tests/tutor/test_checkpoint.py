@@ -13,7 +13,7 @@ from yachay.tutor.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from yachay.tutor.data import collate, windows
+from yachay.tutor.data import FEATURE_NAMES, UNTIMED_FEATURES, collate, windows
 from yachay.tutor.models import MODELS, build_model
 from yachay.tutor.predict import Answer, KnowledgeTracer
 from yachay.tutor.train import TrainConfig
@@ -62,6 +62,25 @@ def test_unusable_checkpoints_are_refused_with_a_reason(tmp_path: Path) -> None:
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointError, match="not a readable checkpoint"):
         load_checkpoint(tmp_path / "junk.pt")
+
+
+def test_a_model_trained_before_the_response_time_features_still_loads(tmp_path: Path) -> None:
+    """Features are only ever appended: a checkpoint of the first ones (an older model, or
+    one trained on data without times) loads and reads those; other names are refused."""
+    torch.manual_seed(0)
+    model = build_model("dkt+f", num_items=6, num_skills=6, num_features=UNTIMED_FEATURES).eval()
+    path = save_checkpoint(tmp_path / "old.pt", model)
+    payload = torch.load(path, weights_only=True)
+    assert payload["feature_names"] == list(FEATURE_NAMES[:UNTIMED_FEATURES])
+    loaded = load_checkpoint(path)
+    assert loaded.model.config.num_features == UNTIMED_FEATURES
+    batch = collate(windows(simulate(4, length=15), 15))
+    assert torch.equal(model(batch)[0], loaded.model(batch)[0])
+
+    payload["feature_names"] = ["skill_rate", *FEATURE_NAMES[1:UNTIMED_FEATURES]]
+    torch.save(payload, tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="trained with features"):
+        load_checkpoint(tmp_path / "other.pt")
 
 
 def test_knowledge_tracer_scores_candidates_like_the_full_sequence(tmp_path: Path) -> None:

@@ -8,10 +8,12 @@ import pytest
 from tests.tutor.conftest import simulate, write_three_line
 from yachay.tutor.data import (
     FEATURE_NAMES,
+    UNTIMED_FEATURES,
     DataFormatError,
     StudentSequence,
     batches,
     collate,
+    feature_count,
     history_features,
     read_three_line,
     split_by_student,
@@ -86,6 +88,46 @@ def test_history_features_only_look_back() -> None:
     # Changing the last response changes no feature: position t never sees its own answer.
     flipped = StudentSequence.from_lists([1, 1, 2, 1], [1, 0, 1, 0])
     assert np.array_equal(history_features(flipped), feats)
+
+
+def test_response_times_are_features_of_the_answers_after_them() -> None:
+    seq = StudentSequence.from_lists([1, 2, 1, 2], [1, 0, 1, 1], ms=[2000, None, 9000, 500])
+    feats = history_features(seq)
+    names = {n: i for i, n in enumerate(FEATURE_NAMES)}
+    last = np.expm1(feats[:, names["last_seconds"]]).round(3).tolist()
+    assert last == [0, 2, 0, 9]  # the answer just before; unknown reads as 0
+    skill = np.expm1(feats[:, names["skill_last_seconds"]]).round(3).tolist()
+    assert skill == [0, 0, 2, 0]  # the skill's last answer (skill 2's was unknown)
+    # a position never sees its own time
+    slower = StudentSequence.from_lists([1, 2, 1, 2], [1, 0, 1, 1], ms=[2000, None, 9000, 99000])
+    assert np.array_equal(history_features(slower), feats)
+    # data without times: the same untimed features, zeros for the times
+    untimed = history_features(StudentSequence.from_lists([1, 2, 1, 2], [1, 0, 1, 1]))
+    assert np.array_equal(untimed[:, :UNTIMED_FEATURES], feats[:, :UNTIMED_FEATURES])
+    assert not untimed[:, UNTIMED_FEATURES:].any()
+
+
+def test_a_model_reads_the_features_of_its_data(tmp_path: Path) -> None:
+    """Three-line files have no times: their models read the untimed features only, and
+    what is in the other columns changes nothing."""
+    write_three_line(tmp_path / "train.csv", simulate(3, length=10))
+    untimed = read_three_line(tmp_path / "train.csv")
+    assert feature_count(untimed) == UNTIMED_FEATURES
+    timed = [StudentSequence.from_lists([1, 2], [1, 0], ms=[3000, None])]
+    assert feature_count(timed) == len(FEATURE_NAMES) == UNTIMED_FEATURES + 2
+
+    import torch
+
+    from yachay.tutor.models import MODELS, build_model
+
+    batch = collate(windows(untimed, 10))
+    noisy = dict(batch, features=batch["features"].clone())
+    noisy["features"][..., UNTIMED_FEATURES:] = 5.0
+    for name in MODELS:
+        torch.manual_seed(0)
+        model = build_model(name, num_items=6, num_skills=6, num_features=UNTIMED_FEATURES)
+        model.eval()
+        assert torch.equal(model(batch)[0], model(noisy)[0]), name
 
 
 def test_windows_score_every_answer_once_with_context() -> None:

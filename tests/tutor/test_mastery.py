@@ -13,6 +13,7 @@ from yachay.tutor.mastery import (
     Item,
     MasteryRule,
     SkillNode,
+    as_answers,
     as_pairs,
     attempts_by_skill,
     mastery_by_skill,
@@ -75,11 +76,15 @@ def test_mastered_needs_the_threshold_and_enough_answers():
     assert not strict["sumas"].mastered
 
 
-def test_histories_may_be_events_or_pairs():
-    events = [AnswerEvent("sum-1", True, NOW), AnswerEvent("frac-1", False, NOW)]
+def test_histories_may_be_events_or_tuples():
+    events = [AnswerEvent("sum-1", True, NOW, 2500), AnswerEvent("frac-1", False, NOW)]
     pairs = [("sum-1", True), ("frac-1", False)]
-    assert as_pairs(events) == pairs
+    timed = [("sum-1", True, 2500), ("frac-1", False, None)]
+    assert as_pairs(events) == pairs == as_pairs(timed)
     assert as_pairs(pairs) is pairs
+    # what a predictor is handed: the response times too
+    assert as_answers(events) == timed
+    assert as_answers(timed) is timed
     assert attempts_by_skill(events, catalog()) == attempts_by_skill(pairs, catalog())
     assert attempts_by_skill(pairs, catalog()) == {"sumas": (1, 1), "fracciones": (1, 0)}
 

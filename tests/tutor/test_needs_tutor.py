@@ -41,7 +41,7 @@ class RecentAccuracy:
     ) -> dict[str, float]:
         out = {}
         for i in candidate_ids:
-            mine = [c for q, c in history if self.skill.get(q) == self.skill[i]][-20:]
+            mine = [a[1] for a in history if self.skill.get(a[0]) == self.skill[i]][-20:]
             out[i] = sum(mine) / len(mine) if mine else 0.5
         return out
 

@@ -109,6 +109,23 @@ def test_the_item_closest_to_the_band_centre_is_chosen():
     assert next_items([], catalog(), low, NOW, 1)[0].item_id == "contar-1"
 
 
+def test_the_predictor_reads_the_answers_with_their_response_times():
+    seen = []
+
+    class Recording(SkillTable):
+        def predict(self, history, candidate_ids):  # noqa: ANN001, ANN201
+            seen.append(list(history))
+            return super().predict(history, candidate_ids)
+
+    history = [
+        AnswerEvent("contar-1", True, NOW - timedelta(days=1), 2300),
+        AnswerEvent("contar-2", False, NOW - timedelta(days=1), None),
+    ]
+    next_items(history, catalog(), Recording({}), NOW, 3)
+    questions_after_lesson(["sumar"], history, catalog(), Recording({}), NOW, 2)
+    assert seen and all(h == [("contar-1", True, 2300), ("contar-2", False, None)] for h in seen)
+
+
 def test_recently_seen_items_are_avoided():
     table = SkillTable({"contar": 0.2}, {"contar-3": 0.7, "contar-2": 0.8})
     an_hour_ago = answers("contar-3", at=NOW - timedelta(hours=1))

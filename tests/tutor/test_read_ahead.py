@@ -19,7 +19,7 @@ from yachay.db import models as m
 from yachay.db.models import utcnow
 from yachay.db.tutor_data import answer_history
 from yachay.tutor.cli import tutor
-from yachay.tutor.mastery import as_pairs
+from yachay.tutor.mastery import as_answers
 from yachay.tutor.registry import Registry
 from yachay.tutor.scoring import CandidateScorer
 from yachay.tutor.serving import STATES_FILE, TutorService
@@ -102,7 +102,8 @@ def test_promote_reads_ahead_so_workers_switch_without_reading(settings, tmp_pat
     active = [add_history(db, answers, 1, seed) for seed, answers in ((1, 250), (2, 40))]
     away = add_history(db, 120, 120, 3)  # last called 120 days ago
     with db.read_session() as session:
-        histories = {i: as_pairs(answer_history(session, i)) for i in [*active, away]}
+        # as the server hands them on: with their response times, which the model reads
+        histories = {i: as_answers(answer_history(session, i)) for i in [*active, away]}
     app = create_app({"var_dir": settings.var_dir, "database_url": url})
     runner = app.test_cli_runner()
     monkeypatch.setattr("yachay.tutor.read_ahead.BATCH", 1)  # a query per student
@@ -127,7 +128,7 @@ def test_promote_reads_ahead_so_workers_switch_without_reading(settings, tmp_pat
         # crosses into the third window, answers 200-399)
         grown = list(history)
         for n in range(60):
-            grown.append((candidates[n % len(candidates)], n % 3 > 0))
+            grown.append((candidates[n % len(candidates)], n % 3 > 0, 2500 + 100 * n))
             scores = worker.predict(grown, candidates)
         assert scores == pytest.approx(alone.predict(grown, candidates), abs=1e-5)
     assert reads == []

@@ -14,7 +14,7 @@ from tests.tutor.tutor_db import DIFFICULTY, QUESTIONS, fake_version, make_datab
 from yachay.app import create_app
 from yachay.config import Settings
 from yachay.tutor.checkpoint import load_checkpoint
-from yachay.tutor.data import StudentSequence, history_features
+from yachay.tutor.data import UNTIMED_FEATURES, StudentSequence, history_features
 from yachay.tutor.db_data import QuestionInfo, Vocabulary
 from yachay.tutor.history_counts import HistoryCounts, sequence_features
 from yachay.tutor.models import DEFAULT_MODEL, MODELS, build_model
@@ -106,8 +106,13 @@ def expected(settings: Settings, version: int, history, candidates) -> dict[str,
     vocab = Vocabulary.from_metadata(checkpoint.metadata)
     tracer = KnowledgeTracer(checkpoint.model, checkpoint.train_config.window)
     answers = [
-        Answer(vocab.question_id(q), c, vocab.skill_id(vocab.question_skills.get(q, "-")))
-        for q, c in history
+        Answer(
+            vocab.question_id(a[0]),
+            a[1],
+            vocab.skill_id(vocab.question_skills.get(a[0], "-")),
+            a[2] if len(a) > 2 else None,
+        )
+        for a in history
     ]
     cands = [(vocab.questions[c], vocab.skill_id(vocab.question_skills[c])) for c in candidates]
     return dict(zip(candidates, tracer.predict(answers, cands).tolist(), strict=True))
@@ -136,6 +141,32 @@ def test_serving_follows_promote_and_rollback_without_a_restart(settings, servic
     clock.now += 1.5
     assert service.predict(HISTORY, CANDIDATES) == pytest.approx(want, abs=1e-5)
     assert service.version == 1
+
+
+def test_the_served_model_reads_response_times(settings, service, clock, tmp_path):
+    """A model trained on our answers reads how long each took; one trained without times
+    (or before they were features) is served the same whatever the times."""
+    registry = Registry(settings)
+    fake_version(registry, settings, 1, tmp_path)
+    fake_version(registry, settings, 2, tmp_path, num_features=UNTIMED_FEATURES)
+    quick = [(q, c, 1800) for q, c in HISTORY]
+    slow = [(q, c, 24_000) for q, c in HISTORY]
+    registry.promote(1)
+    service.start()
+    got = service.predict(quick, CANDIDATES)
+    assert got == pytest.approx(expected(settings, 1, quick, CANDIDATES), abs=1e-5)
+    assert service.predict(slow, CANDIDATES) != pytest.approx(got, abs=1e-3)
+    # pairs are answers of unknown time
+    unknown = [(q, c, None) for q, c in HISTORY]
+    assert service.predict(HISTORY, CANDIDATES) == service.predict(unknown, CANDIDATES)
+
+    registry.promote(2)
+    clock.now += 1.5
+    untimed = service.predict(quick, CANDIDATES)
+    assert service.version == 2
+    assert untimed == pytest.approx(expected(settings, 2, quick, CANDIDATES), abs=1e-5)
+    assert service.predict(slow, CANDIDATES) == untimed
+    assert service.predict(HISTORY, CANDIDATES) == untimed
 
 
 def test_questions_the_model_never_saw_get_the_prior(settings, service, tmp_path):
@@ -224,17 +255,31 @@ def random_history(rng: np.random.Generator, n: int, items: int, skills: int):  
     return (rng.integers(1, items + 3, n), rng.integers(1, skills + 3, n), rng.integers(0, 2, n))
 
 
-def test_vectorised_features_equal_the_reference():
+def random_times(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Response times in ms, a fifth of them unknown (-1)."""
+    return np.where(rng.random(n) < 0.2, -1, rng.integers(300, 40_000, n))
+
+
+@pytest.mark.parametrize("timed", [True, False])
+def test_vectorised_features_equal_the_reference(timed):
     rng = np.random.default_rng(0)
     for n in (0, 1, 2, 7, 60):
         q, s, r = random_history(rng, n, 12, 4)
+        ms = random_times(rng, n) if timed else None
         if n:
-            reference = history_features(StudentSequence(q, s, r))
-            np.testing.assert_allclose(sequence_features(q, s, r), reference, atol=1e-6)
+            reference = history_features(StudentSequence(q, s, r, ms))
+            np.testing.assert_allclose(sequence_features(q, s, r, ms), reference, atol=1e-6)
+            if n > 7:
+                assert reference[1:, -2:].any() == timed  # the times are read, or all 0
         cq, cs = rng.integers(1, 15, 9), rng.integers(1, 7, 9)
-        got = HistoryCounts.of(q, s, r).features(cq, cs)
+        got = HistoryCounts.of(q, s, r, ms=ms).features(cq, cs)
         for i in range(9):
-            whole = StudentSequence(np.append(q, cq[i]), np.append(s, cs[i]), np.append(r, 0))
+            whole = StudentSequence(
+                np.append(q, cq[i]),
+                np.append(s, cs[i]),
+                np.append(r, 0),
+                None if ms is None else np.append(ms, -1),
+            )
             np.testing.assert_allclose(got[i], history_features(whole)[-1], atol=1e-6)
 
 
@@ -261,9 +306,10 @@ def test_fast_scoring_equals_one_sequence_per_candidate(name, window):
     rng = np.random.default_rng(1)
     for n in (0, 1, 5, 40):
         q, s, r = random_history(rng, n, 30, 5)
+        ms = random_times(rng, n)
         cq, cs = rng.integers(1, 33, 25), rng.integers(1, 8, 25)
-        fast = scorer.score(q, s, r, cq, cs)
-        slow = scorer.score_naive(q, s, r, cq, cs)
+        fast = scorer.score(q, s, r, cq, cs, ms=ms)
+        slow = scorer.score_naive(q, s, r, cq, cs, ms=ms)
         np.testing.assert_allclose(fast, slow, atol=1e-5)
     assert scorer.score(q, s, r, [], []).shape == (0,)
 
@@ -282,19 +328,20 @@ def perturbed(name: str, **config: int):  # noqa: ANN201
 def test_counts_grown_answer_by_answer_equal_counts_of_the_whole_history():
     rng = np.random.default_rng(3)
     q, s, r = random_history(rng, 40, 12, 4)
+    ms = random_times(rng, 40)
     counts = HistoryCounts.of(q[:0], s[:0], r[:0], sizes=(5, 3))  # too small: must grow
     cq, cs = np.arange(1, 16), rng.integers(1, 7, 15)
     for n in range(41):
-        np.testing.assert_array_equal(
-            counts.features(cq, cs), HistoryCounts.of(q[:n], s[:n], r[:n]).features(cq, cs)
-        )
+        whole = HistoryCounts.of(q[:n], s[:n], r[:n], ms=ms[:n])
+        np.testing.assert_array_equal(counts.features(cq, cs), whole.features(cq, cs))
         for question, skill in [*zip(cq.tolist(), cs.tolist(), strict=True), (40, 2), (3, 9)]:
             np.testing.assert_array_equal(  # one row without arrays: the very same numbers
                 counts.next_features(question, skill),
                 counts.features(np.array([question]), np.array([skill])),
             )
         if n < 40:
-            counts = counts.extended(int(q[n]), int(s[n]), int(r[n]))
+            time = None if ms[n] < 0 else int(ms[n])
+            counts = counts.extended(int(q[n]), int(s[n]), int(r[n]), time)
 
 
 @pytest.mark.parametrize("name", sorted(fast_models()))
@@ -304,15 +351,16 @@ def test_a_growing_history_is_stepped_not_reread_and_stays_exact(name, monkeypat
     reads = []
     read = scorer._read  # noqa: SLF001 - the test counts the passes over a window
     monkeypatch.setattr(
-        scorer, "_read", lambda q, s, r, start: reads.append(len(q)) or read(q, s, r, start)
+        scorer, "_read", lambda q, s, r, m, start: reads.append(len(q)) or read(q, s, r, m, start)
     )
     rng = np.random.default_rng(2)
     q, s, r = random_history(rng, 20, 30, 5)
+    ms = random_times(rng, 20)
     for n in [*range(0, 12), 11, 14, 20]:
         cq, cs = rng.integers(1, 33, 12), rng.integers(1, 8, 12)
         np.testing.assert_allclose(
-            scorer.score(q[:n], s[:n], r[:n], cq, cs),
-            scorer.score_naive(q[:n], s[:n], r[:n], cq, cs),
+            scorer.score(q[:n], s[:n], r[:n], cq, cs, ms=ms[:n]),
+            scorer.score_naive(q[:n], s[:n], r[:n], cq, cs, ms=ms[:n]),
             atol=1e-5,
         )
     # Windows of 6 every 3: answers 6-8 are scored in the window from 3, 9-11 from 6, 12-14
@@ -332,11 +380,12 @@ def test_a_history_grown_through_any_windows_stays_exact(window, stride):
     scorer = CandidateScorer(model, window, stride=stride)
     rng = np.random.default_rng(7)
     q, s, r = random_history(rng, 24, 30, 5)
+    ms = random_times(rng, 24)
     for n in range(25):
         cq, cs = rng.integers(1, 33, 6), rng.integers(1, 8, 6)
         np.testing.assert_allclose(
-            scorer.score(q[:n], s[:n], r[:n], cq, cs),
-            scorer.score_naive(q[:n], s[:n], r[:n], cq, cs),
+            scorer.score(q[:n], s[:n], r[:n], cq, cs, ms=ms[:n]),
+            scorer.score_naive(q[:n], s[:n], r[:n], cq, cs, ms=ms[:n]),
             atol=1e-5,
         )
 
@@ -362,7 +411,14 @@ def test_a_remembered_history_is_never_mistaken_for_another(name):
     np.testing.assert_allclose(
         scorer.score(other, s, r, cq, cs), scorer.score_naive(other, s, r, cq, cs), atol=1e-5
     )
-    assert scorer.remembered == 4
+    # And the same answers given at another speed.
+    slower = np.full(len(q), 9000)
+    np.testing.assert_allclose(
+        scorer.score(q, s, r, cq, cs, ms=slower),
+        scorer.score_naive(q, s, r, cq, cs, ms=slower),
+        atol=1e-5,
+    )
+    assert scorer.remembered == 5
 
 
 def test_serving_reads_a_history_the_way_evaluation_scored_it():
@@ -372,9 +428,16 @@ def test_serving_reads_a_history_the_way_evaluation_scored_it():
     scorer = CandidateScorer(model, 8, stride=3)
     rng = np.random.default_rng(4)
     q, s, r = random_history(rng, 30, 30, 5)
-    history = [Answer(int(a), bool(b), int(c)) for a, b, c in zip(q, r, s, strict=True)]
+    ms = random_times(rng, 30)
+    history = [
+        Answer(int(a), bool(b), int(c), None if d < 0 else int(d))
+        for a, b, c, d in zip(q, r, s, ms, strict=True)
+    ]
     evaluated = scorer.naive.trace(history)
-    served = [scorer.score(q[:t], s[:t], r[:t], q[t : t + 1], s[t : t + 1])[0] for t in range(30)]
+    served = [
+        scorer.score(q[:t], s[:t], r[:t], q[t : t + 1], s[t : t + 1], ms=ms[:t])[0]
+        for t in range(30)
+    ]
     np.testing.assert_allclose(served, evaluated, atol=1e-5)
 
 

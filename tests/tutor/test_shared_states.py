@@ -25,8 +25,10 @@ from yachay.tutor.shared_states import SharedStates, decode, encode
 
 
 def stored(path: Path, q: np.ndarray, s: np.ndarray, r: np.ndarray) -> list[tuple[str, int]]:
-    """``(model, answers)`` of each state in the file, by the history prefix it is of."""
-    lengths = {_key(np.ascontiguousarray(np.stack([q, s, r], 1)[:m])): m for m in range(len(q) + 1)}
+    """``(model, answers)`` of each state in the file, by the history prefix it is of (the
+    keys of a model that reads response times, given none: -1, unknown)."""
+    rows = np.ascontiguousarray(np.stack([q, s, r, np.full(len(q), -1)], 1))
+    lengths = {_key(rows[:m]): m for m in range(len(q) + 1)}
     with sqlite3.connect(path) as connection:
         rows = connection.execute("SELECT model, key FROM states").fetchall()
     return sorted((model, lengths[key]) for model, key in rows)
@@ -35,7 +37,7 @@ def stored(path: Path, q: np.ndarray, s: np.ndarray, r: np.ndarray) -> list[tupl
 def counting_reads(scorer: CandidateScorer, reads: list[int], monkeypatch) -> None:  # noqa: ANN001
     read = scorer._read  # noqa: SLF001 - the tests count the passes over a window
     monkeypatch.setattr(
-        scorer, "_read", lambda q, s, r, start: reads.append(len(q)) or read(q, s, r, start)
+        scorer, "_read", lambda q, s, r, m, start: reads.append(len(q)) or read(q, s, r, m, start)
     )
 
 

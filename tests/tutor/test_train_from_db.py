@@ -8,12 +8,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import update
 
 from tests.tutor.tutor_db import add_students, make_database, mlflow_store
 from yachay.app import create_app
 from yachay.config import Settings
+from yachay.db import models as m
 from yachay.tutor.checkpoint import load_checkpoint
 from yachay.tutor.cli import tutor
+from yachay.tutor.data import FEATURE_NAMES
 from yachay.tutor.db_data import Vocabulary, is_holdout, read_answer_log
 from yachay.tutor.registry import Registry, read_pointer
 from yachay.tutor.retrain import NotEnoughData, train_from_db
@@ -65,10 +68,18 @@ def test_answers_become_sequences_in_time_order_with_a_stable_mapping(database):
     sequence = vocab.sequence(log.students[0])
     assert len(sequence) == 12
     assert sequence.responses.tolist() == [int(c) for c in log.students[0].correct]
+    # our answers are timed data: the model reads their response times
+    assert sequence.ms is not None and sequence.ms.tolist() == list(log.students[0].response_ms)
+    assert min(sequence.ms) > 1000
+
+    with db.session() as session:  # a response time is part of the data a model learns from
+        session.execute(update(m.Answer).where(m.Answer.id == 1).values(response_ms=123))
+    with db.session() as session:
+        assert read_answer_log(session).fingerprint != log.fingerprint
 
     add_students(db, 1, 3, seed=9, first_phone=100)
     with db.session() as session:
-        assert read_answer_log(session).fingerprint != log.fingerprint
+        assert read_answer_log(session).fingerprint not in {log.fingerprint, again.fingerprint}
 
 
 def test_holdout_students_are_chosen_by_id_and_stay_chosen():
@@ -108,6 +119,8 @@ def test_train_registers_v1_and_promotes_it(app, database, var_dir):
     checkpoint = load_checkpoint(var_dir / "tutor" / pointer.checkpoint)
     assert checkpoint.metadata["fingerprint"] == out["fingerprint"]
     assert "sumar-q1" in checkpoint.metadata["questions"]
+    # trained on our answers, it reads their response times
+    assert checkpoint.model.config.num_features == len(FEATURE_NAMES)
 
     # MLflow has the run: parameters, metrics, the data fingerprint, the checkpoint
     registry = Registry(settings_for(var_dir))

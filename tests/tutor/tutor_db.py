@@ -74,6 +74,7 @@ def add_students(
     """Students who answer ``answers_each`` questions and learn as they go (an IRT-like
     simulation: ability + practice on the skill - difficulty)."""
     rng = np.random.default_rng(seed)
+    times = np.random.default_rng(seed + 1000)  # apart, so the answers do not change
     start = datetime(2026, 3, 1, 8, 0)
     ids = []
     with db.session() as session:
@@ -87,7 +88,10 @@ def add_students(
             for step in range(answers_each):
                 qid, skill, difficulty = QUESTIONS[rng.integers(len(QUESTIONS))]
                 z = ability + 0.25 * practice[skill] - 0.9 * (difficulty - 3)
-                correct = bool(rng.random() < 0.25 + 0.75 / (1 + math.exp(-z)))
+                knows = 1 / (1 + math.exp(-z))
+                correct = bool(rng.random() < 0.25 + 0.75 * knows)
+                # a child who knows the skill answers sooner, right or wrong
+                ms = int(1500 + 8000 * (1 - knows) * times.lognormal(0, 0.3))
                 practice[skill] += 1
                 session.add(
                     answer_row(
@@ -97,7 +101,7 @@ def add_students(
                         start + timedelta(days=n % 7, minutes=step),
                         call_sid=f"CA{student.id:06d}",
                         step=step,
-                        response_ms=3000,
+                        response_ms=ms,
                     )
                 )
     return ids
@@ -147,9 +151,11 @@ def fake_version(
     seed: int,
     tmp: Path,  # noqa: ANN001
     metadata: dict | None = None,
+    num_features: int | None = None,
 ) -> int:
     """Register a small untrained model (distinct weights per seed) that knows the
-    question bank, as `yachay tutor train` would, without training; its version number."""
+    question bank, as `yachay tutor train` would, without training; its version number.
+    ``num_features``: fewer than all (a model trained without response times)."""
     import torch
 
     from yachay.tutor.checkpoint import save_checkpoint
@@ -170,6 +176,7 @@ def fake_version(
         hidden_dim=8,
         mlp_dim=8,
         concepts=2,
+        **({} if num_features is None else {"num_features": num_features}),
     )
     with torch.no_grad():
         for parameter in model.parameters():

@@ -78,7 +78,7 @@ def save_checkpoint(
         "model_name": model_name_of(model),
         "model_config": dataclasses.asdict(model.config),
         "train_config": dataclasses.asdict(train_config or TrainConfig()),
-        "feature_names": list(FEATURE_NAMES),
+        "feature_names": list(FEATURE_NAMES[: model.config.num_features]),
         "best_metric": dict(best_metric or {}),
         "num_items": model.config.num_items,
         "num_skills": model.config.num_skills,
@@ -105,9 +105,12 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
             f"{path}: checkpoint schema {payload['schema_version']}, this code reads "
             f"{SCHEMA_VERSION}; retrain the model"
         )
-    if tuple(payload["feature_names"]) != FEATURE_NAMES:
+    trained = tuple(payload["feature_names"])
+    # A model reads the first features (KTModel.features): those it was trained on must be
+    # the first ones this code computes, in order (new features are only ever appended).
+    if trained != FEATURE_NAMES[: len(trained)]:
         raise CheckpointError(
-            f"{path}: trained with features {payload['feature_names']}, this code computes "
+            f"{path}: trained with features {list(trained)}, this code computes "
             f"{list(FEATURE_NAMES)}; retrain the model"
         )
     name = payload["model_name"]

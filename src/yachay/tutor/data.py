@@ -33,11 +33,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from yachay.tutor.timing import known_ms, seconds
+
 __all__ = [
     "FEATURE_NAMES",
+    "UNTIMED_FEATURES",
     "DataFormatError",
     "batches",
     "count_ids",
+    "feature_count",
     "StudentSequence",
     "collate",
     "history_features",
@@ -54,16 +58,24 @@ class DataFormatError(ValueError):
 
 @dataclass(frozen=True)
 class StudentSequence:
-    """One student's answers in the order given."""
+    """One student's answers in the order given.
+
+    ``ms`` is each answer's response time in milliseconds (-1 where unknown), or None for
+    data that has no times at all (the three-line files): such data gives its models the
+    untimed features only (:func:`feature_count`).
+    """
 
     questions: np.ndarray  # int64, 1-based
     skills: np.ndarray  # int64, 1-based
     responses: np.ndarray  # int64, 0/1
+    ms: np.ndarray | None = None  # int64, -1: unknown
 
     def __post_init__(self) -> None:
         n = len(self.questions)
         if len(self.skills) != n or len(self.responses) != n:
             raise ValueError("questions, skills and responses must have the same length")
+        if self.ms is not None and len(self.ms) != n:
+            raise ValueError("response times must be as many as the answers")
 
     def __len__(self) -> int:
         return len(self.questions)
@@ -74,11 +86,12 @@ class StudentSequence:
         questions: Sequence[int],
         responses: Sequence[int],
         skills: Sequence[int] | None = None,
+        ms: Sequence[int | None] | None = None,
     ) -> StudentSequence:
         q = np.asarray(questions, dtype=np.int64)
         s = q.copy() if skills is None else np.asarray(skills, dtype=np.int64)
         r = np.asarray(responses, dtype=np.int64)
-        return cls(q, s, r)
+        return cls(q, s, r, None if ms is None else known_ms(ms))
 
 
 def _parse_ints(text: str, where: str, what: str) -> list[int]:
@@ -179,19 +192,34 @@ FEATURE_NAMES = (
     "total_attempts",  # log1p of all earlier answers
     "total_rate",  # (all successes + 1) / (all attempts + 2)
     "recent_rate",  # mean of the last 5 responses (0.5 with none)
+    # Response times (see seconds()): 0 when unknown, and in data without times.
+    "last_seconds",  # the time of the answer just before
+    "skill_last_seconds",  # the time of the last answer on this skill (0 if never)
 )
+#: The features that do not need response times: a model trained on data without any
+#: (the three-line files) reads only these, the first ones of FEATURE_NAMES.
+UNTIMED_FEATURES = 12
+
+
+def feature_count(sequences: Sequence[StudentSequence]) -> int:
+    """How many of FEATURE_NAMES a model trained on ``sequences`` reads: all of them when
+    the data carries response times, the untimed ones when none does (a column that is 0
+    everywhere teaches nothing, and leaving it out keeps such a model what it was)."""
+    timed = any(s.ms is not None for s in sequences)
+    return len(FEATURE_NAMES) if timed else UNTIMED_FEATURES
 
 
 def history_features(sequence: StudentSequence) -> np.ndarray:
     """``[T, len(FEATURE_NAMES)]`` float32: what the history says about each position's answer.
 
-    Position ``t`` only uses answers before ``t`` (never its own response).
+    Position ``t`` only uses answers before ``t`` (never its own response, nor its time).
     """
     n = len(sequence)
     out = np.zeros((n, len(FEATURE_NAMES)), dtype=np.float32)
     skill_att: dict[int, int] = {}
     skill_succ: dict[int, int] = {}
     skill_last: dict[int, tuple[int, int]] = {}  # skill -> (position, response)
+    skill_seconds: dict[int, float] = {}
     item_att: dict[int, int] = {}
     item_last: dict[int, int] = {}
     total_succ = 0
@@ -199,6 +227,7 @@ def history_features(sequence: StudentSequence) -> np.ndarray:
     questions = sequence.questions.tolist()
     skills = sequence.skills.tolist()
     responses = sequence.responses.tolist()
+    times = [seconds(v) for v in sequence.ms.tolist()] if sequence.ms is not None else [0.0] * n
     for t in range(n):
         q, s, r = questions[t], skills[t], responses[t]
         att, succ = skill_att.get(s, 0), skill_succ.get(s, 0)
@@ -217,9 +246,12 @@ def history_features(sequence: StudentSequence) -> np.ndarray:
         row[9] = np.log1p(t)
         row[10] = (total_succ + 1) / (t + 2)
         row[11] = sum(recent) / len(recent) if recent else 0.5
+        row[12] = times[t - 1] if t else 0.0
+        row[13] = skill_seconds.get(s, 0.0)
         skill_att[s] = att + 1
         skill_succ[s] = succ + r
         skill_last[s] = (t, r)
+        skill_seconds[s] = times[t]
         item_att[q] = item_att.get(q, 0) + 1
         item_last[q] = r
         total_succ += r

@@ -65,6 +65,8 @@ class StudentAnswers:
     questions: tuple[str, ...]
     skills: tuple[str, ...]
     correct: tuple[bool, ...]
+    #: Each answer's response time in milliseconds (None: not measured); empty: none known.
+    response_ms: tuple[int | None, ...] = ()
 
     def __len__(self) -> int:
         return len(self.questions)
@@ -73,7 +75,7 @@ class StudentAnswers:
 @dataclass(frozen=True)
 class AnswerLog:
     students: tuple[StudentAnswers, ...]
-    #: sha256 of every (student, question, skill, correct, time) in order.
+    #: sha256 of every (student, question, skill, correct, response time, time) in order.
     fingerprint: str
 
     @property
@@ -99,6 +101,7 @@ def read_answer_log(session: Session, batch_size: int = 10_000) -> AnswerLog:
             m.Answer.question_id,
             m.Answer.correct,
             m.Answer.answered_at,
+            m.Answer.response_ms,
             m.Question.skills,
         )
         .join(m.Question, m.Question.id == m.Answer.question_id)
@@ -111,23 +114,27 @@ def read_answer_log(session: Session, batch_size: int = 10_000) -> AnswerLog:
     questions: list[str] = []
     skills: list[str] = []
     correct: list[bool] = []
+    times: list[int | None] = []
 
     def close() -> None:
         if current is not None:
             students.append(
-                StudentAnswers(current, tuple(questions), tuple(skills), tuple(correct))
+                StudentAnswers(
+                    current, tuple(questions), tuple(skills), tuple(correct), tuple(times)
+                )
             )
 
-    for student_id, question_id, right, answered_at, question_skills in session.execute(query):
+    for student_id, question_id, right, answered_at, ms, question_skills in session.execute(query):
         if student_id != current:
             close()
-            current, questions, skills, correct = student_id, [], [], []
+            current, questions, skills, correct, times = student_id, [], [], [], []
         skill = question_skill(question_skills)
         questions.append(question_id)
         skills.append(skill)
         correct.append(bool(right))
+        times.append(ms)
         digest.update(
-            f"{student_id}\t{question_id}\t{skill}\t{int(bool(right))}\t"
+            f"{student_id}\t{question_id}\t{skill}\t{int(bool(right))}\t{ms}\t"
             f"{answered_at.isoformat()}\n".encode()
         )
     close()
@@ -167,12 +174,15 @@ class Vocabulary:
         return self.skills.get(skill, self.unknown_skill)
 
     def sequence(self, answers: StudentAnswers) -> StudentSequence:
+        """A student's answers as model ids, with their response times: our answers are
+        timed data (an answer without a time reads as an unknown one)."""
         from yachay.tutor.data import StudentSequence
 
         return StudentSequence.from_lists(
             [self.question_id(q) for q in answers.questions],
             [int(c) for c in answers.correct],
             [self.skill_id(s) for s in answers.skills],
+            answers.response_ms or [None] * len(answers),
         )
 
     def sequences(self, log: AnswerLog) -> list[StudentSequence]:

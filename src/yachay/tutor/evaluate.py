@@ -40,7 +40,13 @@ from yachay.tutor import metrics
 from yachay.tutor.baselines import BASELINES, labels, run_baseline
 from yachay.tutor.checkpoint import save_checkpoint
 from yachay.tutor.choices import TRAIN_MINUTES
-from yachay.tutor.data import StudentSequence, count_ids, read_three_line, split_by_student
+from yachay.tutor.data import (
+    StudentSequence,
+    count_ids,
+    feature_count,
+    read_three_line,
+    split_by_student,
+)
 from yachay.tutor.models import DEFAULT_EVALUATION, SELECTIONS, build_model
 from yachay.tutor.train import (
     BestCheckpoint,
@@ -90,7 +96,8 @@ def train_model(
     """Train model ``name`` with ``seed``, save its best checkpoint, predict ``test``."""
     config = TrainConfig(**{**asdict(config), "seed": seed})
     seed_everything(seed)
-    model = build_model(name, num_items=sizes[0], num_skills=sizes[1], **(model_options or {}))
+    options = {"num_features": feature_count(fit_part), **(model_options or {})}
+    model = build_model(name, num_items=sizes[0], num_skills=sizes[1], **options)
     trainer = Trainer(
         model,
         config,

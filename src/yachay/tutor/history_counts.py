@@ -20,6 +20,8 @@ import math
 
 import numpy as np
 
+from yachay.tutor.timing import as_seconds, seconds
+
 __all__ = ["FEATURES", "HistoryCounts", "sequence_features"]
 
 #: The features computed here, in order; they must be the ones yachay.tutor.data computes.
@@ -36,6 +38,8 @@ FEATURES = (
     "total_attempts",
     "total_rate",
     "recent_rate",
+    "last_seconds",
+    "skill_last_seconds",
 )
 #: ``recent_rate`` is the rate of right answers among the last this many.
 RECENT = 5
@@ -72,10 +76,13 @@ def _write(
     position: np.ndarray | int,
     right_before: np.ndarray | int,
     recent_rate: np.ndarray | float,
+    last_seconds: np.ndarray | float,
+    skill_last_seconds: np.ndarray,
 ) -> np.ndarray:
     """The feature formulas, once for both callers: per row, the skill's earlier attempts,
     successes, last position (-1: never) and last response, the question's attempts and last
-    response, the row's position, the right answers before it and the recent rate."""
+    response, the row's position, the right answers before it and the recent rate, the
+    previous answer's time and the time of the skill's last answer (as seconds features)."""
     seen = last >= 0
     out[:, 0] = np.log1p(attempts)
     out[:, 1] = np.log1p(successes)
@@ -89,13 +96,19 @@ def _write(
     out[:, 9] = np.log1p(position)
     out[:, 10] = (right_before + 1) / (position + 2)
     out[:, 11] = recent_rate
+    out[:, 12] = last_seconds
+    out[:, 13] = np.where(seen, skill_last_seconds, 0.0)
     return out
 
 
 def sequence_features(
-    questions: np.ndarray, skills: np.ndarray, responses: np.ndarray
+    questions: np.ndarray,
+    skills: np.ndarray,
+    responses: np.ndarray,
+    ms: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The same array as :func:`yachay.tutor.data.history_features`, without a Python loop."""
+    """The same array as :func:`yachay.tutor.data.history_features`, without a Python loop
+    (``ms``: the response times, -1 where unknown; None: no times)."""
     n = len(questions)
     out = np.zeros((n, len(FEATURES)), dtype=np.float32)
     if n == 0:
@@ -106,6 +119,7 @@ def sequence_features(
     item_att, _, item_prev = _earlier_same(questions, r)
     cum = np.concatenate([[0], np.cumsum(r)])
     k = np.minimum(t, RECENT)
+    secs = as_seconds(ms, n)
     return _write(
         out,
         att,
@@ -117,6 +131,8 @@ def sequence_features(
         t,
         cum[t],
         np.where(k > 0, (cum[t] - cum[t - k]) / np.maximum(k, 1), 0.5),
+        np.concatenate([[0.0], secs[:-1]]),
+        secs[prev],  # masked where unseen
     )
 
 
@@ -131,12 +147,14 @@ class HistoryCounts:
     __slots__ = (
         "item_attempts",
         "item_last_right",
+        "last_seconds",
         "length",
         "recent",
         "right",
         "skill_attempts",
         "skill_last",
         "skill_last_right",
+        "skill_last_seconds",
         "skill_successes",
     )
 
@@ -151,6 +169,8 @@ class HistoryCounts:
         length: int,
         right: int,
         recent: tuple[int, ...],
+        skill_last_seconds: np.ndarray,
+        last_seconds: float,
     ) -> None:
         self.skill_attempts = skill_attempts
         self.skill_successes = skill_successes
@@ -161,6 +181,8 @@ class HistoryCounts:
         self.length = length
         self.right = right
         self.recent = recent  # the last RECENT responses
+        self.skill_last_seconds = skill_last_seconds  # float64, as_seconds of the last answer
+        self.last_seconds = last_seconds  # the history's last answer's, 0.0 if none
 
     @classmethod
     def of(
@@ -169,9 +191,13 @@ class HistoryCounts:
         skills: np.ndarray,
         responses: np.ndarray,
         sizes: tuple[int, int] = (0, 0),
+        *,
+        ms: np.ndarray | None = None,
     ) -> HistoryCounts:
-        """The counts of a whole history, vectorised."""
+        """The counts of a whole history, vectorised (``ms``: response times, -1 where
+        unknown; None: no times)."""
         n = len(questions)
+        secs = as_seconds(ms, n)
         r = responses.astype(np.int64)
         items = max(sizes[0], int(questions.max(initial=0)) + 1)
         skill_size = max(sizes[1], int(skills.max(initial=0)) + 1)
@@ -192,14 +218,21 @@ class HistoryCounts:
             n,
             int(r.sum()),
             tuple(r[max(0, n - RECENT) :].tolist()),
+            np.where(seen, secs[np.where(seen, skill_last, 0)] if n else 0.0, 0.0),
+            float(secs[-1]) if n else 0.0,
         )
 
-    def extended(self, question: int, skill: int, right: int) -> HistoryCounts:
-        """The counts after one more answer."""
+    def extended(
+        self, question: int, skill: int, right: int, ms: int | None = None
+    ) -> HistoryCounts:
+        """The counts after one more answer (``ms``: its response time, None if unknown)."""
         grown = self._sized(question, skill)
         skill_attempts, skill_successes = grown.skill_attempts.copy(), grown.skill_successes.copy()
         skill_last, skill_last_right = grown.skill_last.copy(), grown.skill_last_right.copy()
         item_attempts, item_last_right = grown.item_attempts.copy(), grown.item_last_right.copy()
+        skill_last_seconds = grown.skill_last_seconds.copy()
+        secs = seconds(-1 if ms is None else ms)
+        skill_last_seconds[skill] = secs
         skill_attempts[skill] += 1
         skill_successes[skill] += right
         skill_last[skill] = self.length
@@ -216,6 +249,8 @@ class HistoryCounts:
             self.length + 1,
             self.right + right,
             (*self.recent, right)[-RECENT:],
+            skill_last_seconds,
+            secs,
         )
 
     def features(self, questions: np.ndarray, skills: np.ndarray) -> np.ndarray:
@@ -233,6 +268,8 @@ class HistoryCounts:
             self.length,
             self.right,
             sum(self.recent) / len(self.recent) if self.recent else 0.5,
+            self.last_seconds,
+            counts.skill_last_seconds[skills],
         )
 
     def next_features(self, question: int, skill: int) -> np.ndarray:
@@ -257,6 +294,8 @@ class HistoryCounts:
             math.log1p(position),
             (self.right + 1) / (position + 2),
             sum(self.recent) / len(self.recent) if self.recent else 0.5,
+            self.last_seconds,
+            float(self.skill_last_seconds[skill]) if seen else 0.0,
         )
         return np.array([row], dtype=np.float32)
 
@@ -281,4 +320,6 @@ class HistoryCounts:
             self.length,
             self.right,
             self.recent,
+            grow(self.skill_last_seconds, skills, 0.0),
+            self.last_seconds,
         )

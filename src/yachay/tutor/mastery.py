@@ -7,8 +7,9 @@ The tutor's policies (`policy`, `review`, `needs_tutor`) take plain data, never 
 - `AnswerEvent`: one graded answer (item, right or wrong, when, how fast, in which call);
 - `Catalog`: the items and skills, indexed once (build it when content changes, not per call);
 - `Predictor`: anything with ``predict(history, candidates) -> {item_id: P(right)}``, where
-  ``history`` is the student's ``(item_id, correct)`` pairs, oldest first — the serving
-  model (`TutorService`) has this shape.
+  ``history`` is the student's answers, oldest first, as ``(item_id, correct,
+  response_ms)`` (`as_answers`; ``(item_id, correct)`` pairs are accepted too, with the
+  times unknown) — the serving model (`TutorService`) has this shape.
 
 **Mastery** of a skill is the mean predicted P(right) over the skill's items: "if we asked
 any question of this skill now, how likely is a right answer". A skill is *mastered* when
@@ -35,6 +36,7 @@ from typing import Protocol
 __all__ = [
     "LEVEL_WORDS",
     "AnswerEvent",
+    "Answered",
     "Catalog",
     "History",
     "Item",
@@ -42,6 +44,7 @@ __all__ = [
     "Predictor",
     "SkillMastery",
     "SkillNode",
+    "as_answers",
     "as_pairs",
     "as_utc",
     "attempts_by_skill",
@@ -90,24 +93,40 @@ class AnswerEvent:
     call_sid: str | None = None
 
 
-#: A student's answers, oldest first: events, or bare ``(item_id, correct)`` pairs.
-History = Sequence[AnswerEvent] | Sequence[tuple[str, bool]]
+#: One answer as a predictor reads it: ``(item_id, correct, response_ms)``, the time in
+#: milliseconds or None when unknown; or ``(item_id, correct)``, the time unknown.
+Answered = tuple[str, bool, int | None] | tuple[str, bool]
+
+#: A student's answers, oldest first: events, or bare ``(item_id, correct[, response_ms])``.
+History = Sequence[AnswerEvent] | Sequence[Answered]
 
 
 class Predictor(Protocol):
     """What the policies need of a model: `serving.TutorService` has this shape."""
 
     def predict(
-        self, history: Sequence[tuple[str, bool]], candidates: Sequence[str], /
+        self, history: Sequence[Answered], candidates: Sequence[str], /
     ) -> Mapping[str, float]:
         """P(right) for each candidate item if it were asked next, given ``history``."""
         ...
 
 
-def as_pairs(history: History) -> Sequence[tuple[str, bool]]:
-    """``(item_id, correct)`` pairs, the predictor's view of a history (a list of pairs is
-    returned as it is)."""
+def as_answers(history: History) -> Sequence[Answered]:
+    """``(item_id, correct, response_ms)``: what a predictor is handed (a list of tuples is
+    returned as it is: a predictor reads pairs as answers of unknown time)."""
     if isinstance(history, list) and (not history or isinstance(history[0], tuple)):
+        return history
+    return [
+        (h.item_id, bool(h.correct), h.response_ms) if isinstance(h, AnswerEvent) else tuple(h)
+        for h in history
+    ]
+
+
+def as_pairs(history: History) -> Sequence[tuple[str, bool]]:
+    """``(item_id, correct)`` pairs, for counting (a list of pairs is returned as it is)."""
+    if isinstance(history, list) and (
+        not history or (isinstance(history[0], tuple) and len(history[0]) == 2)
+    ):
         return history
     if isinstance(history[0], AnswerEvent):
         return [(h.item_id, bool(h.correct)) for h in history]
@@ -293,7 +312,7 @@ def mastery_by_skill(
         ids = list(dict.fromkeys(i for s in wanted for i in reps[s]))
     if not ids:
         return {}
-    predicted = predictor.predict(as_pairs(history), ids)
+    predicted = predictor.predict(as_answers(history), ids)
     return {s: float(sum(map(predicted.__getitem__, reps[s]))) / len(reps[s]) for s in wanted}
 
 
@@ -305,7 +324,6 @@ def skill_mastery(
     skills: Iterable[str] | None = None,
 ) -> dict[str, SkillMastery]:
     """Estimate, attempts and mastered-or-not per skill (see the module docstring)."""
-    history = as_pairs(history)
     estimates = mastery_by_skill(history, catalog, predictor, skills)
     attempts = attempts_by_skill(history, catalog)
     out = {}

@@ -42,13 +42,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from yachay.tutor.mastery import (
+    Answered,
     AnswerEvent,
     Catalog,
     History,
     MasteryRule,
     Predictor,
     SkillMastery,
-    as_pairs,
+    as_answers,
     as_utc,
     skill_mastery,
 )
@@ -216,7 +217,8 @@ def next_items(
     """One practice round of up to ``n`` questions (see the module docstring).
 
     ``history``: the student's answers, oldest first (`AnswerEvent`, or ``(item_id,
-    correct)`` pairs — then only the count-based recency rule applies). ``grade``: the
+    correct[, response_ms])`` tuples — then only the count-based recency rule applies);
+    the predictor reads the response times too (`mastery.as_answers`). ``grade``: the
     student's grade (None: no grade preference, nothing presumed). ``due_reviews``: skill
     ids, or objects with a ``skill`` attribute such as `review.DueReview`, most urgent
     first. ``exclude``: item ids never to ask in this round.
@@ -224,9 +226,9 @@ def next_items(
     config = config or PolicyConfig()
     if n <= 0:
         return []
-    pairs = as_pairs(history)
-    mastery = skill_mastery(pairs, catalog, predictor, config.mastery)
-    picker = _Picker(pairs, history, catalog, predictor, now, exclude, config)
+    answers = as_answers(history)
+    mastery = skill_mastery(answers, catalog, predictor, config.mastery)
+    picker = _Picker(answers, history, catalog, predictor, now, exclude, config)
 
     reviews = [getattr(d, "skill", d) for d in due_reviews]
     # a due skill no longer estimated as known is taught again from the frontier instead
@@ -278,8 +280,7 @@ def questions_after_lesson(
     interleaved; ``exclude`` is typically the lesson's own questions.
     """
     config = config or PolicyConfig()
-    pairs = as_pairs(history)
-    picker = _Picker(pairs, history, catalog, predictor, now, exclude, config)
+    picker = _Picker(as_answers(history), history, catalog, predictor, now, exclude, config)
     skills = [(s, LESSON) for s in dict.fromkeys(lesson_skills) if s in catalog.skill]
     picker.round_robin(skills, n, max(1, len(skills)))
     return picker.chosen
@@ -290,7 +291,7 @@ class _Picker:
 
     def __init__(
         self,
-        pairs: list[tuple[str, bool]],
+        answers: Sequence[Answered],
         history: History,
         catalog: Catalog,
         predictor: Predictor,
@@ -298,7 +299,7 @@ class _Picker:
         exclude: Collection[str],
         config: PolicyConfig,
     ) -> None:
-        self.pairs = pairs
+        self.answers = answers  # what the predictor reads
         self.catalog = catalog
         self.predictor = predictor
         self.config = config
@@ -308,8 +309,9 @@ class _Picker:
         self.predicted: dict[str, float] = {}
         self._last_seen: dict[str, int] | None = None
         self._items: dict[str, list[str]] = {}
-        start = max(0, len(pairs) - config.recent_answers) if config.recent_answers else len(pairs)
-        self.recent = {item_id for item_id, _ in pairs[start:]}
+        n = len(answers)
+        start = max(0, n - config.recent_answers) if config.recent_answers else n
+        self.recent = {answer[0] for answer in answers[start:]}
         if config.recent_hours > 0:
             since = as_utc(now) - timedelta(hours=config.recent_hours)
             for h in reversed(history):  # oldest first: walk back until the window ends
@@ -321,7 +323,7 @@ class _Picker:
     def last_seen(self) -> dict[str, int]:
         """Position of each item's latest answer in the history."""
         if self._last_seen is None:
-            self._last_seen = {item_id: n for n, (item_id, _) in enumerate(self.pairs)}
+            self._last_seen = {answer[0]: n for n, answer in enumerate(self.answers)}
         return self._last_seen
 
     def candidates(self, skill: str) -> list[str]:
@@ -345,7 +347,7 @@ class _Picker:
                 dict.fromkeys(i for i in self.candidates(skill) if i not in self.predicted)
             )
         if missing:
-            got = self.predictor.predict(self.pairs, list(missing))
+            got = self.predictor.predict(self.answers, list(missing))
             self.predicted.update({i: float(got[i]) for i in missing})
 
     def take(self, skill: str, reason: str) -> bool:

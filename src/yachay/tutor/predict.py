@@ -27,11 +27,13 @@ __all__ = ["Answer", "KnowledgeTracer"]
 
 @dataclass(frozen=True)
 class Answer:
-    """One answer in a student's history. ``skill`` defaults to ``question``."""
+    """One answer in a student's history. ``skill`` defaults to ``question``;
+    ``response_ms`` is how long the answer took (None: unknown)."""
 
     question: int
     correct: bool
     skill: int | None = None
+    response_ms: int | None = None
 
 
 Candidate = int | tuple[int, int]  # a question id, or (question id, skill id)
@@ -124,4 +126,5 @@ def _sequence(history: Sequence[Answer]) -> StudentSequence:
         [a.question for a in history],
         [int(a.correct) for a in history],
         [a.question if a.skill is None else a.skill for a in history],
+        [a.response_ms for a in history],
     )

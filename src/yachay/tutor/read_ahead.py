@@ -26,14 +26,14 @@ the next question of a call under way.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from yachay.config import Settings
 from yachay.db.database import Database
 from yachay.db.tutor_data import histories_of, students_active_since
-from yachay.tutor.mastery import as_pairs
+from yachay.tutor.mastery import Answered, as_answers
 from yachay.tutor.registry import Pointer
 from yachay.tutor.serving import TutorService
 from yachay.tutor.shared_states import DEFAULT_TTL_DAYS
@@ -90,11 +90,11 @@ def read_ahead(
     return ReadAhead(pointer.version, len(students), prepared, time.perf_counter() - started, days)
 
 
-def _histories(db: Database, students: list[int]) -> Iterator[list[tuple[str, bool]]]:
+def _histories(db: Database, students: list[int]) -> Iterator[Sequence[Answered]]:
     """Each student's history, read from the database a batch of students at a time (all of
     them at once could be millions of answers)."""
     for start in range(0, len(students), BATCH):
         with db.read_session() as session:
             batch = histories_of(session, students[start : start + BATCH])
         for history in batch.values():
-            yield as_pairs(history)
+            yield as_answers(history)

@@ -285,7 +285,7 @@ def _check_data(log: AnswerLog, min_answers: int) -> tuple[AnswerLog, AnswerLog]
 
 
 def _train(model_name, vocab, train_log, config, options, progress, logger):  # noqa: ANN001, ANN202
-    from yachay.tutor.data import split_by_student
+    from yachay.tutor.data import feature_count, split_by_student
     from yachay.tutor.models import build_model
     from yachay.tutor.train import (
         BestCheckpoint,
@@ -301,7 +301,10 @@ def _train(model_name, vocab, train_log, config, options, progress, logger):  # 
     sequences = vocab.sequences(train_log)
     fit, val = split_by_student(sequences, config.val_fraction, config.split_seed)
     model = build_model(
-        model_name, num_items=len(vocab.questions), num_skills=len(vocab.skills), **options
+        model_name,
+        num_items=len(vocab.questions),
+        num_skills=len(vocab.skills),
+        **{"num_features": feature_count(sequences), **options},
     )
     trainer = Trainer(
         model,

@@ -47,7 +47,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from yachay.tutor.data import FEATURE_NAMES, window_start
+from yachay.tutor.data import FEATURE_NAMES, UNTIMED_FEATURES, window_start
 from yachay.tutor.history_counts import FEATURES, HistoryCounts, sequence_features
 from yachay.tutor.models import KTModel
 from yachay.tutor.predict import Answer, KnowledgeTracer, default_stride
@@ -63,6 +63,7 @@ from yachay.tutor.scoring_paths import (
     begin_evidence,
 )
 from yachay.tutor.shared_states import SharedStates
+from yachay.tutor.timing import known_ms
 
 __all__ = ["FAST_PATHS", "MEMO_HISTORIES", "CandidateScorer"]
 
@@ -107,6 +108,8 @@ class CandidateScorer:
         self._states_lock = threading.Lock()
         self.shared: SharedStates | None = None  # not while checking itself
         self._empty: tuple[tuple[torch.Tensor, ...], torch.Tensor | None] | None = None
+        #: Whether the model reads response times (features past the untimed ones).
+        self.timed = config.num_features > UNTIMED_FEATURES
         if FEATURE_NAMES != FEATURES:
             log.warning("history features changed (%s); scoring the slow way", FEATURE_NAMES)
             self.fast = None
@@ -154,16 +157,21 @@ class CandidateScorer:
         responses: Sequence[int] | np.ndarray,
         candidate_questions: Sequence[int] | np.ndarray,
         candidate_skills: Sequence[int] | np.ndarray,
+        *,
+        ms: Sequence[int | None] | np.ndarray | None = None,
     ) -> np.ndarray:
-        """P(right) of each candidate (question, skill) as the next answer (float64)."""
+        """P(right) of each candidate (question, skill) as the next answer (float64).
+
+        ``ms``: the history's response times in milliseconds (None or -1: unknown)."""
         q, s, r, cq, cs = _int_arrays(
             questions, skills, responses, candidate_questions, candidate_skills
         )
+        m = self._times(ms, len(q))
         if len(cq) == 0:
             return np.zeros(0)
         if self.fast is None:
-            return self.score_naive(q, s, r, cq, cs)
-        state = self._state(q, s, r)
+            return self.score_naive(q, s, r, cq, cs, ms=m)
+        state = self._state(q, s, r, m)
         candidates = Candidates.of(self.model, cq, cs, state.counts)
         logits = self.fast.read(self.model, state.current, candidates, self.mlp)
         return sigmoid(logits).astype(np.float64)
@@ -174,6 +182,8 @@ class CandidateScorer:
         questions: Sequence[int] | np.ndarray,
         skills: Sequence[int] | np.ndarray,
         responses: Sequence[int] | np.ndarray,
+        *,
+        ms: Sequence[int | None] | np.ndarray | None = None,
     ) -> bool:
         """Compute and keep (and share) the state after a history without scoring anything,
         with the next window read too when the history has reached it: growing the state
@@ -187,16 +197,35 @@ class CandidateScorer:
         """
         if self.fast is None:
             return False
-        self._state(*_int_arrays(questions, skills, responses), ahead=True)
+        q, s, r = _int_arrays(questions, skills, responses)
+        self._state(q, s, r, self._times(ms, len(q)), ahead=True)
         return True
+
+    def _times(self, ms: Sequence[int | None] | np.ndarray | None, n: int) -> np.ndarray:
+        """The response times as the scorer keeps them: -1 where unknown; all 0 for a model
+        that does not read them, so that a history's key (and state) does not depend on
+        whether its caller knew the times."""
+        if not self.timed:
+            return np.zeros(n, dtype=np.int64)
+        if ms is None:
+            return np.full(n, -1, dtype=np.int64)
+        if isinstance(ms, np.ndarray) and ms.dtype == np.int64:
+            times = ms
+        else:
+            times = known_ms(list(ms))
+        if len(times) != n:
+            raise ValueError(f"{len(times)} response times for {n} answers")
+        return times
 
     # -- states --
 
-    def _state(self, q: np.ndarray, s: np.ndarray, r: np.ndarray, *, ahead: bool = False) -> State:
+    def _state(
+        self, q: np.ndarray, s: np.ndarray, r: np.ndarray, m: np.ndarray, *, ahead: bool = False
+    ) -> State:
         """The state after the history: remembered, grown from a remembered shorter one
         (here or, through :attr:`shared`, by another worker), or read afresh. With
         ``ahead``, the next window is read too once the history has reached it."""
-        rows = np.ascontiguousarray(np.stack([q, s, r], axis=1))
+        rows = np.ascontiguousarray(np.stack([q, s, r, m], axis=1))
         key = _key(rows)
         start = window_start(len(q), self.window, self.stride)
         with self._states_lock:
@@ -206,15 +235,15 @@ class CandidateScorer:
         if found is not None:
             base, base_key, state = found, key, found
         else:
-            base, base_key = self._base(q, s, r, rows, key, start)
+            base, base_key = self._base(q, s, r, m, rows, key, start)
             if base is None:
-                state = self._read(q, s, r, start)
+                state = self._read(q, s, r, m, start)
             elif base_key == key:  # another worker scored this very history
                 state = base
             else:
-                state = self._grow(base, q, s, r)
+                state = self._grow(base, q, s, r, m)
         if ahead:
-            state = self._with_upcoming(state, q, s, r)
+            state = self._with_upcoming(state, q, s, r, m)
         if state is not found:
             with self._states_lock:
                 self._states[key] = state
@@ -229,6 +258,7 @@ class CandidateScorer:
         q: np.ndarray,
         s: np.ndarray,
         r: np.ndarray,
+        m: np.ndarray,
         rows: np.ndarray,
         key: bytes,
         start: int,
@@ -240,9 +270,9 @@ class CandidateScorer:
         shortest = max(start, n - MAX_GROWTH)
         digest = hashlib.blake2b(rows[:shortest].tobytes(), digest_size=16)
         prefixes = []
-        for m in range(shortest, n):
-            if m > shortest:
-                digest.update(rows[m - 1].tobytes())
+        for length in range(shortest, n):
+            if length > shortest:
+                digest.update(rows[length - 1].tobytes())
             prefixes.append(digest.copy().digest())
         base, base_key = None, None
         with self._states_lock:
@@ -256,21 +286,29 @@ class CandidateScorer:
             # Another worker may have scored a longer part of the history since this one
             # last did (or the first part, if this worker never did).
             keys = [key, *reversed(prefixes)][: n - known]
-            shared, shared_key = self._shared_base(q, s, r, start, keys)
+            shared, shared_key = self._shared_base(q, s, r, m, start, keys)
             if shared is not None:
                 return shared, shared_key
         return base, base_key
 
-    def _with_upcoming(self, state: State, q: np.ndarray, s: np.ndarray, r: np.ndarray) -> State:
+    def _with_upcoming(
+        self, state: State, q: np.ndarray, s: np.ndarray, r: np.ndarray, m: np.ndarray
+    ) -> State:
         """``state`` with the next window read, once the history has reached its start (as
         :meth:`_grow` would have made it, had it grown the state from there)."""
         following = state.current.start + self.stride
         if state.upcoming is not None or len(q) <= following:
             return state
-        return State(state.counts, state.current, self._read_window(q, s, r, following))
+        return State(state.counts, state.current, self._read_window(q, s, r, m, following))
 
     def _shared_base(
-        self, q: np.ndarray, s: np.ndarray, r: np.ndarray, start: int, keys: list[bytes]
+        self,
+        q: np.ndarray,
+        s: np.ndarray,
+        r: np.ndarray,
+        m: np.ndarray,
+        start: int,
+        keys: list[bytes],
     ) -> tuple[State | None, bytes | None]:
         """The longest of the histories ``keys`` names (the whole history first, then ever
         shorter prefixes) that another worker stored, as a state of this scorer."""
@@ -280,27 +318,35 @@ class CandidateScorer:
             return None, None
         index, windows = found
         length = len(q) - index  # the key is the digest of the history's first answers
-        counts = HistoryCounts.of(q[:length], s[:length], r[:length], self._sizes)
+        counts = HistoryCounts.of(q[:length], s[:length], r[:length], self._sizes, ms=m[:length])
         state = State(counts, *windows)
         if not state.grows_into(start, self.stride):
             return None, None
         return state, keys[index]
 
-    def _read(self, q: np.ndarray, s: np.ndarray, r: np.ndarray, start: int) -> State:
+    def _read(
+        self, q: np.ndarray, s: np.ndarray, r: np.ndarray, m: np.ndarray, start: int
+    ) -> State:
         """The state of a history read afresh: one pass over its window."""
-        return State(HistoryCounts.of(q, s, r, self._sizes), self._read_window(q, s, r, start))
+        return State(
+            HistoryCounts.of(q, s, r, self._sizes, ms=m), self._read_window(q, s, r, m, start)
+        )
 
-    def _read_window(self, q: np.ndarray, s: np.ndarray, r: np.ndarray, start: int) -> Window:
+    def _read_window(
+        self, q: np.ndarray, s: np.ndarray, r: np.ndarray, m: np.ndarray, start: int
+    ) -> Window:
         """The window from ``start`` over the rest of the history, in one pass."""
         assert self.fast is not None
         window = Answers.of(
-            self.model, q[start:], s[start:], r[start:], sequence_features(q, s, r)[start:]
+            self.model, q[start:], s[start:], r[start:], sequence_features(q, s, r, m)[start:]
         )
         return Window(
             start, self.fast.begin(self.model, window), begin_evidence(self.model, window)
         )
 
-    def _grow(self, state: State, q: np.ndarray, s: np.ndarray, r: np.ndarray) -> State:
+    def _grow(
+        self, state: State, q: np.ndarray, s: np.ndarray, r: np.ndarray, m: np.ndarray
+    ) -> State:
         """``state`` (of a prefix of the history) grown by the answers after it.
 
         From the start of the next window on, that window is grown too, so that when the
@@ -324,7 +370,7 @@ class CandidateScorer:
                 current = self._step(current, answer)
             else:
                 current, upcoming = self._step_both(current, upcoming, answer)
-            counts = counts.extended(question, skill, right)
+            counts = counts.extended(question, skill, right, int(m[position]))
             start = window_start(position + 1, self.window, self.stride)
             if start == current.start:
                 continue
@@ -333,7 +379,7 @@ class CandidateScorer:
             elif start == position + 1:  # the new window has no answers yet
                 current, upcoming = self._empty_window(start), None
             else:  # windows closer than half their length: more than one to follow
-                return self._read(q, s, r, window_start(len(q), self.window, self.stride))
+                return self._read(q, s, r, m, window_start(len(q), self.window, self.stride))
         return State(counts, current, upcoming)
 
     def _step(self, window: Window, answer: Answers) -> Window:
@@ -389,10 +435,21 @@ class CandidateScorer:
     # -- the reference --
 
     def score_naive(
-        self, q: np.ndarray, s: np.ndarray, r: np.ndarray, cq: np.ndarray, cs: np.ndarray
+        self,
+        q: np.ndarray,
+        s: np.ndarray,
+        r: np.ndarray,
+        cq: np.ndarray,
+        cs: np.ndarray,
+        *,
+        ms: np.ndarray | None = None,
     ) -> np.ndarray:
         """The reference: one sequence per candidate (:meth:`KnowledgeTracer.predict`)."""
-        history = [Answer(int(a), bool(b), int(c)) for a, b, c in zip(q, r, s, strict=True)]
+        times = [-1] * len(q) if ms is None else np.asarray(ms).tolist()
+        history = [
+            Answer(int(a), bool(b), int(c), None if t is None or t < 0 else int(t))
+            for a, b, c, t in zip(q, r, s, times, strict=True)
+        ]
         return self.naive.predict(history, list(zip(cq.tolist(), cs.tolist(), strict=True)))
 
     def self_check(self, seed: int = 0) -> float:
@@ -409,17 +466,19 @@ class CandidateScorer:
         q = rng.integers(1, config.num_items + 2, n)
         s = rng.integers(1, config.num_skills + 2, n)
         r = rng.integers(0, 2, n)
+        ms = np.where(rng.random(n) < 0.2, -1, rng.integers(500, 30_000, n))
         cq = np.concatenate([q[:3], rng.integers(1, config.num_items + 3, 6)])
         cs = np.concatenate([s[:3], rng.integers(1, config.num_skills + 3, 6)])
         worst = 0.0
         checks = [short // 3, short // 3 + 1, short // 3 + 3, short - 1, short, short]
         with torch.inference_mode():
             if overlap:
-                self.prepare(q[: self.stride + 2], s[: self.stride + 2], r[: self.stride + 2])
+                k = self.stride + 2
+                self.prepare(q[:k], s[:k], r[:k], ms=ms[:k])
                 checks.append(self.stride + 3)
             for m in checks:
-                fast = self.score(q[:m], s[:m], r[:m], cq, cs)
-                naive = self.score_naive(q[:m], s[:m], r[:m], cq, cs)
+                fast = self.score(q[:m], s[:m], r[:m], cq, cs, ms=ms[:m])
+                naive = self.score_naive(q[:m], s[:m], r[:m], cq, cs, ms=self._times(ms[:m], m))
                 worst = max(worst, float(np.abs(fast - naive).max()))
         return worst
 
@@ -429,6 +488,6 @@ def _int_arrays(*values: Sequence[int] | np.ndarray) -> list[np.ndarray]:
 
 
 def _key(rows: np.ndarray) -> bytes:
-    """A history's key: the digest of its (question, skill, response) rows, the same as the
+    """A history's key: the digest of its (question, skill, response, time) rows, the same as the
     digest a longer history computes for this prefix."""
     return hashlib.blake2b(rows.tobytes(), digest_size=16).digest()

@@ -54,7 +54,8 @@ class Answers(NamedTuple):
             torch.from_numpy(np.minimum(q, config.num_items + 1)),
             torch.from_numpy(np.minimum(s, config.num_skills + 1)),
             torch.from_numpy(r),
-            torch.from_numpy(features),
+            # the features the model reads (KTModel.features)
+            torch.from_numpy(features[:, : config.num_features]),
         )
 
 
@@ -73,7 +74,7 @@ class Candidates(NamedTuple):
         return cls(
             torch.from_numpy(np.minimum(questions, config.num_items + 1)),
             torch.from_numpy(np.minimum(skills, config.num_skills + 1)),
-            torch.from_numpy(counts.features(questions, skills)),
+            torch.from_numpy(counts.features(questions, skills)[:, : config.num_features]),
         )
 
     @property

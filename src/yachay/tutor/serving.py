@@ -1,8 +1,14 @@
 """The tutor model in the running server: P(right) for candidate questions, by our ids.
 
     tutor = current_app.extensions["yachay.tutor"]
-    tutor.predict([("g1-suma-q1", True), ("g1-suma-q2", False)], ["g1-suma-q3", "g1-resta-q1"])
+    tutor.predict([("g1-suma-q1", True, 4200), ("g1-suma-q2", False, 9100)],
+                  ["g1-suma-q3", "g1-resta-q1"])
     # -> {"g1-suma-q3": 0.71, "g1-resta-q1": 0.64}
+
+A history is the student's answers, oldest first, as ``(question id, correct,
+response_ms)`` — the time in milliseconds, None when unknown — or ``(question id,
+correct)`` pairs (times unknown). A model trained on our answers reads the times
+(:data:`yachay.tutor.data.FEATURE_NAMES`); one trained without them ignores them.
 
 - **The production model.** :class:`TutorService` loads the version named by
   ``var/tutor/production.json`` (see :mod:`yachay.tutor.registry`) and checks that file at
@@ -45,8 +51,10 @@ from flask import Flask
 
 from yachay.config import Settings
 from yachay.tutor.db_data import NO_SKILL, QuestionInfo, Vocabulary, read_questions
+from yachay.tutor.mastery import Answered, as_answers
 from yachay.tutor.prior import DEFAULT_QUESTION, RecentAnswers
 from yachay.tutor.registry import Pointer, pointer_path, read_pointer
+from yachay.tutor.timing import known_ms
 
 if TYPE_CHECKING:
     from yachay.db.database import Database
@@ -82,19 +90,23 @@ class _Loaded:
         return cls(pointer, scorer, vocab, dict(vocab.questions), item_skills)
 
     def history_ids(
-        self, history: Sequence[tuple[str, bool]], info: dict[str, QuestionInfo]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """A history as the model's question ids, skill ids and responses (a question new
-        to the model is its "unknown" id, under the skill the bank gives it)."""
+        self, history: Sequence[Answered], info: dict[str, QuestionInfo]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """A history as the model's question ids, skill ids, responses and response times
+        (-1: unknown; a question new to the model is its "unknown" id, under the skill the
+        bank gives it)."""
         vocab = self.vocabulary
-        questions, correct = zip(*history, strict=True) if history else ((), ())
+        questions = [answer[0] for answer in history]
+        correct = [answer[1] for answer in history]
+        times = [answer[2] if len(answer) > 2 else None for answer in history]
         items = _ids(self.items, questions)
         skills = self.item_skills[items]
         for position in np.flatnonzero(items == 0):  # answered, but new to the model
             question = questions[position]
             items[position] = vocab.unknown_question
             skills[position] = vocab.skill_id(info.get(question, DEFAULT_QUESTION).skill)
-        return items, skills, np.fromiter(correct, dtype=np.int64, count=len(correct))
+        responses = np.fromiter(correct, dtype=np.int64, count=len(correct))
+        return items, skills, responses, known_ms(times)
 
 
 class TutorService:
@@ -171,14 +183,13 @@ class TutorService:
 
     # -- predictions --
 
-    def predict(
-        self, history: Sequence[tuple[str, bool]], candidates: Sequence[str]
-    ) -> dict[str, float]:
+    def predict(self, history: Sequence[Answered], candidates: Sequence[str]) -> dict[str, float]:
         """P(right) for each candidate question if it were asked next.
 
-        ``history`` is the student's answers, oldest first, as ``(question id, correct)``;
-        ``candidates`` are question ids. Returns ``{question id: probability}`` in the order
-        of ``candidates``. Never raises for unknown questions or a missing model.
+        ``history`` is the student's answers, oldest first, as ``(question id, correct,
+        response_ms)`` or ``(question id, correct)``; ``candidates`` are question ids.
+        Returns ``{question id: probability}`` in the order of ``candidates``. Never raises
+        for unknown questions or a missing model.
         """
         if not candidates:
             return {}
@@ -206,7 +217,7 @@ class TutorService:
     def _score(
         self,
         model: _Loaded,
-        history: Sequence[tuple[str, bool]],
+        history: Sequence[Answered],
         candidates: Sequence[str],
         ids: np.ndarray,
         info: dict[str, QuestionInfo],
@@ -216,14 +227,13 @@ class TutorService:
         if not known.all():
             candidates = [c for c, k in zip(candidates, known.tolist(), strict=True) if k]
             ids = ids[known]
-        probabilities = model.scorer.score(
-            *model.history_ids(history, info), ids, model.item_skills[ids]
-        )
+        q, s, r, ms = model.history_ids(history, info)
+        probabilities = model.scorer.score(q, s, r, ids, model.item_skills[ids], ms=ms)
         return dict(zip(candidates, probabilities.tolist(), strict=True))
 
     def _prior(
         self,
-        history: Sequence[tuple[str, bool]],
+        history: Sequence[Answered],
         candidates: Sequence[str],
         info: dict[str, QuestionInfo],
         vocab: Vocabulary | None,
@@ -235,12 +245,12 @@ class TutorService:
                 return vocab.question_skills[question]
             return NO_SKILL
 
-        recent = RecentAnswers((skill(q), bool(c)) for q, c in history)
+        recent = RecentAnswers((skill(answer[0]), bool(answer[1])) for answer in history)
         return {c: recent.prior(info.get(c, DEFAULT_QUESTION)) for c in candidates}
 
     # -- reading ahead --
 
-    def prepare(self, history: Sequence[tuple[str, bool]]) -> bool:
+    def prepare(self, history: Sequence[Answered]) -> bool:
         """Compute (and share) the production model's state after ``history`` now, with the
         next window when the history has reached it, so that scoring it, or it grown by a
         few answers, reads nothing. False when there is nothing to prepare (no model, or a
@@ -250,7 +260,8 @@ class TutorService:
         if model is None:
             return False
         info = self._question_info(history)
-        return model.scorer.prepare(*model.history_ids(history, info))
+        q, s, r, ms = model.history_ids(history, info)
+        return model.scorer.prepare(q, s, r, ms=ms)
 
     def prepare_students(self, student_ids: Iterable[int]) -> None:
         """:meth:`prepare` the history of each student, as the database holds it.
@@ -263,7 +274,6 @@ class TutorService:
         if self.db is None:
             return
         from yachay.db.tutor_data import histories_of
-        from yachay.tutor.mastery import as_pairs
 
         ids = list(student_ids)
         try:
@@ -275,14 +285,14 @@ class TutorService:
         for student_id, history in histories.items():
             try:
                 if history:
-                    self.prepare(as_pairs(history))
+                    self.prepare(as_answers(history))
             except Exception:
                 log.exception("could not prepare the tutor for student %s", student_id)
 
     def read_ahead(
         self,
         pointer: Pointer,
-        histories: Iterable[Sequence[tuple[str, bool]]],
+        histories: Iterable[Sequence[Answered]],
         progress: Callable[[int], None] | None = None,
     ) -> int:
         """Leave each history's state for the version ``pointer`` names in the shared states
@@ -306,8 +316,9 @@ class TutorService:
             info = self._question_info()
             done = 0
             for history in histories:
-                if history and scorer.prepare(*model.history_ids(history, info)):
-                    done += 1
+                if history:
+                    q, s, r, ms = model.history_ids(history, info)
+                    done += scorer.prepare(q, s, r, ms=ms)
                 if progress is not None:
                     progress(1)
             if not scorer.shared.flush(timeout=max(5.0, done / 100)):
@@ -392,7 +403,7 @@ class TutorService:
     # -- the question bank (for the prior) --
 
     def _question_info(
-        self, history: Sequence[tuple[str, bool]] = (), candidates: Sequence[str] = ()
+        self, history: Sequence[Answered] = (), candidates: Sequence[str] = ()
     ) -> dict[str, QuestionInfo]:
         """Skill, difficulty, choices by question id, from the database, cached.
 
@@ -408,7 +419,7 @@ class TutorService:
             now - loaded_at >= self.questions_refresh
             and (
                 any(q not in questions for q in candidates)
-                or any(q not in questions for q, _ in history)
+                or any(answer[0] not in questions for answer in history)
             )
         )
         if stale and self._questions_lock.acquire(blocking=loaded_at is None):

@@ -71,7 +71,8 @@ PRUNE_EVERY_S = 3600.0
 OTHER_VERSIONS_S = 86400.0
 
 #: The layout of the file; a file of another layout is emptied.
-SCHEMA_VERSION = 2
+#: 3: keys digest response times too.
+SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE states (
     model TEXT NOT NULL,

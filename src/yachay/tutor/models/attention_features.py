@@ -120,7 +120,7 @@ class AttentionFeatures(KTModel):
         self.dropout = nn.Dropout(config.dropout)
 
     def logits(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        skills, items, feats = self.skill_ids(batch), self.item_ids(batch), batch["features"]
+        skills, items, feats = self.skill_ids(batch), self.item_ids(batch), self.features(batch)
         responses, mask = batch["responses"], batch["mask"]
         b, t = skills.shape
         asked = self.item(items) + self.skill(skills)  # [B, T, d]

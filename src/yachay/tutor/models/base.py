@@ -23,6 +23,7 @@ class KTConfig:
 
     num_items: int
     num_skills: int
+    #: The model reads the first this many of FEATURE_NAMES (data.feature_count).
     num_features: int = len(FEATURE_NAMES)
 
 
@@ -49,6 +50,11 @@ class KTModel(nn.Module):
 
     def skill_ids(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         return batch["skills"].clamp(max=self.config.num_skills + 1)
+
+    # A batch carries every feature this code computes; a model trained without response
+    # times (or before they were features) reads the ones it was trained on.
+    def features(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        return batch["features"][..., : self.config.num_features]
 
 
 def masked_bce(logits: torch.Tensor, targets: torch.Tensor, score: torch.Tensor) -> torch.Tensor:

@@ -75,7 +75,7 @@ class DKTFeatures(KTModel):
         self.pfa = PFAHead(config.num_skills, config.num_features) if config.pfa_head else None
 
     def logits(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        skills, items, feats = self.skill_ids(batch), self.item_ids(batch), batch["features"]
+        skills, items, feats = self.skill_ids(batch), self.item_ids(batch), self.features(batch)
         prev = previous_interactions(
             skills, batch["responses"], batch["mask"], self.config.num_skills
         )
