@@ -254,20 +254,31 @@ def test_the_command_prints_one_json_object_and_adaptive_beats_fixed():
     assert ratio["skills_mastered_per_hour"] > 1
 
 
-def test_the_command_runs_the_timed_policy_when_asked():
+def test_adaptive_reads_response_times_and_the_untimed_row_runs_when_asked():
     result = CliRunner().invoke(
         simulate_command,
         ["--students", "4", "--days", "5", "--json"]
-        + ["--policy", "adaptive", "--policy", "adaptive-timed", "--policy", "oracle"],
+        + ["--policy", "adaptive", "--policy", "adaptive-untimed", "--policy", "oracle"],
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert list(report["policies"]) == ["adaptive", "oracle", "adaptive-timed"]
+    assert list(report["policies"]) == ["adaptive", "oracle", "adaptive-untimed"]
+    # adaptive's filter reads times with a rule fitted on the warm-up cohort
     assert {"quick_ms", "quick_slope", "quick_offset", "quick_wrong_too"} <= set(
         report["predictor"]
     )
-    assert {"adaptive-timed/adaptive", "adaptive-timed/oracle"} <= set(report["ratios"])
-    assert "adaptive-timed" not in SimConfig().policies  # the default compares the four
+    assert {"adaptive/adaptive-untimed", "adaptive-untimed/oracle"} <= set(report["ratios"])
+    assert "adaptive-untimed" not in SimConfig().policies  # the default compares the four
+
+
+def test_adaptive_filters_read_times_and_the_untimed_one_does_not():
+    world = World(synthetic_curriculum(0), SimConfig().model, 0)
+    rule = QuickRule(ms=6000, slope=2.0, offset=-1.0, wrong_too=True)
+    world.fitted = rule.as_fitted()
+    s = student(world)
+    made = {n: POLICIES[n](world, s, SMALL, random.Random(0)) for n in POLICIES}
+    assert made["adaptive"].predictor.quick == rule
+    assert made["adaptive-untimed"].predictor.quick is None
 
 
 def test_the_command_prints_a_table_by_default():

@@ -43,8 +43,8 @@ __all__ = ["simulate"]
     multiple=True,
     type=click.Choice(sorted(POLICIES)),
     help="Policy to run; repeat for several (default: adaptive, fixed, random, oracle). "
-    "adaptive-timed is adaptive whose predictor also reads response times, which the "
-    "serving model does not yet: it measures what they would add.",
+    "adaptive-untimed is adaptive whose predictor reads correctness only (no response "
+    "times): it measures what the times add.",
 )
 @click.option(
     "--fixed-items",

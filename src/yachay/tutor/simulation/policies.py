@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 
 from yachay.tutor.mastery import AnswerEvent, MasteryRule, Predictor
@@ -29,6 +29,10 @@ class Policy:
 
 
 class _Adaptive(Policy):
+    """Ours: `next_items` with FSRS reviews, driven by a filter that reads each answer's
+    correctness and response time (`QuickRule`, fitted on the warm-up cohort), as the
+    serving model does."""
+
     def __init__(
         self, world: World, student: Student, config: SimConfig, rng: random.Random
     ) -> None:
@@ -39,7 +43,7 @@ class _Adaptive(Policy):
         self.history: list[AnswerEvent] = []
 
     def _predictor(self, world: World, student: Student) -> Predictor:
-        return _filter(world, student, None)
+        return _filter(world, student, QuickRule.from_fitted(world.fitted))
 
     def choose(self, now: datetime, n: int) -> list[str]:
         due = self.reviews.due(now)
@@ -53,19 +57,11 @@ class _Adaptive(Policy):
         self.reviews.record(event, self.catalog.item[event.item_id].skills)
 
 
-class _TimedAdaptive(_Adaptive):
-    """Adaptive, with a filter that also reads response times (`QuickRule`, fitted on the
-    warm-up cohort). The serving model does not read them yet: this measures what they
-    would add."""
-
-    predictor: _WithTimes
+class _UntimedAdaptive(_Adaptive):
+    """Adaptive with a filter that reads correctness only: what response times add."""
 
     def _predictor(self, world: World, student: Student) -> Predictor:
-        return _WithTimes(_filter(world, student, QuickRule.from_fitted(world.fitted)))
-
-    def observe(self, event: AnswerEvent) -> None:
-        self.predictor.record(event)
-        super().observe(event)
+        return _filter(world, student, None)
 
 
 def _filter(world: World, student: Student, quick: QuickRule | None) -> SkillFilter:
@@ -79,22 +75,6 @@ def _filter(world: World, student: Student, quick: QuickRule | None) -> SkillFil
         jump=int(fitted.get("jump", 2)),
         quick=quick,
     )
-
-
-class _WithTimes:
-    """A predictor handed each answer's response time: `next_items` passes the policy's
-    history on as ``(item, correct)`` pairs, the same answers in the same order."""
-
-    def __init__(self, inner: SkillFilter) -> None:
-        self.inner = inner
-        self.timed: list[tuple[str, bool, int | None]] = []
-
-    def record(self, event: AnswerEvent) -> None:
-        self.timed.append((event.item_id, bool(event.correct), event.response_ms))
-
-    def predict(self, history: Sequence[tuple[str, bool]], candidates: Sequence[str], /) -> dict:
-        timed = self.timed if len(history) == len(self.timed) else history
-        return self.inner.predict(timed, candidates)
 
 
 ORACLE_CONFIG = PolicyConfig(mastery=MasteryRule(min_attempts=0), presume_below_grade=False)
@@ -172,5 +152,5 @@ POLICIES: dict[str, Callable[[World, Student, SimConfig, random.Random], Policy]
     "fixed": _Fixed,
     "random": _Random,
     "oracle": _OraclePolicy,
-    "adaptive-timed": _TimedAdaptive,  # not run unless asked for (SimConfig.policies)
+    "adaptive-untimed": _UntimedAdaptive,  # not run unless asked for (SimConfig.policies)
 }

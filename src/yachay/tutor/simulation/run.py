@@ -174,8 +174,8 @@ class SimReport:
             ("adaptive", "fixed"),
             ("adaptive", "oracle"),
             ("adaptive", "random"),
-            ("adaptive-timed", "adaptive"),
-            ("adaptive-timed", "oracle"),
+            ("adaptive", "adaptive-untimed"),
+            ("adaptive-untimed", "oracle"),
         ):
             r = self.ratio(a, b)
             if r is not None:
@@ -214,14 +214,14 @@ def simulate(
     curriculum = curriculum or synthetic_curriculum(config.seed)
     started = time.perf_counter()
     fitted: dict[str, float] = {}
-    adaptive = {"adaptive", "adaptive-timed"} & set(config.policies)
+    adaptive = {"adaptive", "adaptive-untimed"} & set(config.policies)
     if adaptive and config.warmup_students > 0:
         world = World(curriculum, config.model, config.seed)
         histories = warmup_histories(world, config)
         fitted = fit_skill_filter(histories, curriculum.catalog)
         quick = (
             fit_quick_rule(histories, curriculum.catalog, fitted)
-            if "adaptive-timed" in adaptive
+            if "adaptive" in adaptive
             else None
         )
         if quick is not None:
