@@ -349,9 +349,11 @@ def test_a_growing_history_is_stepped_not_reread_and_stays_exact(name, monkeypat
     model = perturbed(name)
     scorer = CandidateScorer(model, 6, stride=3)
     reads = []
-    read = scorer._read  # noqa: SLF001 - the test counts the passes over a window
+    read = scorer.windows.read  # the test counts the passes over a window
     monkeypatch.setattr(
-        scorer, "_read", lambda q, s, r, m, start: reads.append(len(q)) or read(q, s, r, m, start)
+        scorer.windows,
+        "read",
+        lambda q, s, r, m, start: reads.append(len(q)) or read(q, s, r, m, start),
     )
     rng = np.random.default_rng(2)
     q, s, r = random_history(rng, 20, 30, 5)

@@ -35,9 +35,11 @@ def stored(path: Path, q: np.ndarray, s: np.ndarray, r: np.ndarray) -> list[tupl
 
 
 def counting_reads(scorer: CandidateScorer, reads: list[int], monkeypatch) -> None:  # noqa: ANN001
-    read = scorer._read  # noqa: SLF001 - the tests count the passes over a window
+    read = scorer.windows.read  # the tests count the passes over a window
     monkeypatch.setattr(
-        scorer, "_read", lambda q, s, r, m, start: reads.append(len(q)) or read(q, s, r, m, start)
+        scorer.windows,
+        "read",
+        lambda q, s, r, m, start: reads.append(len(q)) or read(q, s, r, m, start),
     )
 
 

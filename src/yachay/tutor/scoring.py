@@ -21,10 +21,11 @@ answers (the next question of a practice round, or of the next call) is one mode
 new answer, not a pass over the window. Windows overlap (one starts every ``stride``
 answers), so from the next window's start on a growing state grows that window as well
 (``State.upcoming``), and moving into it costs nothing: a history read once is never read
-again while it keeps growing. A history scored again (a round scores reviews, then each
-skill) costs only the read-out. With :class:`~yachay.tutor.shared_states.SharedStates`
-(the server's default), states are also shared with the other worker processes of the host,
-so the next question grows the state whichever worker scored the question before.
+again while it keeps growing (reading and growing: :mod:`yachay.tutor.scoring_windows`).
+A history scored again (a round scores reviews, then each skill) costs only the read-out.
+With :class:`~yachay.tutor.shared_states.SharedStates` (the server's default), states are
+also shared with the other worker processes of the host, so the next question grows the
+state whichever worker scored the question before.
 
 The fast paths (:mod:`yachay.tutor.scoring_paths`) re-implement the models they know
 (``DKT``, ``DKTFeatures``, ``AttentionFeatures``, by class name), reusing the model's own
@@ -48,20 +49,18 @@ import torch
 from torch import nn
 
 from yachay.tutor.data import FEATURE_NAMES, UNTIMED_FEATURES, window_start
-from yachay.tutor.history_counts import FEATURES, HistoryCounts, sequence_features
+from yachay.tutor.history_counts import FEATURES, HistoryCounts
 from yachay.tutor.models import KTModel
 from yachay.tutor.predict import Answer, KnowledgeTracer, default_stride
-from yachay.tutor.scoring_numpy import UnsupportedModel, sigmoid, step_evidence
+from yachay.tutor.scoring_numpy import UnsupportedModel, sigmoid
 from yachay.tutor.scoring_paths import (
     FAST_PATHS,
-    Answers,
     Candidates,
     FastPath,
     SplitMLP,
     State,
-    Window,
-    begin_evidence,
 )
+from yachay.tutor.scoring_windows import WindowStates
 from yachay.tutor.shared_states import SharedStates
 from yachay.tutor.timing import known_ms
 
@@ -107,7 +106,11 @@ class CandidateScorer:
         self._states: OrderedDict[bytes, State] = OrderedDict()
         self._states_lock = threading.Lock()
         self.shared: SharedStates | None = None  # not while checking itself
-        self._empty: tuple[tuple[torch.Tensor, ...], torch.Tensor | None] | None = None
+        self.windows = (
+            WindowStates(self.model, self.fast, window, self.stride, self._sizes)
+            if self.fast is not None
+            else None
+        )
         #: Whether the model reads response times (features past the untimed ones).
         self.timed = config.num_features > UNTIMED_FEATURES
         if FEATURE_NAMES != FEATURES:
@@ -225,6 +228,7 @@ class CandidateScorer:
         """The state after the history: remembered, grown from a remembered shorter one
         (here or, through :attr:`shared`, by another worker), or read afresh. With
         ``ahead``, the next window is read too once the history has reached it."""
+        assert self.windows is not None  # scoring the fast way
         rows = np.ascontiguousarray(np.stack([q, s, r, m], axis=1))
         key = _key(rows)
         start = window_start(len(q), self.window, self.stride)
@@ -237,13 +241,13 @@ class CandidateScorer:
         else:
             base, base_key = self._base(q, s, r, m, rows, key, start)
             if base is None:
-                state = self._read(q, s, r, m, start)
+                state = self.windows.read(q, s, r, m, start)
             elif base_key == key:  # another worker scored this very history
                 state = base
             else:
-                state = self._grow(base, q, s, r, m)
+                state = self.windows.grow(base, q, s, r, m)
         if ahead:
-            state = self._with_upcoming(state, q, s, r, m)
+            state = self.windows.with_upcoming(state, q, s, r, m)
         if state is not found:
             with self._states_lock:
                 self._states[key] = state
@@ -291,16 +295,6 @@ class CandidateScorer:
                 return shared, shared_key
         return base, base_key
 
-    def _with_upcoming(
-        self, state: State, q: np.ndarray, s: np.ndarray, r: np.ndarray, m: np.ndarray
-    ) -> State:
-        """``state`` with the next window read, once the history has reached its start (as
-        :meth:`_grow` would have made it, had it grown the state from there)."""
-        following = state.current.start + self.stride
-        if state.upcoming is not None or len(q) <= following:
-            return state
-        return State(state.counts, state.current, self._read_window(q, s, r, m, following))
-
     def _shared_base(
         self,
         q: np.ndarray,
@@ -323,114 +317,6 @@ class CandidateScorer:
         if not state.grows_into(start, self.stride):
             return None, None
         return state, keys[index]
-
-    def _read(
-        self, q: np.ndarray, s: np.ndarray, r: np.ndarray, m: np.ndarray, start: int
-    ) -> State:
-        """The state of a history read afresh: one pass over its window."""
-        return State(
-            HistoryCounts.of(q, s, r, self._sizes, ms=m), self._read_window(q, s, r, m, start)
-        )
-
-    def _read_window(
-        self, q: np.ndarray, s: np.ndarray, r: np.ndarray, m: np.ndarray, start: int
-    ) -> Window:
-        """The window from ``start`` over the rest of the history, in one pass."""
-        assert self.fast is not None
-        window = Answers.of(
-            self.model, q[start:], s[start:], r[start:], sequence_features(q, s, r, m)[start:]
-        )
-        return Window(
-            start, self.fast.begin(self.model, window), begin_evidence(self.model, window)
-        )
-
-    def _grow(
-        self, state: State, q: np.ndarray, s: np.ndarray, r: np.ndarray, m: np.ndarray
-    ) -> State:
-        """``state`` (of a prefix of the history) grown by the answers after it.
-
-        From the start of the next window on, that window is grown too, so that when the
-        history moves into it (every ``stride`` answers) nothing has to be read.
-        """
-        assert self.fast is not None
-        counts, current, upcoming = state.counts, state.current, state.upcoming
-        for position in range(counts.length, len(q)):
-            question, skill, right = int(q[position]), int(s[position]), int(r[position])
-            features = counts.next_features(question, skill)
-            answer = Answers.of(
-                self.model,
-                q[position : position + 1],
-                s[position : position + 1],
-                r[position : position + 1],
-                features,
-            )
-            if upcoming is None and position == current.start + self.stride:
-                upcoming = self._empty_window(position)
-            if upcoming is None:
-                current = self._step(current, answer)
-            else:
-                current, upcoming = self._step_both(current, upcoming, answer)
-            counts = counts.extended(question, skill, right, int(m[position]))
-            start = window_start(position + 1, self.window, self.stride)
-            if start == current.start:
-                continue
-            if upcoming is not None and upcoming.start == start:
-                current, upcoming = upcoming, None
-            elif start == position + 1:  # the new window has no answers yet
-                current, upcoming = self._empty_window(start), None
-            else:  # windows closer than half their length: more than one to follow
-                return self._read(q, s, r, m, window_start(len(q), self.window, self.stride))
-        return State(counts, current, upcoming)
-
-    def _step(self, window: Window, answer: Answers) -> Window:
-        assert self.fast is not None
-        return Window(
-            window.start,
-            self.fast.step(self.model, window.sequence, answer),
-            step_evidence(self.model, window.evidence, answer),
-        )
-
-    def _step_both(
-        self, current: Window, upcoming: Window, answer: Answers
-    ) -> tuple[Window, Window]:
-        """Both windows stepped by the same answer: in one pass when the fast path stacks
-        states (one LSTM step on a batch of two costs about what one window does)."""
-        assert self.fast is not None
-        if not self.fast.stacks:
-            return self._step(current, answer), self._step(upcoming, answer)
-        # NumPy, not torch: these few-microsecond operations would cost ~10 us each
-        # (see scoring_numpy).
-        sequence = tuple(
-            torch.from_numpy(np.concatenate([a.numpy(), b.numpy()], axis=1))
-            for a, b in zip(current.sequence, upcoming.sequence, strict=True)
-        )
-        stepped = [t.numpy() for t in self.fast.step(self.model, sequence, answer)]
-        evidence: tuple[torch.Tensor | None, torch.Tensor | None] = (None, None)
-        if current.evidence is not None and upcoming.evidence is not None:
-            totals = torch.from_numpy(
-                np.stack([current.evidence.numpy(), upcoming.evidence.numpy()])
-            )
-            both = step_evidence(self.model, totals, answer)
-            assert both is not None
-            first, second = both.numpy()
-            evidence = (torch.from_numpy(first), torch.from_numpy(second))
-        return (
-            Window(current.start, tuple(torch.from_numpy(t[:, :1]) for t in stepped), evidence[0]),
-            Window(upcoming.start, tuple(torch.from_numpy(t[:, 1:]) for t in stepped), evidence[1]),
-        )
-
-    def _empty_window(self, start: int) -> Window:
-        """A window before its first answer (the model has read only the start token)."""
-        assert self.fast is not None
-        if self._empty is None:
-            nothing = np.zeros(0, dtype=np.int64)
-            features = np.zeros((0, len(FEATURES)), dtype=np.float32)
-            answers = Answers.of(self.model, nothing, nothing, nothing, features)
-            self._empty = (
-                self.fast.begin(self.model, answers),
-                begin_evidence(self.model, answers),
-            )
-        return Window(start, *self._empty)
 
     # -- the reference --
 

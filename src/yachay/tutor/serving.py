@@ -42,8 +42,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from itertools import repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -54,11 +52,10 @@ from yachay.tutor.db_data import NO_SKILL, QuestionInfo, Vocabulary, read_questi
 from yachay.tutor.mastery import Answered, as_answers
 from yachay.tutor.prior import DEFAULT_QUESTION, RecentAnswers
 from yachay.tutor.registry import Pointer, pointer_path, read_pointer
-from yachay.tutor.timing import known_ms
+from yachay.tutor.served_model import ServedModel, question_ids
 
 if TYPE_CHECKING:
     from yachay.db.database import Database
-    from yachay.tutor.scoring import CandidateScorer
 
 __all__ = ["STATES_FILE", "TutorService", "init_app", "model_id"]
 
@@ -68,45 +65,6 @@ log = logging.getLogger(__name__)
 STATES_FILE = "states.sqlite"
 
 # --- the service --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Loaded:
-    """One production model, ready to score (immutable: swapped whole)."""
-
-    pointer: Pointer
-    scorer: CandidateScorer
-    vocabulary: Vocabulary
-    #: question id -> the model's item id, for the questions it was trained on
-    items: dict[str, int]
-    #: item id -> the model's skill id of that item (indexable by any item id)
-    item_skills: np.ndarray
-
-    @classmethod
-    def build(cls, pointer: Pointer, scorer: CandidateScorer, vocab: Vocabulary) -> _Loaded:
-        item_skills = np.full(vocab.unknown_question + 1, vocab.unknown_skill, dtype=np.int64)
-        for question, item in vocab.questions.items():
-            item_skills[item] = vocab.skill_id(vocab.question_skills[question])
-        return cls(pointer, scorer, vocab, dict(vocab.questions), item_skills)
-
-    def history_ids(
-        self, history: Sequence[Answered], info: dict[str, QuestionInfo]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """A history as the model's question ids, skill ids, responses and response times
-        (-1: unknown; a question new to the model is its "unknown" id, under the skill the
-        bank gives it)."""
-        vocab = self.vocabulary
-        questions = [answer[0] for answer in history]
-        correct = [answer[1] for answer in history]
-        times = [answer[2] if len(answer) > 2 else None for answer in history]
-        items = _ids(self.items, questions)
-        skills = self.item_skills[items]
-        for position in np.flatnonzero(items == 0):  # answered, but new to the model
-            question = questions[position]
-            items[position] = vocab.unknown_question
-            skills[position] = vocab.skill_id(info.get(question, DEFAULT_QUESTION).skill)
-        responses = np.fromiter(correct, dtype=np.int64, count=len(correct))
-        return items, skills, responses, known_ms(times)
 
 
 class TutorService:
@@ -130,7 +88,7 @@ class TutorService:
         self.threads = threads
         self.questions_refresh = questions_refresh
         self._clock = clock
-        self._model: _Loaded | None = None
+        self._model: ServedModel | None = None
         self._lock = threading.Lock()
         self._checked = False
         self._next_check = 0.0
@@ -198,7 +156,7 @@ class TutorService:
         info = self._question_info(history, candidates)
         if model is None:
             return self._prior(history, candidates, info, None)
-        ids = _ids(model.items, candidates)
+        ids = question_ids(model.items, candidates)
         scores: dict[str, float] = {}
         if ids.any():
             try:
@@ -216,7 +174,7 @@ class TutorService:
 
     def _score(
         self,
-        model: _Loaded,
+        model: ServedModel,
         history: Sequence[Answered],
         candidates: Sequence[str],
         ids: np.ndarray,
@@ -383,7 +341,7 @@ class TutorService:
         finally:
             self._lock.release()
 
-    def _load(self, pointer: Pointer) -> _Loaded:
+    def _load(self, pointer: Pointer) -> ServedModel:
         from yachay.tutor.checkpoint import load_checkpoint
         from yachay.tutor.scoring import CandidateScorer
 
@@ -398,7 +356,7 @@ class TutorService:
         scorer = CandidateScorer(
             checkpoint.model, config.window, stride=config.stride, shared=shared
         )
-        return _Loaded.build(pointer, scorer, vocabulary)
+        return ServedModel.build(pointer, scorer, vocabulary)
 
     # -- the question bank (for the prior) --
 
@@ -439,11 +397,6 @@ def model_id(pointer: Pointer) -> str:
     """A version's name in the shared states file: its number and checkpoint file, so a
     re-registered version never reads the states of the checkpoint it replaced."""
     return f"v{pointer.version}:{pointer.checkpoint}"
-
-
-def _ids(items: dict[str, int], questions: Sequence[str]) -> np.ndarray:
-    """The model's ids of questions, 0 for those it was not trained on."""
-    return np.fromiter(map(items.get, questions, repeat(0)), dtype=np.int64, count=len(questions))
 
 
 def _stamp(path) -> tuple[int, int, int] | None:  # noqa: ANN001
