@@ -26,7 +26,10 @@ __all__ = ["WindowStates"]
 
 class WindowStates:
     """The states of one model's histories, read in windows of ``window`` answers starting
-    every ``stride`` (as evaluation cut them); ``sizes`` presizes the counts' arrays."""
+    every ``stride`` (as evaluation cut them); ``sizes`` presizes the counts' arrays.
+
+    A history is four int64 arrays: the model's question ids ``q``, skill ids ``s``,
+    responses ``r`` and response times ``m`` in ms (-1: unknown)."""
 
     def __init__(
         self, model: KTModel, fast: FastPath, window: int, stride: int, sizes: tuple[int, int]
@@ -42,7 +45,7 @@ class WindowStates:
         self, state: State, q: np.ndarray, s: np.ndarray, r: np.ndarray, m: np.ndarray
     ) -> State:
         """``state`` with the next window read, once the history has reached its start (as
-        :meth:`_grow` would have made it, had it grown the state from there)."""
+        :meth:`grow` would have made it, had it grown the state from there)."""
         following = state.current.start + self.stride
         if state.upcoming is not None or len(q) <= following:
             return state
