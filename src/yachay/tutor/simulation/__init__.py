@@ -91,10 +91,11 @@ Again with response times (60 students, seed 0; skills mastered per hour, the ti
 2.97, fixed 1.46): ``dkt+f`` trained on 300 other children's random practice, 1.41 reading
 times against 1.19 without; retrained with the answers of 300 children it taught, 2.00
 against 1.86. The times help the served model's decisions too, and it still lacks the
-filter's structure. Not difficulty: given each question's level as an input (in place of
-the skill's last time) it did no better (1.25 and 2.00), its item embeddings learn
-difficulty from the answers. The filter's other structure is its prior by the skill's
-grade relative to the student's, which the served model does not read (untested).
+filter's structure. Neither difficulty nor grade is that structure: given each question's
+level as an input (in place of the skill's last time) it did no better (1.25 and 2.00; its
+item embeddings learn difficulty from the answers), nor given the skill's grade relative
+to the student's, which the filter's priors read (1.23 and 1.98). What is left is how the
+filter pools a skill's evidence into one ability that every question of the skill reads.
 
 Metrics (per policy)
 --------------------
