@@ -94,8 +94,9 @@ against 1.86. The times help the served model's decisions too, and it still lack
 filter's structure. Neither difficulty nor grade is that structure: given each question's
 level as an input (in place of the skill's last time) it did no better (1.25 and 2.00; its
 item embeddings learn difficulty from the answers), nor given the skill's grade relative
-to the student's, which the filter's priors read (1.23 and 1.98). What is left is how the
-filter pools a skill's evidence into one ability that every question of the skill reads.
+to the student's, which the filter's priors read (1.23 and 1.98). The likeliest difference
+left (not tested) is that the filter pools a skill's evidence into one ability that every
+question of the skill reads.
 
 Metrics (per policy)
 --------------------
