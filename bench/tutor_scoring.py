@@ -121,8 +121,7 @@ def time_paths(service, other, scorer, empty, students, ints, args) -> dict[str,
         new_student(i)
         history, _ = students[i % n]
         loaded = other._model  # noqa: SLF001 - what TutorService.read_ahead does per student
-        q, s, r, ms = loaded.history_ids(history, {})
-        loaded.scorer.prepare(q, s, r, ms=ms)
+        loaded.prepare(history, {})
         loaded.scorer.forget()
         loaded.scorer.shared.flush()
 

@@ -14,7 +14,6 @@ from yachay.tutor.mastery import (
     MasteryRule,
     SkillNode,
     as_answers,
-    as_pairs,
     attempts_by_skill,
     mastery_by_skill,
     skill_mastery,
@@ -80,13 +79,13 @@ def test_histories_may_be_events_or_tuples():
     events = [AnswerEvent("sum-1", True, NOW, 2500), AnswerEvent("frac-1", False, NOW)]
     pairs = [("sum-1", True), ("frac-1", False)]
     timed = [("sum-1", True, 2500), ("frac-1", False, None)]
-    assert as_pairs(events) == pairs == as_pairs(timed)
-    assert as_pairs(pairs) is pairs
     # what a predictor is handed: the response times too
     assert as_answers(events) == timed
-    assert as_answers(timed) is timed
-    assert attempts_by_skill(events, catalog()) == attempts_by_skill(pairs, catalog())
-    assert attempts_by_skill(pairs, catalog()) == {"sumas": (1, 1), "fracciones": (1, 0)}
+    assert as_answers(timed) is timed and as_answers(pairs) is pairs
+    assert as_answers(tuple(pairs)) == pairs
+    counts = {"sumas": (1, 1), "fracciones": (1, 0)}
+    for history in (events, pairs, timed):
+        assert attempts_by_skill(history, catalog()) == counts
 
 
 def test_catalog_repairs_what_it_can():

@@ -340,8 +340,7 @@ def test_counts_grown_answer_by_answer_equal_counts_of_the_whole_history():
                 counts.features(np.array([question]), np.array([skill])),
             )
         if n < 40:
-            time = None if ms[n] < 0 else int(ms[n])
-            counts = counts.extended(int(q[n]), int(s[n]), int(r[n]), time)
+            counts = counts.extended(int(q[n]), int(s[n]), int(r[n]), int(ms[n]))
 
 
 @pytest.mark.parametrize("name", sorted(fast_models()))

@@ -198,7 +198,7 @@ FEATURE_NAMES = (
 )
 #: The features that do not need response times: a model trained on data without any
 #: (the three-line files) reads only these, the first ones of FEATURE_NAMES.
-UNTIMED_FEATURES = 12
+UNTIMED_FEATURES = FEATURE_NAMES.index("last_seconds")
 
 
 def feature_count(sequences: Sequence[StudentSequence]) -> int:

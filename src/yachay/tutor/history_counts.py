@@ -222,16 +222,14 @@ class HistoryCounts:
             float(secs[-1]) if n else 0.0,
         )
 
-    def extended(
-        self, question: int, skill: int, right: int, ms: int | None = None
-    ) -> HistoryCounts:
-        """The counts after one more answer (``ms``: its response time, None if unknown)."""
+    def extended(self, question: int, skill: int, right: int, ms: int = -1) -> HistoryCounts:
+        """The counts after one more answer (``ms``: its response time, -1 if unknown)."""
         grown = self._sized(question, skill)
         skill_attempts, skill_successes = grown.skill_attempts.copy(), grown.skill_successes.copy()
         skill_last, skill_last_right = grown.skill_last.copy(), grown.skill_last_right.copy()
         item_attempts, item_last_right = grown.item_attempts.copy(), grown.item_last_right.copy()
         skill_last_seconds = grown.skill_last_seconds.copy()
-        secs = seconds(-1 if ms is None else ms)
+        secs = seconds(ms)
         skill_last_seconds[skill] = secs
         skill_attempts[skill] += 1
         skill_successes[skill] += right

@@ -45,7 +45,6 @@ __all__ = [
     "SkillMastery",
     "SkillNode",
     "as_answers",
-    "as_pairs",
     "as_utc",
     "attempts_by_skill",
     "level_words",
@@ -118,20 +117,6 @@ def as_answers(history: History) -> Sequence[Answered]:
         return history
     return [
         (h.item_id, bool(h.correct), h.response_ms) if isinstance(h, AnswerEvent) else tuple(h)
-        for h in history
-    ]
-
-
-def as_pairs(history: History) -> Sequence[tuple[str, bool]]:
-    """``(item_id, correct)`` pairs, for counting (a list of pairs is returned as it is)."""
-    if isinstance(history, list) and (
-        not history or (isinstance(history[0], tuple) and len(history[0]) == 2)
-    ):
-        return history
-    if isinstance(history[0], AnswerEvent):
-        return [(h.item_id, bool(h.correct)) for h in history]
-    return [
-        (h.item_id, bool(h.correct)) if isinstance(h, AnswerEvent) else (h[0], bool(h[1]))
         for h in history
     ]
 
@@ -277,7 +262,7 @@ def attempts_by_skill(history: History, catalog: Catalog) -> dict[str, tuple[int
     """``(answers, right answers)`` per skill."""
     answers: dict[str, int] = defaultdict(int)
     right: dict[str, int] = defaultdict(int)
-    for item_id, correct in as_pairs(history):
+    for item_id, correct, *_ in as_answers(history):
         answers[item_id] += 1
         if correct:
             right[item_id] += 1

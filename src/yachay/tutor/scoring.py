@@ -333,7 +333,7 @@ class CandidateScorer:
         """The reference: one sequence per candidate (:meth:`KnowledgeTracer.predict`)."""
         times = [-1] * len(q) if ms is None else np.asarray(ms).tolist()
         history = [
-            Answer(int(a), bool(b), int(c), None if t is None or t < 0 else int(t))
+            Answer(int(a), bool(b), int(c), None if t < 0 else t)
             for a, b, c, t in zip(q, r, s, times, strict=True)
         ]
         return self.naive.predict(history, list(zip(cq.tolist(), cs.tolist(), strict=True)))
@@ -364,7 +364,7 @@ class CandidateScorer:
                 checks.append(self.stride + 3)
             for m in checks:
                 fast = self.score(q[:m], s[:m], r[:m], cq, cs, ms=ms[:m])
-                naive = self.score_naive(q[:m], s[:m], r[:m], cq, cs, ms=self._times(ms[:m], m))
+                naive = self.score_naive(q[:m], s[:m], r[:m], cq, cs, ms=ms[:m])
                 worst = max(worst, float(np.abs(fast - naive).max()))
         return worst
 

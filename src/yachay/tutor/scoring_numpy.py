@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import torch
@@ -41,6 +41,20 @@ __all__ = [
 
 class UnsupportedModel(TypeError):
     """A configuration of a model that the NumPy path does not implement."""
+
+
+_MADE: weakref.WeakKeyDictionary[nn.Module, dict[str, object]] = weakref.WeakKeyDictionary()
+T = TypeVar("T")
+
+
+def _once(module: nn.Module, kind: str, make: Callable[[], T]) -> T:
+    """``module``'s arrays of one ``kind``, made on first use: a served model's weights never
+    change (and a model dropped drops them)."""
+    made = _MADE.setdefault(module, {})
+    found = made.get(kind)
+    if found is None:
+        found = made[kind] = make()
+    return found  # type: ignore[return-value]
 
 
 def _array(tensor: torch.Tensor) -> np.ndarray:
@@ -80,17 +94,12 @@ class _LSTMArrays:
         self.width = model.config.num_skills + 2  # interaction = skill + width * response
 
 
-_STEPS: weakref.WeakKeyDictionary[nn.Module, _LSTMArrays] = weakref.WeakKeyDictionary()
-
-
 def lstm_step(features: bool) -> Callable[[KTModel, Tensors, Answers], Tensors]:
     """The LSTM's ``(h, c)`` after one more answer, for every window stacked in the batch
     dimension (they all take the same answer)."""
 
     def step(model: KTModel, sequence: Tensors, answer: Answers) -> Tensors:
-        arrays = _STEPS.get(model)
-        if arrays is None:
-            arrays = _STEPS[model] = _LSTMArrays(model, features)
+        arrays = _once(model, "step", lambda: _LSTMArrays(model, features))
         interaction = int(answer.skills.numpy()[0]) + arrays.width * int(
             answer.responses.numpy()[0]
         )
@@ -127,15 +136,9 @@ class _EvidenceArrays:
         self.item_weight = _array(module.item_weight.weight)  # [items, 2]
 
 
-_EVIDENCE: weakref.WeakKeyDictionary[nn.Module, _EvidenceArrays] = weakref.WeakKeyDictionary()
-
-
 def _evidence_arrays(module: nn.Module) -> _EvidenceArrays:
     """A served ConceptEvidence's arrays, made once: a served model's weights never change."""
-    found = _EVIDENCE.get(module)
-    if found is None:
-        found = _EVIDENCE[module] = _EvidenceArrays(module)
-    return found
+    return _once(module, "evidence", lambda: _EvidenceArrays(module))
 
 
 def _evidence(model: KTModel) -> _EvidenceArrays | None:
@@ -196,16 +199,11 @@ class _DKTFeaturesArrays:
         self.pfa = _array(model.pfa.weights.weight) if model.pfa is not None else None
 
 
-_READS: weakref.WeakKeyDictionary[nn.Module, _DKTFeaturesArrays] = weakref.WeakKeyDictionary()
-
-
 def dkt_features_read(
     model: KTModel, window: Window, candidates: Candidates, mlp: SplitMLP | None
 ) -> np.ndarray:
     """DKT+F's logit of every candidate as the next answer (``[C]`` float32)."""
-    arrays = _READS.get(model)
-    if arrays is None:
-        arrays = _READS[model] = _DKTFeaturesArrays(model)
+    arrays = _once(model, "read", lambda: _DKTFeaturesArrays(model))
     items, skills = candidates.items.numpy(), candidates.skills.numpy()
     features = candidates.features.numpy()
     shared = arrays.bias + arrays.hidden @ window.sequence[0].numpy()[-1, 0]
@@ -230,18 +228,10 @@ def dkt_features_read(
     return logits
 
 
-_OUTS: weakref.WeakKeyDictionary[nn.Module, tuple[np.ndarray, np.ndarray]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 def dkt_read(
     model: KTModel, window: Window, candidates: Candidates, mlp: SplitMLP | None
 ) -> np.ndarray:
     """DKT's logit of every candidate: its skill's output for the last hidden state."""
-    found = _OUTS.get(model)
-    if found is None:
-        found = _OUTS[model] = (_array(model.out.weight), _array(model.out.bias))
-    weight, bias = found
+    weight, bias = _once(model, "out", lambda: (_array(model.out.weight), _array(model.out.bias)))
     per_skill = weight @ window.sequence[0].numpy()[-1, 0] + bias
     return per_skill[candidates.skills.numpy()]

@@ -60,6 +60,19 @@ class ServedModel:
         responses = np.fromiter(correct, dtype=np.int64, count=len(correct))
         return items, skills, responses, known_ms(times)
 
+    def score(
+        self, history: Sequence[Answered], ids: np.ndarray, info: dict[str, QuestionInfo]
+    ) -> np.ndarray:
+        """P(right) of the questions with the model's ``ids`` after ``history``."""
+        q, s, r, ms = self.history_ids(history, info)
+        return self.scorer.score(q, s, r, ids, self.item_skills[ids], ms=ms)
+
+    def prepare(self, history: Sequence[Answered], info: dict[str, QuestionInfo]) -> bool:
+        """:meth:`CandidateScorer.prepare <yachay.tutor.scoring.CandidateScorer.prepare>`
+        the state after ``history``."""
+        q, s, r, ms = self.history_ids(history, info)
+        return self.scorer.prepare(q, s, r, ms=ms)
+
 
 def question_ids(items: dict[str, int], questions: Sequence[str]) -> np.ndarray:
     """The model's ids of questions, 0 for those it was not trained on."""

@@ -185,8 +185,7 @@ class TutorService:
         if not known.all():
             candidates = [c for c, k in zip(candidates, known.tolist(), strict=True) if k]
             ids = ids[known]
-        q, s, r, ms = model.history_ids(history, info)
-        probabilities = model.scorer.score(q, s, r, ids, model.item_skills[ids], ms=ms)
+        probabilities = model.score(history, ids, info)
         return dict(zip(candidates, probabilities.tolist(), strict=True))
 
     def _prior(
@@ -218,8 +217,7 @@ class TutorService:
         if model is None:
             return False
         info = self._question_info(history)
-        q, s, r, ms = model.history_ids(history, info)
-        return model.scorer.prepare(q, s, r, ms=ms)
+        return model.prepare(history, info)
 
     def prepare_students(self, student_ids: Iterable[int]) -> None:
         """:meth:`prepare` the history of each student, as the database holds it.
@@ -275,8 +273,7 @@ class TutorService:
             done = 0
             for history in histories:
                 if history:
-                    q, s, r, ms = model.history_ids(history, info)
-                    done += scorer.prepare(q, s, r, ms=ms)
+                    done += model.prepare(history, info)
                 if progress is not None:
                     progress(1)
             if not scorer.shared.flush(timeout=max(5.0, done / 100)):

@@ -93,7 +93,7 @@ class SkillFilter:
 
     def _reset(self) -> None:
         self._belief = self._prior.copy()
-        self._seen: list[tuple[str, bool]] = []
+        self._seen: list[tuple] = []  # the answers read, as given
 
     def _sync(self, history: Sequence[tuple[str, bool]]) -> None:
         done = len(self._seen)
