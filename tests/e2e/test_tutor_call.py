@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from yachay.config import load_settings
 from yachay.db import models as m
-from yachay.db.tutor_data import practice_round
+from yachay.tutor.bank import question_bank
+from yachay.tutor.decisions import practice_round
 from yachay.tutor.serving import TutorService
 
 from .test_student_call import add_student, answers
@@ -24,8 +25,10 @@ def test_practice_questions_are_the_policys_choice(phone, live_server, server_db
         load_settings({"YACHAY_VAR_DIR": str(live_server.var_dir)}), server_db, threads=None
     )
     with server_db.session() as session:
-        student = session.get(m.Student, student_id)
-        expected = practice_round(session, student, tutor, m.utcnow(), 5)
+        bank = question_bank(session)
+        expected = practice_round(
+            session, bank, tutor.predictor(bank.info), student_id, m.utcnow(), 5
+        )
         grades = dict(
             session.execute(
                 select(m.Question.id, m.Question.grade).where(m.Question.id.in_(expected))
@@ -51,10 +54,10 @@ def test_a_call_prepares_the_tutor_so_its_first_question_reads_nothing(tmp_path,
     from tests.conftest import TOKEN, start_server, stop_server
     from tests.tutor.test_shared_states import counting_reads
     from yachay.db.database import Database
-    from yachay.db.tutor_data import answer_history
     from yachay.phone.simulator import PhoneSimulator
     from yachay.tutor.checkpoint import save_checkpoint
     from yachay.tutor.db_data import Vocabulary, read_questions
+    from yachay.tutor.decisions import answer_history
     from yachay.tutor.mastery import as_answers
     from yachay.tutor.models import build_model
     from yachay.tutor.registry import Pointer, write_pointer

@@ -17,8 +17,8 @@ from yachay.app import create_app
 from yachay.config import Settings
 from yachay.db import models as m
 from yachay.db.models import utcnow
-from yachay.db.tutor_data import answer_history
 from yachay.tutor.cli import tutor
+from yachay.tutor.decisions import answer_history
 from yachay.tutor.mastery import as_answers
 from yachay.tutor.registry import Registry
 from yachay.tutor.scoring import CandidateScorer

@@ -41,7 +41,7 @@ import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,7 +49,7 @@ from flask import Flask
 
 from yachay.config import Settings
 from yachay.tutor.db_data import NO_SKILL, QuestionInfo, Vocabulary, read_questions
-from yachay.tutor.mastery import Answered, as_answers
+from yachay.tutor.mastery import Answered, Predictor, as_answers
 from yachay.tutor.prior import DEFAULT_QUESTION, RecentAnswers
 from yachay.tutor.registry import Pointer, pointer_path, read_pointer
 from yachay.tutor.served_model import ServedModel, question_ids
@@ -204,6 +204,12 @@ class TutorService:
 
         recent = RecentAnswers((skill(answer[0]), bool(answer[1])) for answer in history)
         return {c: recent.prior(info.get(c, DEFAULT_QUESTION)) for c in candidates}
+
+    def predictor(self, info: Mapping[str, QuestionInfo]) -> Predictor:
+        """What the policies score with during a turn; ``info`` is the question bank the
+        turn read (:func:`yachay.tutor.bank.question_bank`), for the questions the model
+        does not know. For now the service itself (it reads its own copy of the bank)."""
+        return self
 
     # -- reading ahead --
 
