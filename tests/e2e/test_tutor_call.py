@@ -134,3 +134,34 @@ def _rows(path) -> int:  # noqa: ANN001
             return connection.execute("SELECT count(*) FROM states").fetchone()[0]
     except sqlite3.OperationalError:  # the server is still creating it
         return 0
+
+
+def stories_asked(db, student_id):  # noqa: ANN001, ANN201
+    """The student's answered questions that belong to a listening lesson (a story's)."""
+    with db.session() as session:
+        return session.scalars(
+            select(m.Answer.question_id)
+            .join(m.Question, m.Question.id == m.Answer.question_id)
+            .join(m.Lesson, m.Lesson.id == m.Question.lesson_id)
+            .where(m.Answer.student_id == student_id, m.Lesson.kind == "listening")
+        ).all()
+
+
+@pytest.mark.parametrize("grade", [5, 2])
+def test_practice_never_asks_about_a_story_the_caller_did_not_hear(
+    phone, server_db, phone_number, grade
+):
+    # A new caller: Spanish, their grade, then practice straight away.
+    transcript = phone().call(["1", str(grade), "2", "1", "1", "1", "1", "1", "h"])
+    assert transcript.ok, transcript.errors
+    assert "¡Vamos a practicar!" in transcript.spoken_text()
+    assert "Terminaste la práctica." in transcript.spoken_text()
+    with server_db.session() as session:
+        student_id = session.scalar(select(m.Student.id).where(m.Student.phone == phone_number))
+        has_stories = session.scalar(
+            select(m.Lesson.id).where(m.Lesson.kind == "listening", m.Lesson.grade == grade)
+        )
+    assert has_stories, f"grade {grade} has a story: the test would prove nothing"
+    stored = answers(server_db, student_id)
+    assert len(stored) == 5
+    assert stories_asked(server_db, student_id) == []
