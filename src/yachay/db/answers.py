@@ -52,7 +52,7 @@ def _rows() -> Select:
     ).order_by(m.Answer.student_id, m.Answer.answered_at, m.Answer.id)
 
 
-def _stored(row: tuple) -> tuple[int, StoredAnswer]:  # type: ignore[type-arg]
+def _stored(row: tuple) -> tuple[int, StoredAnswer]:
     student_id, question_id, correct, at, ms, sid = row
     return student_id, StoredAnswer(question_id, bool(correct), at, ms, sid)
 
