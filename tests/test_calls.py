@@ -121,7 +121,7 @@ def test_the_choice_after_a_lesson_sees_its_last_answer(db: Database, tmp_path: 
     """The last answer of a lesson is graded in the same turn that asks the tutor for the
     practice after it, before the answer is stored: the turn hands it to the tutor."""
     # No trained model: the cold-start prior, which reads the student's recent answers.
-    tutor = TutorService(load_settings({"YACHAY_VAR_DIR": str(tmp_path)}), db, threads=None)
+    tutor = TutorService(load_settings({"YACHAY_VAR_DIR": str(tmp_path)}))
     calls = CallService(db, Prompts.load(PROMPTS), Timing(), tutor)
     with db.session() as session:
         student = m.Student(phone="+51911000001", grade=1, language="es")
