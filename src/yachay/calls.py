@@ -28,7 +28,7 @@ from yachay.flows.resume import Resume
 from yachay.flows.state import CallState
 from yachay.flows.student_call import STUDENT_CALL
 from yachay.tutor import decisions
-from yachay.tutor.bank import question_bank
+from yachay.tutor.bank import QuestionBank, question_bank
 from yachay.tutor.db_data import QuestionInfo
 from yachay.tutor.mastery import AnswerEvent, Predictor
 
@@ -83,15 +83,10 @@ class TurnTutor:
     ) -> Sequence[str]:
         if self.predictors is None:
             raise RuntimeError("practice needs the tutor: CallService(..., tutor)")
-        bank = question_bank(self.session)
+        bank, predictor = self._bank(self.predictors)
+        answers = self._events(graded, now)
         return decisions.practice_round(
-            self.session,
-            bank,
-            self.predictors.predictor(bank.info),
-            student_id,
-            now,
-            limit,
-            self._events(graded, now),
+            self.session, bank, predictor, student_id, now, limit, answers
         )
 
     def after_lesson(
@@ -104,17 +99,15 @@ class TurnTutor:
     ) -> Sequence[str]:
         if self.predictors is None:
             return []
-        bank = question_bank(self.session)
+        bank, predictor = self._bank(self.predictors)
+        answers = self._events(graded, now)
         return decisions.after_lesson(
-            self.session,
-            bank,
-            self.predictors.predictor(bank.info),
-            student_id,
-            lesson_id,
-            now,
-            limit,
-            self._events(graded, now),
+            self.session, bank, predictor, student_id, lesson_id, now, limit, answers
         )
+
+    def _bank(self, predictors: Predictors) -> tuple[QuestionBank, Predictor]:
+        bank = question_bank(self.session)
+        return bank, predictors.predictor(bank.info)
 
     def _events(self, graded: Sequence[AnswerGraded], now: datetime) -> list[AnswerEvent]:
         # As the recorder will store them: at the turn's time, in this call.
