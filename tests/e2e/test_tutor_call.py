@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from yachay.config import load_settings
 from yachay.db import models as m
-from yachay.db.tutor_data import practice_round
+from yachay.tutor.bank import question_bank
+from yachay.tutor.decisions import practice_round
 from yachay.tutor.serving import TutorService
 
 from .test_student_call import add_student, answers
@@ -18,8 +20,10 @@ def test_practice_questions_are_the_policys_choice(phone, live_server, server_db
     # server uses, asked before the call.
     tutor = TutorService(load_settings({"YACHAY_VAR_DIR": str(live_server.var_dir)}))
     with server_db.session() as session:
-        student = session.get(m.Student, student_id)
-        expected = practice_round(session, student, tutor, m.utcnow(), 5)
+        bank = question_bank(session)
+        expected = practice_round(
+            session, bank, tutor.predictor(bank.info), student_id, m.utcnow(), 5
+        )
         grades = dict(
             session.execute(
                 select(m.Question.id, m.Question.grade).where(m.Question.id.in_(expected))
@@ -33,3 +37,34 @@ def test_practice_questions_are_the_policys_choice(phone, live_server, server_db
     transcript = phone().call(["2", "1", "1", "1", "1", "1", "h"])
     assert transcript.ok, transcript.errors
     assert [a.question_id for a in answers(server_db, student_id)] == expected
+
+
+def stories_asked(db, student_id):  # noqa: ANN001, ANN201
+    """The student's answered questions that belong to a listening lesson (a story's)."""
+    with db.session() as session:
+        return session.scalars(
+            select(m.Answer.question_id)
+            .join(m.Question, m.Question.id == m.Answer.question_id)
+            .join(m.Lesson, m.Lesson.id == m.Question.lesson_id)
+            .where(m.Answer.student_id == student_id, m.Lesson.kind == "listening")
+        ).all()
+
+
+@pytest.mark.parametrize("grade", [5, 2])
+def test_practice_never_asks_about_a_story_the_caller_did_not_hear(
+    phone, server_db, phone_number, grade
+):
+    # A new caller: Spanish, their grade, then practice straight away.
+    transcript = phone().call(["1", str(grade), "2", "1", "1", "1", "1", "1", "h"])
+    assert transcript.ok, transcript.errors
+    assert "¡Vamos a practicar!" in transcript.spoken_text()
+    assert "Terminaste la práctica." in transcript.spoken_text()
+    with server_db.session() as session:
+        student_id = session.scalar(select(m.Student.id).where(m.Student.phone == phone_number))
+        has_stories = session.scalar(
+            select(m.Lesson.id).where(m.Lesson.kind == "listening", m.Lesson.grade == grade)
+        )
+    assert has_stories, f"grade {grade} has a story: the test would prove nothing"
+    stored = answers(server_db, student_id)
+    assert len(stored) == 5
+    assert stories_asked(server_db, student_id) == []
