@@ -17,6 +17,7 @@ from yachay.content.audio_cli import audio
 from yachay.content.cli import content
 from yachay.db import migrate
 from yachay.db.starter import load_starter_content
+from yachay.flows.callers import LANGUAGE_KEYS
 from yachay.phone.cli import call
 from yachay.students_cli import student
 from yachay.tutor.cli import tutor
@@ -56,12 +57,19 @@ def cli() -> None:
     pass
 
 
+#: Languages in the order the language menu offers them.
+KEYPAD_ORDER = {code: position for position, code in enumerate(LANGUAGE_KEYS.values())}
+
+
 def describe(settings: Settings, offered: Mapping[str, str], silent: Mapping[str, str]) -> str:
     """What a started server uses and offers, and once, what it cannot offer and how to
     fix that (language code -> name in each mapping)."""
 
     def named(languages: Mapping[str, str]) -> str:
-        return ", ".join(f"{code} ({name})" for code, name in languages.items())
+        in_menu_order = sorted(
+            languages, key=lambda code: KEYPAD_ORDER.get(code, len(KEYPAD_ORDER))
+        )
+        return ", ".join(f"{code} ({languages[code]})" for code in in_menu_order)
 
     lines = [
         f"Database:      {masked_url(settings.database_url)}",
@@ -88,9 +96,10 @@ def serve(host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     settings = _settings()
-    offered = current_app.extensions["yachay.prompts"].languages
-    silent = current_app.extensions["yachay.silent_languages"]
-    click.echo(describe(settings, {code: lang.name for code, lang in offered.items()}, silent))
+    offered = {
+        code: lang.name for code, lang in current_app.extensions["yachay.prompts"].languages.items()
+    }
+    click.echo(describe(settings, offered, current_app.extensions["yachay.silent_languages"]))
     migrate.upgrade(settings.database_url)
     loaded = load_starter_content(db, settings.content_dir / "packs")
     if loaded:
