@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from yachay.calls import CallService
 from yachay.config import Settings, load_settings, resolve_auth_token
 from yachay.content.audio import AudioStore
-from yachay.content.prompts import Prompts
+from yachay.content.prompts import BASE_LANGUAGE, Prompts
 from yachay.db.database import Database
 from yachay.flows.engine import Timing
 from yachay.flows.events import Speak
@@ -61,9 +61,17 @@ def _init_tutor(app: Flask, settings: Settings) -> TutorService:
 
 
 def _init_voice(app: Flask, settings: Settings, tutor: TutorService) -> CallService:
-    prompts = Prompts.load(settings.content_dir / "prompts")
+    every_prompt = Prompts.load(settings.content_dir / "prompts")
     store = AudioStore(settings.audio_dir)
     say = {"es": SayVoice(settings.say_voice, settings.say_language)}
+    # Callers are offered only the languages the server can speak: with no espeak-ng a
+    # Quechua <Play> would fail, and the caller would hear nothing.
+    prompts = every_prompt.only(set(say) | store.languages())
+    app.extensions["yachay.silent_languages"] = {
+        code: language.name
+        for code, language in every_prompt.languages.items()
+        if code not in prompts.languages
+    }
 
     def audio_url(speak: Speak) -> str:
         if speak.audio:
@@ -71,6 +79,8 @@ def _init_voice(app: Flask, settings: Settings, tutor: TutorService) -> CallServ
         return f"/audio/{speak.language}/{store.remember(speak.language, speak.text)}.wav"
 
     def apologise(language: str) -> str:
+        if language not in prompts.languages:
+            language = BASE_LANGUAGE
         text = prompts.text("apology", language)
         if language in say:
             return apology(text, say[language], None)
