@@ -56,8 +56,9 @@ def prepare(root: Path, answers: int, model_name: str) -> Settings:
     production model that knows every question."""
     import torch
 
+    from yachay.tutor.answer_log import Vocabulary
+    from yachay.tutor.bank import read_questions
     from yachay.tutor.checkpoint import save_checkpoint
-    from yachay.tutor.db_data import Vocabulary, read_questions
     from yachay.tutor.models import build_model
     from yachay.tutor.registry import Pointer, write_pointer
 

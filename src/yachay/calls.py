@@ -28,9 +28,8 @@ from yachay.flows.resume import Resume
 from yachay.flows.state import CallState
 from yachay.flows.student_call import STUDENT_CALL
 from yachay.tutor import decisions
-from yachay.tutor.bank import QuestionBank, question_bank
-from yachay.tutor.db_data import QuestionInfo
-from yachay.tutor.mastery import AnswerEvent, Predictor
+from yachay.tutor.bank import QuestionBank, QuestionInfo, question_bank
+from yachay.tutor.domain import AnswerEvent, Predictor
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from yachay.flows.callers import LANGUAGE_KEYS
 from yachay.phone.cli import call
 from yachay.students_cli import student
 from yachay.tutor.cli import tutor
-from yachay.tutor.outreach_cli import due, needs_tutor
+from yachay.tutor.reports_cli import due, needs_tutor
 from yachay.tutor.simulate_cli import simulate
 
 

@@ -108,7 +108,7 @@ def test_the_command_line_does_not_import_torch() -> None:
 
 
 def test_the_names_the_command_line_offers_are_the_registry() -> None:
-    from yachay.tutor.choices import MODEL_NAMES
+    from yachay.tutor.defaults import MODEL_NAMES
     from yachay.tutor.models import MODELS
 
     assert tuple(MODELS) == MODEL_NAMES

@@ -13,6 +13,8 @@ import torch
 from tests.tutor.reference_scorer import Answer, KnowledgeTracer
 from tests.tutor.tutor_db import DIFFICULTY, QUESTIONS, fake_version, mlflow_store
 from yachay.config import Settings
+from yachay.tutor.answer_log import Vocabulary
+from yachay.tutor.bank import QuestionInfo
 from yachay.tutor.checkpoint import load_checkpoint
 from yachay.tutor.data import (
     UNTIMED_FEATURES,
@@ -20,7 +22,6 @@ from yachay.tutor.data import (
     history_features,
     next_features,
 )
-from yachay.tutor.db_data import QuestionInfo, Vocabulary
 from yachay.tutor.models import MODELS, build_model
 from yachay.tutor.prior import prior_probability
 from yachay.tutor.registry import Pointer, Registry, write_pointer

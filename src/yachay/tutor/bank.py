@@ -15,16 +15,17 @@ thread of a process shares one copy, and a re-import is seen by the next turn.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yachay.db import models as m
-from yachay.tutor.db_data import QuestionInfo, read_questions
-from yachay.tutor.mastery import Catalog, Item, SkillNode
+from yachay.tutor.answer_log import question_skill
+from yachay.tutor.domain import Catalog, Item, SkillNode
 
-__all__ = ["LISTENING", "QuestionBank", "question_bank"]
+__all__ = ["LISTENING", "QuestionBank", "QuestionInfo", "question_bank", "read_questions"]
 
 #: The lesson kind whose segments are a story its questions ask about.
 LISTENING = "listening"
@@ -84,3 +85,23 @@ def _read(session: Session) -> QuestionBank:
         info=read_questions(session),
         needs_story=frozenset(row[0] for row in rows if row[4] == LISTENING),
     )
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    """What the cold-start prior knows about a question."""
+
+    skill: str
+    difficulty: int  # 1 (easiest) .. 5
+    choices: int
+
+
+def read_questions(session: Session, ids: Iterable[str] | None = None) -> dict[str, QuestionInfo]:
+    """Skill, difficulty and number of choices of every question (or of ``ids``)."""
+    query = select(m.Question.id, m.Question.skills, m.Question.difficulty, m.Question.choices)
+    if ids is not None:
+        query = query.where(m.Question.id.in_(list(ids)))
+    return {
+        qid: QuestionInfo(question_skill(skills), int(difficulty), max(1, len(choices or ())))
+        for qid, skills, difficulty, choices in session.execute(query)
+    }

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from yachay.tutor.choices import (
+from yachay.tutor.defaults import (
     DEFAULT_EVALUATION,
     DEFAULT_MODEL,
     MAX_EPOCHS,

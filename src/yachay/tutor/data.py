@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from yachay.tutor.timing import known_ms, seconds
+from yachay.tutor.response_times import known_ms, seconds
 
 __all__ = [
     "FEATURE_NAMES",

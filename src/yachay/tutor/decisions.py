@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from yachay.db import models as m
 from yachay.db.answers import StoredAnswer, answers_of
 from yachay.tutor.bank import QuestionBank
-from yachay.tutor.mastery import AnswerEvent, Catalog, Predictor
+from yachay.tutor.domain import AnswerEvent, Catalog, Predictor
 from yachay.tutor.policy import next_items, questions_after_lesson
 from yachay.tutor.review import ReviewState
 

@@ -337,8 +337,8 @@ class Registry:
 
 def _check_loadable(path: Path, version: int) -> None:
     """Refuse to promote a checkpoint serving could not load."""
+    from yachay.tutor.answer_log import Vocabulary
     from yachay.tutor.checkpoint import CheckpointError, load_checkpoint
-    from yachay.tutor.db_data import Vocabulary
 
     try:
         Vocabulary.from_metadata(load_checkpoint(path).metadata)

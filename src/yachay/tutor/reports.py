@@ -18,7 +18,7 @@ from yachay.db import models as m
 from yachay.db.answers import all_answers
 from yachay.tutor.bank import question_bank
 from yachay.tutor.decisions import answer_events
-from yachay.tutor.mastery import Predictor, as_utc
+from yachay.tutor.domain import Predictor, as_utc
 from yachay.tutor.needs_tutor import (
     CallRecord,
     NeedsTutorConfig,

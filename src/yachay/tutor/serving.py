@@ -8,7 +8,7 @@
 A history is the student's answers, oldest first, as ``(question id, correct,
 response_ms)`` — the time in milliseconds, None when unknown — or ``(question id,
 correct)`` pairs (times unknown). ``info`` is what the question bank says of each question
-(:class:`~yachay.tutor.db_data.QuestionInfo`): the skill of a question the model never
+(:class:`~yachay.tutor.answer_log.QuestionInfo`): the skill of a question the model never
 saw, and what the cold-start prior reads.
 
 - **The production model.** :class:`TutorService` loads the version named by
@@ -40,11 +40,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from yachay.config import Settings
-from yachay.tutor.db_data import NO_SKILL, QuestionInfo, Vocabulary
-from yachay.tutor.mastery import Answered, Predictor
+from yachay.tutor.answer_log import NO_SKILL, Vocabulary
+from yachay.tutor.bank import QuestionInfo
+from yachay.tutor.domain import Answered, Predictor
 from yachay.tutor.prior import DEFAULT_QUESTION, RecentAnswers
 from yachay.tutor.registry import Pointer, pointer_path, read_pointer
-from yachay.tutor.timing import known_ms
+from yachay.tutor.response_times import known_ms
 
 if TYPE_CHECKING:
     from yachay.tutor.models import KTModel
@@ -212,7 +213,7 @@ class TutorService:
         return {c: scores[c] for c in candidates}
 
     def predictor(self, info: Mapping[str, QuestionInfo]) -> Predictor:
-        """This service as a :class:`~yachay.tutor.mastery.Predictor` that reads ``info`` (the
+        """This service as a :class:`~yachay.tutor.domain.Predictor` that reads ``info`` (the
         question bank's facts) for what the model does not know."""
         return _BoundPredictor(self, info)
 

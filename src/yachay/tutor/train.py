@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from yachay.tutor import metrics
+from yachay.tutor import model_quality
 from yachay.tutor.data import StudentSequence, batches, history_features, windows
 from yachay.tutor.models import KTModel
 from yachay.tutor.train_config import TrainConfig
@@ -216,7 +216,7 @@ class Trainer:
                 self.model.load_state_dict(averaged.module.state_dict())
             y, p = predict(self.model, val_items, config.batch_size * 4)
             logs = {"epoch": self.epoch + 1, "loss": total / max(count, 1)}
-            logs.update({f"val_{k}": v for k, v in metrics.all_metrics(y, p).items()})
+            logs.update({f"val_{k}": v for k, v in model_quality.all_metrics(y, p).items()})
             if logs["val_auc"] > self.best_metric:
                 self.best_metric, self.best_epoch = logs["val_auc"], self.epoch
             self.history.append(logs)

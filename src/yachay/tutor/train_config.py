@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from yachay.tutor.choices import MAX_EPOCHS
+from yachay.tutor.defaults import MAX_EPOCHS
 
 __all__ = ["TrainConfig"]
 

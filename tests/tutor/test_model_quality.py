@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as sk
 
-from yachay.tutor import metrics
+from yachay.tutor import model_quality as metrics
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from tests.tutor.tutor_db import answer_row, make_database
 from yachay.app import create_app
 from yachay.db import models as m
-from yachay.tutor.outreach_cli import due, needs_tutor
+from yachay.tutor.reports_cli import due, needs_tutor
 
 NOW = datetime(2026, 5, 20, 15, 0)
 

@@ -1,4 +1,4 @@
-"""The answers in our database as knowledge-tracing data.
+"""The answers in our database as knowledge-tracing data (the log a model trains on).
 
 - :func:`read_answer_log` reads every answer, per student, oldest first, with the skill of
   its question (the question's first skill), and a fingerprint of exactly that data.
@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,13 +31,11 @@ if TYPE_CHECKING:  # yachay.tutor.data imports torch; serving imports this modul
 __all__ = [
     "HOLDOUT_FRACTION",
     "AnswerLog",
-    "QuestionInfo",
     "StudentAnswers",
     "Vocabulary",
     "is_holdout",
     "question_skill",
     "read_answer_log",
-    "read_questions",
 ]
 
 #: Share of students kept out of training to compare a new model with the production one.
@@ -200,23 +198,3 @@ class Vocabulary:
                 "the checkpoint has no question mapping (it was not trained on our "
                 "database's answers)"
             ) from exc
-
-
-@dataclass(frozen=True)
-class QuestionInfo:
-    """What the cold-start prior knows about a question."""
-
-    skill: str
-    difficulty: int  # 1 (easiest) .. 5
-    choices: int
-
-
-def read_questions(session: Session, ids: Iterable[str] | None = None) -> dict[str, QuestionInfo]:
-    """Skill, difficulty and number of choices of every question (or of ``ids``)."""
-    query = select(m.Question.id, m.Question.skills, m.Question.difficulty, m.Question.choices)
-    if ids is not None:
-        query = query.where(m.Question.id.in_(list(ids)))
-    return {
-        qid: QuestionInfo(question_skill(skills), int(difficulty), max(1, len(choices or ())))
-        for qid, skills, difficulty, choices in session.execute(query)
-    }
