@@ -12,10 +12,10 @@ from sqlalchemy import MetaData, insert, select, text
 
 from tests.conftest import free_port
 from tests.postgres import start_postgres
+from yachay.calls.sql_catalog import SqlCatalog
 from yachay.content.loader import load_pack
 from yachay.db import migrate
 from yachay.db import models as m
-from yachay.db.catalog import SqlCatalog
 from yachay.db.content_import import import_pack
 from yachay.db.database import Database
 from yachay.db.starter import load_starter_content

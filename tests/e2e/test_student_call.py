@@ -10,8 +10,8 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from yachay.calls.sql_catalog import SqlCatalog
 from yachay.db import models as m
-from yachay.db.catalog import SqlCatalog
 
 
 def students(db, phone_number):  # noqa: ANN001, ANN201

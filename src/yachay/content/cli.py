@@ -1,7 +1,7 @@
 """`yachay content ...`: commands for the people who write content packs.
 
 - ``validate PATH``: every problem as ``file:line: message`` (exit 1), or a one-line summary.
-- ``import PATH``: the packs into the database, all or nothing; safe to run again.
+- ``import PATH``: the packs into the database (:mod:`yachay.cli.content_import`).
 - ``stats PATH [--json]``: what the packs hold, as tables or as one JSON object.
 
 PATH is a pack folder (or its ``pack.yaml``) or a folder whose subfolders are packs.
@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask.cli import with_appcontext
 
 from yachay.content.loader import PACK_FILE, LoadedPack, PackError, load_pack, load_packs
 
@@ -62,54 +61,6 @@ def validate(path: Path) -> None:
     if len(packs) > 1:
         summary += f" in {len(packs)} packs"
     click.echo(summary)
-
-
-@content.command("import")
-@click.argument("path", type=PACK_PATH)
-@with_appcontext
-def import_command(path: Path) -> None:
-    """Import the pack(s) in PATH into the database: new items are added, changed ones
-    updated in place, and items no longer in a pack retired (never deleted), so every
-    student's progress and answers are kept. Safe to run again.
-
-    Nothing is imported if any pack has a problem: they are printed as by validate."""
-    from flask import current_app
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import OperationalError
-
-    from yachay.app import db
-    from yachay.db import migrate
-    from yachay.db.content_import import conflicts, import_packs
-
-    packs = load_or_exit(path)
-    settings = current_app.config["YACHAY"]
-    where = make_url(settings.database_url).render_as_string(hide_password=True)
-    try:
-        migrate.upgrade(settings.database_url)
-        with db.session() as session:
-            refused = conflicts(session, packs)
-            if refused:
-                for line in refused:
-                    click.echo(line)
-                raise SystemExit(1)
-            reports = import_packs(session, packs)
-    except OperationalError as exc:
-        raise click.ClickException(f"cannot use the database {where}: {exc.orig}") from exc
-    for report in reports:
-        click.echo(report.summary())
-    changed = [report for report in reports if report.changed]
-    noun = "pack" if len(reports) == 1 else "packs"
-    if not changed:
-        click.echo(f"imported {len(reports)} {noun} into {where}: nothing changed")
-        return
-    added, updated, retired = (
-        sum(sum(getattr(report, name).values()) for report in reports)
-        for name in ("added", "updated", "retired")
-    )
-    click.echo(
-        f"imported {len(reports)} {noun} into {where}: "
-        f"{added} added, {updated} updated, {retired} retired"
-    )
 
 
 @content.command("stats")

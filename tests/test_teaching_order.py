@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from yachay.calls.sql_catalog import teaching_order
 from yachay.db import models as m
-from yachay.db.catalog import teaching_order
 
 
 def lesson(pack: str, grade: int, position: int) -> m.Lesson:

@@ -11,6 +11,8 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from yachay.app import create_app, db
+from yachay.cli.content_import import import_command
+from yachay.cli.students import student
 from yachay.config import Settings, masked_url
 from yachay.content.audio import INSTALL_COMMAND, missing_tools
 from yachay.content.audio_cli import audio
@@ -19,7 +21,6 @@ from yachay.db import migrate
 from yachay.db.starter import load_starter_content
 from yachay.flows.callers import LANGUAGE_KEYS
 from yachay.phone.cli import call
-from yachay.students_cli import student
 from yachay.tutor.cli import tutor
 from yachay.tutor.reports_cli import due, needs_tutor
 from yachay.tutor.simulate_cli import simulate
@@ -151,6 +152,7 @@ def db_revision(message: str) -> None:
 
 
 cli.add_command(call)
+content.add_command(import_command)
 cli.add_command(content)
 cli.add_command(audio)
 cli.add_command(student)
