@@ -184,7 +184,8 @@ def load_packs(directory: Path) -> list[LoadedPack]:
                     )
                 else:
                     seen[item_id] = where
-        problems.extend(reader.sorted_problems())
+        # The curriculum registry is shared: its problems are reported once.
+        problems.extend(p for p in reader.sorted_problems() if p not in problems)
         if loaded is not None and not reader.problems:
             packs.append(loaded)
     if problems:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import ValidationError
 
-from yachay.content import checks, cross_checks
+from yachay.content import checks, cross_checks, curriculum_checks
 from yachay.content.problems import (
     Problem,
     all_field_names,
@@ -113,6 +113,7 @@ class PackReader:
                 lessons.append(ReadLesson(unit_index, relative, lesson, []))
         self.check_unlisted_files({relative for _, relative in entries})
         cross_checks.check_lessons(self, pack, lessons)
+        curriculum_checks.check_curriculum(self, pack, lessons)
         checks.check_what_callers_hear(self, pack, lessons)
         if self.problems or pack is None:
             return None

@@ -427,6 +427,12 @@ class Lesson(ContentModel):
     templates: list[Template] = Field(default_factory=list)
     #: Languages this lesson adds beyond the pack's languages.
     translations: dict[LanguageCode, Translation] = Field(default_factory=dict)
+    #: The CNEB competency the lesson works on (an id of ``content/curriculum.yaml``, like
+    #: ``cantidad`` or ``oral``) and the desempeños it teaches; checked against that
+    #: registry by `yachay.content.curriculum_checks`. Optional: ``yachay content
+    #: coverage`` lists the lessons without them.
+    competency: Id | None = None
+    desempenos: list[Id] = Field(default_factory=list)
 
     text_fields: ClassVar[tuple[str, ...]] = ("title",)
 
