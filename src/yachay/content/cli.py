@@ -3,6 +3,8 @@
 - ``validate PATH``: every problem as ``file:line: message`` (exit 1), or a one-line summary.
 - ``import PATH``: the packs into the database, all or nothing; safe to run again.
 - ``stats PATH [--json]``: what the packs hold, as tables or as one JSON object.
+- ``coverage PATH [--json]``: what the lessons cover of the curriculum registry
+  (``content/curriculum.yaml``): grade x competency, and the desempeños no lesson teaches.
 
 PATH is a pack folder (or its ``pack.yaml``) or a folder whose subfolders are packs.
 """
@@ -125,6 +127,36 @@ def stats_command(path: Path, as_json: bool) -> None:
         click.echo(json.dumps(numbers, ensure_ascii=False, indent=2))
         return
     _print_tables(numbers)
+
+
+@content.command("coverage")
+@click.argument("path", type=PACK_PATH)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@click.option(
+    "--curriculum",
+    "curriculum_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The registry to report on (default: the curriculum.yaml the packs use).",
+)
+def coverage_command(path: Path, as_json: bool, curriculum_file: Path | None) -> None:
+    """What the lessons of the pack(s) in PATH cover of the CNEB curriculum: per grade and
+    competency the lessons, questions, templates and minutes taught, and the desempeños no
+    lesson teaches."""
+    from yachay.content.coverage import coverage, coverage_text
+    from yachay.content.curriculum import find_curriculum, load_curriculum
+
+    packs = load_or_exit(path)
+    try:
+        curriculum = load_curriculum(curriculum_file or find_curriculum(packs[0].folder))
+    except PackError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem))
+        raise SystemExit(1) from None
+    report = coverage(packs, curriculum)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    click.echo(coverage_text(report))
 
 
 def _print_tables(numbers: dict[str, Any]) -> None:

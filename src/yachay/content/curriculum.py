@@ -124,7 +124,7 @@ def _load(path: Path, _mtime: int) -> Curriculum:
 
     competencies: dict[str, Competency] = {}
     raw = data["competencies"]
-    for key, value in (raw.items() if isinstance(raw, Mapping) else ()):
+    for key, value in raw.items() if isinstance(raw, Mapping) else ():
         line = document.line(("competencies", key))
         if not isinstance(key, str) or not _SLUG.fullmatch(key) or "-" in key:
             problem(line, f"competency id {key!r} must be one lowercase word, like cantidad")
@@ -142,7 +142,7 @@ def _load(path: Path, _mtime: int) -> Curriculum:
 
     desempenos: dict[str, Desempeno] = {}
     grades = data["grades"]
-    for grade, by_competency in (grades.items() if isinstance(grades, Mapping) else ()):
+    for grade, by_competency in grades.items() if isinstance(grades, Mapping) else ():
         line = document.line(("grades", grade))
         if not isinstance(grade, int) or grade not in GRADES:
             problem(line, f"grade {grade!r} must be a whole number from 1 to 6")
