@@ -51,6 +51,7 @@ def validate(path: Path) -> None:
     """Check the pack in PATH (a pack folder or its pack.yaml), or every pack in the
     subfolders of PATH, and print each problem as file:line: message."""
     packs = load_or_exit(path)
+    _exit_on_prompt_problems(path)
     lessons = sum(len(pack.lessons) for pack in packs)
     questions = sum(len(pack.questions) for pack in packs)
     skills = sum(len(pack.pack.skills) for pack in packs)
@@ -64,6 +65,19 @@ def validate(path: Path) -> None:
     if len(packs) > 1:
         summary += f" in {len(packs)} packs"
     click.echo(summary)
+
+
+def _exit_on_prompt_problems(path: Path) -> None:
+    """The menu prompts beside the packs (``content/prompts`` for ``content/packs``) are
+    validated too: a choice prompt that lets a key run into an answer is refused."""
+    from yachay.content.prompts import find_prompts, prompt_file_problems
+
+    folder = find_prompts(path.parent if path.name == PACK_FILE else path)
+    problems = prompt_file_problems(folder) if folder is not None else []
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise SystemExit(1)
 
 
 @content.command("import")
