@@ -202,6 +202,12 @@ UNREADABLE: tuple[Unreadable, ...] = (
     Unreadable("the ordinal", re.compile(r"\d\.?[ºª]"), 'it in words ("primero", "tercera")'),
     Unreadable("the symbol", re.compile(r"°"), '"grados"'),
     Unreadable("the time", re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b"), _time),
+    # In Peru a point groups thousands (1.000 is one thousand), a comma marks decimals.
+    Unreadable(
+        "the number",
+        re.compile(r"\b\d{1,3}(?:\.\d{3})+\b(?![.,]\d)"),
+        lambda m: f'"{m.group(0).replace(".", "")}", without the point (it reads as a decimal)',
+    ),
     Unreadable("the decimal", re.compile(r"\b(\d+)[.,](\d+)\b"), _decimal),
     Unreadable("the sign", re.compile(r"\d\s*[xX*]\s*\d"), '"por"'),
     Unreadable("the sign", re.compile(r"\d\s*/\s*\d"), 'the fraction in words ("tres cuartos")'),
