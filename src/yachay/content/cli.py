@@ -57,6 +57,9 @@ def validate(path: Path) -> None:
     skills = sum(len(pack.pack.skills) for pack in packs)
     templates = sum(len(entry.lesson.templates) for pack in packs for entry in pack.lessons)
     generated = sum(len(entry.generated) for pack in packs for entry in pack.lessons)
+    warnings = [warning for pack in packs for warning in pack.warnings]
+    for warning in warnings:
+        click.echo(f"{warning.file.as_posix()}:{warning.line}: warning: {warning.message}")
     summary = f"ok: {lessons} lessons, {questions} questions"
     if templates:
         noun = "template" if templates == 1 else "templates"
@@ -64,6 +67,8 @@ def validate(path: Path) -> None:
     summary += f", {skills} skills"
     if len(packs) > 1:
         summary += f" in {len(packs)} packs"
+    if warnings:
+        summary += f"; {len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
     click.echo(summary)
 
 

@@ -64,6 +64,8 @@ class LoadedPack:
     pack: Pack
     lessons: tuple[LoadedLesson, ...]
     folder: Path
+    #: What is doubtful but allowed (visual-only wording), as ``file:line: message``.
+    warnings: tuple[Problem, ...] = ()
 
     @cached_property
     def _lessons_by_id(self) -> dict[str, Lesson]:
@@ -136,6 +138,7 @@ def _read(folder: Path) -> tuple[PackReader, LoadedPack | None]:
             for entry in lessons
         ),
         folder=folder,
+        warnings=tuple(reader.sorted_warnings()),
     )
     return reader, loaded
 

@@ -202,6 +202,10 @@ def _check_texts(template: Template, problems: list[TemplateProblem]) -> None:
                 if inside in allowed:
                     used.add(inside)
                     continue
+                name, _, spec = inside.partition(":")
+                if spec in FORMATS and name in allowed:
+                    used.add(name)
+                    continue
                 if inside == "value":
                     why = "which only choice can use (it is the value of each choice)"
                 elif (bare := re.split(r"[:!]", inside)[0].strip()) in allowed:
@@ -223,7 +227,7 @@ def _check_texts(template: Template, problems: list[TemplateProblem]) -> None:
                     TemplateProblem(loc, f"{label} must say the choice's value with {{value}}")
                 )
     for param in params:
-        if not any(f"{{{param}}}" in text for text in template.stem.values()):
+        if not any(re.search(rf"\{{{param}(?::\w+)?\}}", text) for text in template.stem.values()):
             problems.append(
                 TemplateProblem(
                     ("params", param),
@@ -309,9 +313,37 @@ def _valid_items(
     return items
 
 
+_HOUR_WORDS = "doce una dos tres cuatro cinco seis siete ocho nueve diez once".split()
+
+
+def spoken_hour(value: Decimal | float) -> str:
+    """An hour of the clock as said in Spanish: 6 -> "las seis", 1 -> "la una",
+    6.5 -> "las seis y media", 6.25 -> "las seis y cuarto", 6.75 -> "las siete menos
+    cuarto" (13 to 24 are read on a twelve-hour clock)."""
+    number = Decimal(str(value))
+    whole = int(number)
+    part = number - whole
+    tails = {Decimal("0"): "", Decimal("0.5"): " y media", Decimal("0.25"): " y cuarto"}
+    if part == Decimal("0.75"):
+        whole, tail = whole + 1, " menos cuarto"
+    elif part in tails:
+        tail = tails[part]
+    else:
+        raise ArithmeticError(f"{value} is not an hour, half or quarter hour")
+    word = _HOUR_WORDS[whole % 12]
+    return ("la una" if word == "una" else f"las {word}") + tail
+
+
+#: Formats a placeholder may take: ``{a:hora}`` says an hour ("las seis", "la una").
+FORMATS = {"hora": spoken_hour}
+
+
 def _fill(text: str, values: Mapping[str, Decimal | float], language: str) -> str:
     def replace(match: re.Match[str]) -> str:
-        return format_number(values[match.group(1)], language)
+        name, _, spec = match.group(1).partition(":")
+        if spec in FORMATS:
+            return FORMATS[spec](values[name])
+        return format_number(values[name], language)
 
     return _PLACEHOLDER.sub(replace, text)
 
@@ -372,5 +404,8 @@ def expand(template: Template, lesson_grade: int) -> Expansion:
         ]
     except ValidationError as exc:  # a texts problem the checks above did not foresee
         problems.append(TemplateProblem(("id",), f"generates an item that is not valid: {exc}"))
+        expansion.items = []
+    except ArithmeticError as exc:  # {x:hora} given a value that is not an hour
+        problems.append(TemplateProblem(("stem",), f"cannot say a value as an hour: {exc}"))
         expansion.items = []
     return expansion
