@@ -383,7 +383,7 @@ title: {es: "Contamos", qu: "Yupasun"}
 grade: 1
 kind: listening
 translations:
-  qu: {reviewed_by_native_speaker: false, note: "borrador"}
+  qu: {reviewed_by_native_speaker: false, note: "borrador", variety: collao, doubts: [todo]}
 skills: [contar]
 segments:
   - text: {es: "Contamos hasta tres.", qu: "Kimsakama yupasun."}
@@ -593,8 +593,8 @@ TEMPLATE_MISTAKES = {
         ],
     ),
     "a translation without its review flag": (
-        '{reviewed_by_native_speaker: false, note: "borrador"}',
-        '{note: "borrador"}',
+        '{reviewed_by_native_speaker: false, note: "borrador", variety: collao, doubts: [todo]}',
+        '{note: "borrador", variety: collao, doubts: [todo]}',
         [
             "prueba/lessons/g1-contar.yaml:6: translations: qu: reviewed_by_native_speaker is "
             "missing"

@@ -306,3 +306,77 @@ def test_the_shipped_packs_have_no_warnings() -> None:
     packs = Path(__file__).resolve().parents[2] / "content" / "packs"
     for folder in packs.glob("*/pack.yaml"):
         assert [str(w) for w in load_pack(folder.parent).warnings] == []
+
+
+# --- mother tongue ----------------------------------------------------------------------
+
+QU_LESSON = """\
+id: g4-a
+title: {es: "Los días", qu: "P'unchawkuna"}
+grade: 4
+translations:
+  qu:
+    reviewed_by_native_speaker: false
+    note: "borrador"
+TRANSLATION
+skills: [medir]
+segments:
+  - text: {es: "El lunes vamos a la chacra.", qu: "QUECHUA"}
+"""
+
+
+def quechua_pack(tmp_path: Path, translation: str, text: str = "Lunespi chakraman risun.") -> Path:
+    folder = tmp_path / "prueba"
+    (folder / "lessons").mkdir(parents=True)
+    (folder / "pack.yaml").write_text(PACK, encoding="utf-8")
+    lesson = QU_LESSON.replace("TRANSLATION", translation).replace("QUECHUA", text)
+    (folder / "lessons" / "g4-a.yaml").write_text(lesson, encoding="utf-8")
+    return folder
+
+
+GOOD_TRANSLATION = "    variety: collao\n    loans: [lunes]\n    doubts: [lunes kept as a loan]"
+
+
+def test_a_quechua_translation_that_names_its_variety_and_doubts_is_valid(tmp_path) -> None:
+    load_pack(quechua_pack(tmp_path, GOOD_TRANSLATION))
+
+
+def test_a_quechua_translation_names_its_variety_and_its_doubts(tmp_path: Path) -> None:
+    folder = quechua_pack(tmp_path, "    loans: [lunes]")
+    assert problems_of(folder) == [
+        "prueba/lessons/g4-a.yaml:5: translation 'qu' must name its Quechua variety: "
+        "variety: collao or variety: chanka (a text keeps to one; both means two "
+        "translations)",
+        "prueba/lessons/g4-a.yaml:5: translation 'qu' is not reviewed by a native speaker: "
+        "list the doubts the reviewer should check first (doubts: [...])",
+    ]
+
+
+def test_a_chanka_text_with_collao_spellings_is_refused(tmp_path: Path) -> None:
+    translation = GOOD_TRANSLATION.replace("collao", "chanka")
+    folder = quechua_pack(tmp_path, translation, text="Lunespi t'antata mikhusun.")
+    assert problems_of(folder) == [
+        'prueba/lessons/g4-a.yaml:2: title: "P\'unchawkuna" is a Collao spelling in a Chanka '
+        "text: write it without the aspirated or glottalised stop",
+        'prueba/lessons/g4-a.yaml:13: segment 1: text: "t\'antata" is a Collao spelling in a '
+        "Chanka text: write it without the aspirated or glottalised stop",
+        'prueba/lessons/g4-a.yaml:13: segment 1: text: "mikhusun" is a Collao spelling in a '
+        "Chanka text: write it without the aspirated or glottalised stop",
+    ]
+
+
+def test_an_unlisted_or_half_adapted_loan_is_refused(tmp_path: Path) -> None:
+    translation = "    variety: collao\n    loans: [mierkoles]\n    doubts: [x]"
+    folder = quechua_pack(tmp_path, translation, text="Mierkolespi, lunespiwan risun.")
+    assert problems_of(folder) == [
+        "prueba/lessons/g4-a.yaml:9: translation 'qu': loan \"mierkoles\" is half adapted (a "
+        "Quechua k or w, but an e or an o): adapt it to three vowels or keep the Spanish "
+        "spelling",
+        'prueba/lessons/g4-a.yaml:13: segment 1: text: "lunespiwan" has an e or an o, which '
+        "Quechua writes with a, i, u: adapt it, or list the Spanish word under loans",
+    ]
+
+
+def test_names_and_adapted_loans_need_no_listing(tmp_path: Path) -> None:
+    translation = "    variety: collao\n    doubts: [x]"
+    load_pack(quechua_pack(tmp_path, translation, text="Rosa simanapi chakraman rin."))

@@ -407,10 +407,20 @@ class Template(ContentModel):
 
 
 class Translation(ContentModel):
-    """A language a lesson adds beyond the pack's: every text of the lesson must have it."""
+    """A language a lesson adds beyond the pack's: every text of the lesson must have it.
+
+    See `yachay.content.mother_tongue` for what is checked of a Quechua translation."""
 
     reviewed_by_native_speaker: StrictBool
     note: str = ""
+    #: The written variety the texts keep to; for Southern Quechua (``qu``) ``collao`` or
+    #: ``chanka`` (MINEDU publishes them apart: two varieties are two translations).
+    variety: Literal["collao", "chanka"] | None = None
+    #: Spanish words kept as loans, as written in the texts (a suffix may follow):
+    #: the only words of a Quechua text allowed an e or an o.
+    loans: list[str] = Field(default_factory=list)
+    #: What the reviewer should check first: word choices, grammar the writer was unsure of.
+    doubts: list[str] = Field(default_factory=list)
 
 
 class Lesson(ContentModel):

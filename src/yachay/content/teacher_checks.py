@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from yachay.content.amounts import amount
+from yachay.content.mother_tongue import check_mother_tongue
 from yachay.content.problems import within
 from yachay.content.schema import Lesson, Pack, Question, iter_texts
 from yachay.content.yaml_lines import Loc
@@ -129,6 +130,7 @@ def _cero_coma_message(found: str) -> str:
 
 
 def check_as_a_teacher(reader: PackReader, pack: Pack | None, lessons: list[ReadLesson]) -> None:
+    check_mother_tongue(reader, lessons)
     for entry in lessons:
         _check_lesson(reader, entry.file, entry.lesson)
         for index, items in enumerate(entry.generated):
