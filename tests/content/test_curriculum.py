@@ -307,6 +307,7 @@ def test_coverage_counts_each_cell(tmp_path: Path) -> None:
     assert report["cells"]["2"]["cantidad"]["lessons"] == 0
     assert report["untaught"] == ["g1-cantidad-sumar", "g2-cantidad-contar"]
     assert report["undeclared"] == ["prueba/lessons/g1-c.yaml"]
+    assert report["without_templates"] == [f"prueba/lessons/g1-{x}.yaml" for x in "abc"]
     taught = {d["id"]: d["lessons"] for d in report["desempenos"]}
     assert taught["g1-cantidad-contar"] == ["g1-a", "g1-b"]
 
@@ -322,6 +323,7 @@ def test_coverage_command_text_and_json(tmp_path: Path) -> None:
     assert "2 of 4 desempeños are taught by no lesson:" in lines
     assert "  g1-cantidad-sumar: Suma hasta 10." in lines
     assert "  prueba/lessons/g1-c.yaml" in lines
+    assert "3 teaching lessons have no question templates (practice items):" in lines
     assert lines[-1] == "3 empty cells (grade and competency with no lesson)."
 
     result = runner.invoke(content, ["coverage", "--json", str(folder)])

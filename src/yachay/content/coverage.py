@@ -13,7 +13,8 @@
       "desempenos": [{"id": "g1-cantidad-contar-50", "grade": 1, "competency": "cantidad",
                       "text": "...", "lessons": ["g1-contamos-hasta-cincuenta"]}, ...],
       "untaught": ["g1-cantidad-ordinales-10", ...],     # no lesson teaches them
-      "undeclared": ["matematica-primaria/lessons/g1-x.yaml", ...]   # no competency
+      "undeclared": ["matematica-primaria/lessons/g1-x.yaml", ...],  # no competency
+      "without_templates": [...]   # teaching (not listening) lessons with no templates
     }
 
 A cell is a grade and a competency: the lessons that declare that competency (and the
@@ -68,10 +69,13 @@ def coverage(packs: Sequence[LoadedPack], curriculum: Curriculum) -> dict[str, A
         d.id: [] for d in curriculum.desempenos.values() if d.competency in shown
     }
     undeclared: list[str] = []
+    without_templates: list[str] = []
     for loaded in packs:
         base = loaded.pack.languages[0]
         for entry in loaded.lessons:
             lesson = entry.lesson
+            if lesson.kind == "lesson" and not lesson.templates:
+                without_templates.append(f"{loaded.folder.name}/{entry.file}")
             for desempeno_id in lesson.desempenos:
                 if desempeno_id in taught_by and lesson.id not in taught_by[desempeno_id]:
                     taught_by[desempeno_id].append(lesson.id)
@@ -119,6 +123,7 @@ def coverage(packs: Sequence[LoadedPack], curriculum: Curriculum) -> dict[str, A
         ],
         "untaught": [d for d, lessons in taught_by.items() if not lessons],
         "undeclared": undeclared,
+        "without_templates": without_templates,
     }
 
 
@@ -158,5 +163,8 @@ def coverage_text(report: dict[str, Any]) -> str:
         "(add competency: and desempenos:):"
     )
     lines.extend(f"  {file}" for file in undeclared)
+    bare = report["without_templates"]
+    lines.append(f"{len(bare)} teaching lessons have no question templates (practice items):")
+    lines.extend(f"  {file}" for file in bare)
     lines.append(f"{empty} empty cells (grade and competency with no lesson).")
     return "\n".join(lines)
