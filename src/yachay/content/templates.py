@@ -37,6 +37,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pydantic import ValidationError
 
 from yachay.content.expressions import Expression, ExpressionError, compile_expression
+from yachay.content.numbers import MAX_SPELLED, spoken_number
 from yachay.content.schema import Question, Template
 from yachay.content.yaml_lines import Loc
 
@@ -55,6 +56,8 @@ __all__ = [
 MAX_COMBINATIONS = 20_000
 #: The word between the whole and the decimal part of a number, per language.
 DECIMAL_WORDS = {"es": "coma", "qu": "coma", "ay": "coma"}
+#: Languages whose whole numbers are written in words in generated texts.
+SPELLED_LANGUAGES = frozenset({"qu", "ay"})
 NEGATIVE_WORDS = {"es": "menos", "qu": "menos", "ay": "menos"}
 _CENT = Decimal("0.01")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -109,8 +112,17 @@ def canonical(value: float) -> Decimal:
 
 
 def format_number(value: float | Decimal, language: str = "es") -> str:
-    """How a number is read: ``12``, ``2 coma 5``, ``menos 3`` (rounded to 2 decimals)."""
+    """How a number is read: ``12``, ``2 coma 5``, ``menos 3`` (rounded to 2 decimals).
+
+    In Quechua and Aymara a whole number from 0 to `MAX_SPELLED` is written in words
+    (``chunka iskayniyuq``): their voice does not read digits (`yachay.content.numbers`)."""
     number = value if isinstance(value, Decimal) else canonical(value)
+    if (
+        language in SPELLED_LANGUAGES
+        and number == number.to_integral_value()
+        and 0 <= number <= MAX_SPELLED
+    ):
+        return spoken_number(int(number), language)
     sign = ""
     if number < 0:
         sign = NEGATIVE_WORDS.get(language, "menos") + " "
