@@ -8,9 +8,10 @@ nothing is recorded twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,11 +23,14 @@ from yachay.db.catalog import SqlCatalog
 from yachay.db.database import Database
 from yachay.db.recorder import EventRecorder, TurnContext
 from yachay.flows.engine import Engine, FlowContext, Timing, TurnResult
-from yachay.flows.events import Event
+from yachay.flows.events import AnswerGraded, Event
 from yachay.flows.resume import Resume
 from yachay.flows.state import CallState
 from yachay.flows.student_call import STUDENT_CALL
-from yachay.tutor.mastery import Predictor
+from yachay.tutor import decisions
+from yachay.tutor.bank import QuestionBank, question_bank
+from yachay.tutor.db_data import QuestionInfo
+from yachay.tutor.mastery import AnswerEvent, Predictor
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +63,66 @@ class StatusUpdate:
     timestamp: str | None = None
 
 
+class Predictors(Protocol):
+    """Where a turn gets its predictor (`yachay.tutor.serving.TutorService`)."""
+
+    def predictor(self, info: Mapping[str, QuestionInfo]) -> Predictor: ...
+
+
+class TurnTutor:
+    """The flows' `Tutor` port for one turn: the tutor's decisions over the turn's session,
+    with the answers the turn graded (not stored yet) added to the stored ones."""
+
+    def __init__(self, session: Session, predictors: Predictors | None, call_sid: str) -> None:
+        self.session = session
+        self.predictors = predictors
+        self.call_sid = call_sid
+
+    def practice_round(
+        self, student_id: int, limit: int, now: datetime, graded: Sequence[AnswerGraded]
+    ) -> Sequence[str]:
+        if self.predictors is None:
+            raise RuntimeError("practice needs the tutor: CallService(..., tutor)")
+        bank, predictor = self._bank(self.predictors)
+        answers = self._events(graded, now)
+        return decisions.practice_round(
+            self.session, bank, predictor, student_id, now, limit, answers
+        )
+
+    def after_lesson(
+        self,
+        student_id: int,
+        lesson_id: str,
+        limit: int,
+        now: datetime,
+        graded: Sequence[AnswerGraded],
+    ) -> Sequence[str]:
+        if self.predictors is None:
+            return []
+        bank, predictor = self._bank(self.predictors)
+        answers = self._events(graded, now)
+        return decisions.after_lesson(
+            self.session, bank, predictor, student_id, lesson_id, now, limit, answers
+        )
+
+    def _bank(self, predictors: Predictors) -> tuple[QuestionBank, Predictor]:
+        bank = question_bank(self.session)
+        return bank, predictors.predictor(bank.info)
+
+    def _events(self, graded: Sequence[AnswerGraded], now: datetime) -> list[AnswerEvent]:
+        # As the recorder will store them: at the turn's time, in this call.
+        return [
+            AnswerEvent(a.question_id, a.correct, now, a.response_ms, self.call_sid) for a in graded
+        ]
+
+
 class CallService:
     def __init__(
         self,
         db: Database,
         prompts: Prompts,
         timing: Timing,
-        tutor: Predictor | None = None,
+        tutor: Predictors | None = None,
         engine: Engine = STUDENT_CALL,
     ) -> None:
         self.db = db
@@ -89,7 +146,7 @@ class CallService:
                     session.add(row)
                     session.flush()
                 state = CallState(call_sid=call.sid, phone=call.phone)
-                result = self.engine.start(state, self._context(session), now)
+                result = self.engine.start(state, self._context(session, call.sid), now)
                 return self._store(session, row, result, step=0, now=now, render=render)
         except IntegrityError:
             log.info("call %s: concurrent duplicate of the first request", call.sid)
@@ -105,7 +162,8 @@ class CallService:
                     log.info("call %s: step %s replayed (now at %s)", call_sid, step, row.step)
                     return row.last_reply
                 state = CallState.from_dict(row.state)
-                result = self.engine.resume(state, resume, self._context(session), resume.at)
+                context = self._context(session, call_sid)
+                result = self.engine.resume(state, resume, context, resume.at)
                 return self._store(session, row, result, step=step, now=resume.at, render=render)
         except IntegrityError:
             log.info("call %s: concurrent duplicate of step %s", call_sid, step)
@@ -162,9 +220,12 @@ class CallService:
                 return "es"
             return str(row.state.get("language", "es"))
 
-    def _context(self, session: Session) -> FlowContext:
+    def _context(self, session: Session, call_sid: str) -> FlowContext:
         return FlowContext(
-            catalog=SqlCatalog(session, self.tutor), prompts=self.prompts, timing=self.timing
+            catalog=SqlCatalog(session),
+            tutor=TurnTutor(session, self.tutor, call_sid),
+            prompts=self.prompts,
+            timing=self.timing,
         )
 
     def _store(

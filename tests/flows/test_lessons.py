@@ -233,3 +233,19 @@ def test_the_tutor_adds_practice_after_a_lesson(converse, world):
     call.press("2", "1")
     assert "Terminaste la práctica. Respondiste bien 1 de 2." in call.said()
     assert [a.lesson_id for a in world.answers[-2:]] == [None, None]
+
+
+def test_the_choice_after_a_lesson_sees_the_lessons_last_answer(converse, world):
+    """The tutor is asked in the turn that graded the last answer, before storage has it:
+    the turn hands it over."""
+    world.after_lesson["g3-a"] = ["g3-b-q1", "g3-a-q4"]
+    right = student_call(converse, world).press("1", "2", "2", "2", "2", "2", "2")
+    right.press("2")
+    assert right.tutor.asked == [("after_lesson", 1, ["g3-a-q4"])]
+    assert "unas preguntas más para practicar. Pregunta 1. Pregunta g3-b 1" in right.said()
+    assert "Pregunta g3-a 4" not in right.said()  # answered right: not asked again
+
+    world.add_student("+51922222222", grade=3)
+    wrong = converse(phone="+51922222222", sid="CA2").press("1", "2", "2", "2", "2", "2", "2")
+    wrong.press("3")  # the last question, answered wrong
+    assert "unas preguntas más para practicar. Pregunta 1. Pregunta g3-a 4" in wrong.said()

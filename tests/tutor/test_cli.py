@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from yachay.tutor.checkpoint import load_checkpoint
 from yachay.tutor.cli import tutor
-from yachay.tutor.train import TrainConfig
+from yachay.tutor.train_config import TrainConfig
 
 
 def test_evaluate_prints_one_json_object(tiny_dataset: Path, tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,6 +148,11 @@ class Prompts:
     @property
     def languages(self) -> Mapping[str, PromptLanguage]:
         return self._languages
+
+    def only(self, languages: Iterable[str]) -> Prompts:
+        """These prompts in the given languages alone (Spanish always stays)."""
+        keep = {*languages, BASE_LANGUAGE}
+        return Prompts({code: lang for code, lang in self._languages.items() if code in keep})
 
     def keys(self) -> list[str]:
         return sorted(self._languages[BASE_LANGUAGE].texts)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yachay.db import models as m
-from yachay.db.tutor_data import after_lesson, practice_round
+from yachay.db.answers import count_since
 from yachay.flows.ports import (
     LessonPosition,
     LessonView,
@@ -18,7 +18,6 @@ from yachay.flows.ports import (
     SegmentView,
     StudentView,
 )
-from yachay.tutor.mastery import Predictor
 
 #: Peru keeps UTC-5 all year; "this week" starts on Monday in Lima.
 LIMA_OFFSET = timedelta(hours=-5)
@@ -61,10 +60,11 @@ def _student_view(student: m.Student) -> StudentView:
 
 
 class SqlCatalog:
-    def __init__(self, session: Session, tutor: Predictor | None = None) -> None:
+    """Built per turn with the turn's session; ``_lessons`` memoises lessons for that turn
+    only (a turn asks for the same lesson at each node it passes)."""
+
+    def __init__(self, session: Session) -> None:
         self.session = session
-        #: Predicts P(right) for the policies; only practice needs it.
-        self.tutor = tutor
         self._lessons: dict[str, LessonView] = {}
 
     def students_on(self, phone: str) -> Sequence[StudentView]:
@@ -135,22 +135,6 @@ class SqlCatalog:
             id=q.id, stem=q.stem, choices=q.choices, answer=q.answer, explanation=q.explanation
         )
 
-    def practice_questions(self, student_id: int, limit: int, now: datetime) -> Sequence[str]:
-        student = self.session.get(m.Student, student_id)
-        if student is None:
-            raise UnknownRecord(f"no student {student_id}")
-        if self.tutor is None:
-            raise RuntimeError("practice needs the tutor: SqlCatalog(session, tutor)")
-        return practice_round(self.session, student, self.tutor, now, limit)
-
-    def questions_after_lesson(
-        self, student_id: int, lesson_id: str, limit: int, now: datetime
-    ) -> Sequence[str]:
-        lesson = self.session.get(m.Lesson, lesson_id)
-        if self.tutor is None or lesson is None:
-            return []
-        return after_lesson(self.session, student_id, lesson, self.tutor, now, limit)
-
     def progress(self, student_id: int, now: datetime) -> ProgressView:
         completed = self.session.scalar(
             select(func.count())
@@ -160,13 +144,7 @@ class SqlCatalog:
                 m.LessonProgress.completed_at.is_not(None),
             )
         )
-        answered, right = self.session.execute(
-            select(
-                func.count(), func.coalesce(func.sum(case((m.Answer.correct, 1), else_=0)), 0)
-            ).where(m.Answer.student_id == student_id, m.Answer.answered_at >= week_start(now))
-        ).one()
+        answered, right = count_since(self.session, student_id, week_start(now))
         return ProgressView(
-            lessons_completed=completed or 0,
-            answered_this_week=answered,
-            right_this_week=int(right),
+            lessons_completed=completed or 0, answered_this_week=answered, right_this_week=right
         )

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yachay.db import models as m
+from yachay.db.answers import each_answer
 
 if TYPE_CHECKING:  # yachay.tutor.data imports torch; serving imports this module cheaply
     from yachay.tutor.data import StudentSequence
@@ -95,19 +96,7 @@ class AnswerLog:
 
 def read_answer_log(session: Session, batch_size: int = 10_000) -> AnswerLog:
     """Every answer in the database, grouped by student, in the order they were given."""
-    query = (
-        select(
-            m.Answer.student_id,
-            m.Answer.question_id,
-            m.Answer.correct,
-            m.Answer.answered_at,
-            m.Answer.response_ms,
-            m.Question.skills,
-        )
-        .join(m.Question, m.Question.id == m.Answer.question_id)
-        .order_by(m.Answer.student_id, m.Answer.answered_at, m.Answer.id)
-        .execution_options(yield_per=batch_size)
-    )
+    skills_of = dict(session.execute(select(m.Question.id, m.Question.skills)).all())
     digest = hashlib.sha256()
     students: list[StudentAnswers] = []
     current: int | None = None
@@ -124,18 +113,20 @@ def read_answer_log(session: Session, batch_size: int = 10_000) -> AnswerLog:
                 )
             )
 
-    for student_id, question_id, right, answered_at, ms, question_skills in session.execute(query):
+    for student_id, answer in each_answer(session, batch_size):
+        if answer.question_id not in skills_of:
+            continue  # a question no longer in the bank has no skill to train
         if student_id != current:
             close()
             current, questions, skills, correct, times = student_id, [], [], [], []
-        skill = question_skill(question_skills)
-        questions.append(question_id)
+        skill = question_skill(skills_of[answer.question_id])
+        questions.append(answer.question_id)
         skills.append(skill)
-        correct.append(bool(right))
-        times.append(ms)
+        correct.append(answer.correct)
+        times.append(answer.response_ms)
         digest.update(
-            f"{student_id}\t{question_id}\t{skill}\t{int(bool(right))}\t{ms}\t"
-            f"{answered_at.isoformat()}\n".encode()
+            f"{student_id}\t{answer.question_id}\t{skill}\t{int(answer.correct)}\t"
+            f"{answer.response_ms}\t{answer.answered_at.isoformat()}\n".encode()
         )
     close()
     return AnswerLog(tuple(students), digest.hexdigest())

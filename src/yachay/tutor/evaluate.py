@@ -52,12 +52,12 @@ from yachay.tutor.train import (
     BestCheckpoint,
     EarlyStopping,
     ProgressBar,
-    TrainConfig,
     Trainer,
     predict_sequences,
     seed_everything,
     set_threads,
 )
+from yachay.tutor.train_config import TrainConfig
 
 __all__ = ["METRICS", "TRAIN_MINUTES", "evaluate_dataset", "train_model"]
 

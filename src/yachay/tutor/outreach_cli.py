@@ -43,7 +43,7 @@ _JSON = click.option("--json", "as_json", is_flag=True, help="One JSON object on
 @with_appcontext
 def due(at: datetime | None, limit: int | None, min_skills: int, as_json: bool) -> None:
     """Students due for spaced reviews: who an outbound review call should ring."""
-    from yachay.db.tutor_reports import due_for_review
+    from yachay.tutor.reports import due_for_review
 
     now = _now(at)
     with current_app.extensions["yachay.db"].read_session() as session:
@@ -78,11 +78,14 @@ def due(at: datetime | None, limit: int | None, min_skills: int, as_json: bool) 
 @with_appcontext
 def needs_tutor(at: datetime | None, limit: int | None, as_json: bool) -> None:
     """Students who need a call from a teacher, with the reasons."""
-    from yachay.db.tutor_reports import needs_a_tutor
+    from yachay.tutor.bank import question_bank
+    from yachay.tutor.reports import needs_a_tutor
 
     now = _now(at)
-    predictor = current_app.extensions["yachay.tutor"]
+    tutor = current_app.extensions["yachay.tutor"]
     with current_app.extensions["yachay.db"].read_session() as session:
+        # The bank tells the prior about questions the model does not know.
+        predictor = tutor.predictor(question_bank(session).info)
         rows = needs_a_tutor(session, predictor, now, limit=limit)
     if as_json:
         _echo_json(now, rows)

@@ -110,7 +110,7 @@ def train_from_db(
     training run and a fair comparison.
     """
     from yachay.tutor.models import DEFAULT_MODEL
-    from yachay.tutor.train import TrainConfig
+    from yachay.tutor.train_config import TrainConfig
 
     stage = on_stage or (lambda _message: None)
     model_name = model_name or DEFAULT_MODEL

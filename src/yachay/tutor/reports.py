@@ -1,8 +1,8 @@
-"""Who to call back, from the database: students due for spaced reviews (outbound review
-calls) and students who need a human tutor (the teacher's list), each with the reason.
+"""Who to call back: students due for spaced reviews (outbound review calls) and students
+who need a human tutor (the teacher's list), each with the reason.
 
-The decisions themselves are the tutor's (`yachay.tutor.review`, `yachay.tutor.needs_tutor`);
-this module only reads answers and calls and hands them over.
+The decisions are `yachay.tutor.review` and `yachay.tutor.needs_tutor`; this module reads
+answers (through `yachay.db.answers`) and calls, and hands them over.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yachay.db import models as m
-from yachay.db.tutor_data import answer_histories, tutor_catalog
+from yachay.db.answers import all_answers
+from yachay.tutor.bank import question_bank
+from yachay.tutor.decisions import answer_events
 from yachay.tutor.mastery import Predictor, as_utc
 from yachay.tutor.needs_tutor import (
     CallRecord,
@@ -61,11 +63,11 @@ def due_for_review(
 ) -> list[DueStudent]:
     """Students with at least ``min_skills`` skills due for review at ``now``: who an
     outbound review call should ring, in `review.students_due_for_review`'s order."""
-    catalog = tutor_catalog(session)
+    catalog = question_bank(session).catalog
     students = {s.id: s for s in session.scalars(select(m.Student))}
     states = {
-        student_id: ReviewState.from_history(answers, catalog)
-        for student_id, answers in answer_histories(session).items()
+        student_id: ReviewState.from_history(answer_events(rows), catalog)
+        for student_id, rows in all_answers(session).items()
         if student_id in students
     }
     ranked = students_due_for_review(states, now, min_skills=min_skills)
@@ -92,12 +94,14 @@ def needs_a_tutor(
 ) -> list[StudentNeed]:
     """Students a teacher should call back, highest need first, each with the reasons."""
     config = config or NeedsTutorConfig()
-    catalog = tutor_catalog(session)
+    catalog = question_bank(session).catalog
     students = {s.id: s for s in session.scalars(select(m.Student))}
-    answers = answer_histories(session)
+    answers = all_answers(session)
     calls = _calls_by_student(session, now - timedelta(days=config.calls_window_days))
     activity = [
-        StudentActivity(student_id, answers.get(student_id, ()), calls.get(student_id, ()))
+        StudentActivity(
+            student_id, answer_events(answers.get(student_id, ())), calls.get(student_id, ())
+        )
         for student_id in students
     ]
     ranked = rank_students(activity, catalog, predictor, now, config=config, limit=limit)

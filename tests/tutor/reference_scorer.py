@@ -1,12 +1,12 @@
-"""Serving: score candidate questions for one student's history with a trained model.
+"""The slow reference the tests hold serving to: each candidate question scored as its own
+sequence (the history plus that candidate) through the model's ``forward``.
 
     tracer = KnowledgeTracer.load("var/tutor/dkt+f.pt")
     history = [Answer(question=3, correct=True), Answer(question=7, correct=False)]
     tracer.predict(history, candidates=[3, 7, 12])   # -> array of P(right) per candidate
 
-Ids are the model's integer ids (1-based, as in the training files); a serving layer keeps
-the mapping from its own question keys (the checkpoint's ``metadata`` is the place for it).
-Ids above the model's vocabulary are scored with the shared "unknown" embedding.
+Ids are the model's integer ids (1-based). Serving
+(:func:`yachay.tutor.scoring.score_candidates`) reads the history once instead.
 """
 
 from __future__ import annotations
