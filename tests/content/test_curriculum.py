@@ -347,3 +347,25 @@ def test_coverage_of_a_broken_pack_prints_its_problems(tmp_path: Path) -> None:
     result = CliRunner().invoke(content, ["coverage", str(folder)])
     assert result.exit_code == 1
     assert result.output.startswith("prueba/lessons/g1-a.yaml:4: competency 'nada'")
+
+
+def test_strict_coverage_fails_on_gaps(tmp_path: Path) -> None:
+    folder = coverage_pack(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(content, ["coverage", str(folder)]).exit_code == 0
+    result = runner.invoke(content, ["coverage", "--strict", "--json", str(folder)])
+    assert result.exit_code == 1
+    assert json.loads(result.output)["untaught"] == ["g1-cantidad-sumar", "g2-cantidad-contar"]
+    full = (
+        REGISTRY.split("  2:")[0]
+        .replace('      g1-cantidad-sumar: "Suma hasta 10."\n', "")
+        .replace('    forma:\n      g1-forma-posicion: "Dice dónde está algo."\n', "")
+        .replace('  forma: {subject: matematica, name: "Resuelve problemas de forma"}\n', "")
+    )
+    complete = make_pack(
+        tmp_path / "complete",
+        {"g1-a": lesson("g1-a", "competency: cantidad\ndesempenos: [g1-cantidad-contar]\n")},
+        registry=full,
+    )
+    result = runner.invoke(content, ["coverage", "--strict", str(complete)])
+    assert result.exit_code == 0, result.output

@@ -157,7 +157,12 @@ def stats_command(path: Path, as_json: bool) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The registry to report on (default: the curriculum.yaml the packs use).",
 )
-def coverage_command(path: Path, as_json: bool, curriculum_file: Path | None) -> None:
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 if a grade and competency has no lesson or a desempeño is taught by none.",
+)
+def coverage_command(path: Path, as_json: bool, curriculum_file: Path | None, strict: bool) -> None:
     """What the lessons of the pack(s) in PATH cover of the CNEB curriculum: per grade and
     competency the lessons, questions, templates and minutes taught, and the desempeños no
     lesson teaches."""
@@ -174,8 +179,11 @@ def coverage_command(path: Path, as_json: bool, curriculum_file: Path | None) ->
     report = coverage(packs, curriculum)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
-        return
-    click.echo(coverage_text(report))
+    else:
+        click.echo(coverage_text(report))
+    empty = any(not c["lessons"] for row in report["cells"].values() for c in row.values())
+    if strict and (empty or report["untaught"]):
+        raise SystemExit(1)
 
 
 def _print_tables(numbers: dict[str, Any]) -> None:
