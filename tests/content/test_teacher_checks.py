@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from yachay.content.amounts import amount
 from yachay.content.cli import content
 from yachay.content.loader import PackError, load_pack
-from yachay.content.templates import spoken_hour
+from yachay.content.numbers import spoken_hour
 
 PACK = """\
 id: prueba

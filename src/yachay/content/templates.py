@@ -37,7 +37,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pydantic import ValidationError
 
 from yachay.content.expressions import Expression, ExpressionError, compile_expression
-from yachay.content.numbers import MAX_SPELLED, spoken_number
+from yachay.content.numbers import MAX_SPELLED, spoken_hour, spoken_number
 from yachay.content.schema import Question, Template
 from yachay.content.yaml_lines import Loc
 
@@ -323,27 +323,6 @@ def _valid_items(
             continue
         items.append(_Item(item_id(template.id, values), values, answer, kept))
     return items
-
-
-_HOUR_WORDS = "doce una dos tres cuatro cinco seis siete ocho nueve diez once".split()
-
-
-def spoken_hour(value: Decimal | float) -> str:
-    """An hour of the clock as said in Spanish: 6 -> "las seis", 1 -> "la una",
-    6.5 -> "las seis y media", 6.25 -> "las seis y cuarto", 6.75 -> "las siete menos
-    cuarto" (13 to 24 are read on a twelve-hour clock)."""
-    number = Decimal(str(value))
-    whole = int(number)
-    part = number - whole
-    tails = {Decimal("0"): "", Decimal("0.5"): " y media", Decimal("0.25"): " y cuarto"}
-    if part == Decimal("0.75"):
-        whole, tail = whole + 1, " menos cuarto"
-    elif part in tails:
-        tail = tails[part]
-    else:
-        raise ArithmeticError(f"{value} is not an hour, half or quarter hour")
-    word = _HOUR_WORDS[whole % 12]
-    return ("la una" if word == "una" else f"las {word}") + tail
 
 
 #: Formats a placeholder may take: ``{a:hora}`` says an hour ("las seis", "la una").
