@@ -179,6 +179,21 @@ def test_a_generated_item_left_with_two_choices_is_refused(tmp_path: Path) -> No
     assert len(load_pack(fixed).generated) == 4
 
 
+def test_a_count_of_zero_in_a_generated_item_is_refused(tmp_path: Path) -> None:
+    stem = "Tienes {a} billetes de diez soles y {b} monedas de un sol. ¿Cuánto tienes?"
+    broken = template(
+        STEM=stem,
+        ANSWER="a * 10 + b",
+        DISTRACTORS='"a * 10 + b + 10"',
+        CHOICE="{value} soles",
+        EXPLANATION="Son {answer} soles.",
+    ).replace("a: {values: [2, 3, 4]}", "a: {values: [0, 3, 4]}")
+    assert problems_of(make_pack(tmp_path, templates=broken)) == [
+        'prueba/lessons/g4-a.yaml:21: template g4-a-t1: item g4-a-t1-0-2 says "0 billetes", '
+        'where a child hears "ningún": leave 0 out of the values (or its count out of the text)'
+    ]
+
+
 # --- hours ------------------------------------------------------------------------------
 
 

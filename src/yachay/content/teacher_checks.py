@@ -11,6 +11,8 @@ Errors:
   the answer or another distractor (the template gives more);
 - **hour in digits**: a template says an hour with a number placeholder ("a las {a}"):
   hours are said in words, ``{a:hora}`` ("a las seis", "a la una");
+- **zero count**: a generated item says "0 billetes", which a child hears as "ningún
+  billete": leave 0 out of the values;
 - **cero coma soles**: an amount under a sol read as "cero coma dos soles", where a child
   hears "veinte céntimos": the question or segment must say the céntimos too.
 
@@ -79,6 +81,8 @@ _HOUR_PLACEHOLDER = re.compile(
     r"\b(?:las|la)\s+\{([a-z][a-z0-9_]*)\}(?=\s*(?:[.,;:?!)]|$)|\s+(?:y|en punto|de la)\b)",
     re.IGNORECASE,
 )
+#: "0 billetes": a count of zero, which is said "ningún billete" (a template cannot).
+_ZERO_COUNT = re.compile(r"(?<![\d.,])\b0\s+(?!coma\b)([^\W\d_]+)", re.IGNORECASE)
 _CERO_COMA_SOLES = re.compile(r"\b(?:0|cero) coma \w+ (?:soles|sol)\b", re.IGNORECASE)
 _CENTIMOS = re.compile(r"c[eé]ntimos?", re.IGNORECASE)
 
@@ -202,6 +206,19 @@ def _check_generated(
                 "distractors, or leave those values out with where",
             ),
         )
+    for item in items:
+        said = [text for texts in (item.stem, item.explanation) for text in texts.values()]
+        if match := next(filter(None, map(_ZERO_COUNT.search, said)), None):
+            reader.at(
+                relative,
+                owner + ("params",),
+                within(
+                    parts,
+                    f'item {item.id} says "{match.group(0)}", where a child hears "ningún": '
+                    "leave 0 out of the values (or its count out of the text)",
+                ),
+            )
+            break
     for item in items:
         if found := _cero_coma_soles([item.stem, *item.choices, item.explanation]):
             reader.at(
