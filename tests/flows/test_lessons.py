@@ -44,13 +44,16 @@ def test_questions_read_choices_and_give_feedback(converse, world):
     call = student_call(converse, world).press("1", "2", "2", "2")
     said = call.said()
     assert "Ahora, unas preguntas." in said
-    assert "Pregunta 1. Pregunta g3-a 1 1: opción 1. 2: opción 2. 3: opción 3." in said
+    assert (
+        "Pregunta 1. Pregunta g3-a 1 Si tu respuesta es opción 1, marca 1. "
+        "Si tu respuesta es opción 2, marca 2. Si tu respuesta es opción 3, marca 3."
+    ) in said
     assert call.wait == GatherKeys(timeout=10, max_digits=1)
 
     call.press("2")
     assert call.said().startswith("¡Muy bien! Es correcto.")
     call.press("3")
-    assert call.said().startswith("No es correcto. La respuesta es la 2: opción 2. Porque sí 2")
+    assert call.said().startswith("No es correcto. La respuesta correcta es opción 2. Porque sí 2")
     graded = [e for t in call.turns for e in t if isinstance(e, AnswerGraded)]
     assert [(a.question_id, a.choice, a.correct) for a in graded] == [
         ("g3-a-q1", 2, True),
@@ -164,7 +167,7 @@ def test_a_quechua_student_hears_a_spanish_only_lesson_with_a_notice(converse, w
     assert speaks[-1] == ("es", "Parte 1 de g3-a")
     call.press("2", "2", "2")
     question = [(e.language, e.text) for e in call.last if hasattr(e, "language")]
-    assert ("es", "1: opción 1.") in question
+    assert ("es", "Si tu respuesta es opción 1, marca 1.") in question
     assert {lang for lang, text in question if text.startswith("Pregunta g3-a")} == {"es"}
 
 
@@ -193,7 +196,7 @@ def test_a_translated_lesson_is_heard_in_quechua(converse, world):
     speaks = [(e.language, e.text) for e in call.last if hasattr(e, "language")]
     assert {lang for lang, _ in speaks} == {"qu"} and ("qu", "Rakiy 1") in speaks
     call.press("2", "2", "2")
-    assert ("qu", "huk: akllay 1.") in [
+    assert ("qu", "Kutichiyniyki akllay 1 kaptinqa, hukta ñit'iy.") in [
         (e.language, e.text) for e in call.last if hasattr(e, "language")
     ]
 
