@@ -100,6 +100,9 @@ class Settings:
     #: MLflow tracking (and model registry) URI for the tutor model: a tracking server
     #: (http://...) or a database URL; empty means a SQLite store in the var folder.
     mlflow_uri: str = ""
+    #: Where gunicorn's workers keep their metric values (prometheus_client multiprocess
+    #: mode); empty for one process. prometheus_client reads the same variable itself.
+    metrics_multiproc_dir: str = ""
 
     def __post_init__(self) -> None:
         pin = partial(object.__setattr__, self)  # frozen: set once, here
@@ -178,6 +181,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         say_voice=env.get("YACHAY_SAY_VOICE", Settings.say_voice),
         say_language=env.get("YACHAY_SAY_LANGUAGE", Settings.say_language),
         mlflow_uri=env.get("YACHAY_MLFLOW_URI", ""),
+        metrics_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR", ""),
     )
     return settings
 
