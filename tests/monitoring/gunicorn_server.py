@@ -80,9 +80,10 @@ def start_gunicorn(var_dir: Path, workers: int = 3) -> GunicornServer:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited:\n{server.log()}")
         try:
-            if requests.get(f"{server.url}/healthz", timeout=2).ok:
+            # The socket accepts before the workers have imported the app.
+            if requests.get(f"{server.url}/healthz", timeout=30).ok:
                 return server
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
     server.stop()
     raise RuntimeError(f"gunicorn did not start in 120 s:\n{server.log()}")

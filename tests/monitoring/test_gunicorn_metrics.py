@@ -51,7 +51,7 @@ def test_a_dead_workers_counts_stay(gunicorn: GunicornServer):
     victim = max(gunicorn.worker_pids())
     os.kill(victim, signal.SIGKILL)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and "Worker (pid:%d)" % victim not in gunicorn.log():
+    while time.monotonic() < deadline and f"Worker (pid:{victim})" not in gunicorn.log():
         time.sleep(0.2)
     time.sleep(1)  # the master has replaced it (child_exit ran)
     for _ in range(6):
