@@ -41,7 +41,9 @@ class GunicornServer:
             self.process.wait()
 
 
-def start_gunicorn(var_dir: Path, workers: int = 3) -> GunicornServer:
+def start_gunicorn(
+    var_dir: Path, workers: int = 3, extra_env: dict[str, str] | None = None
+) -> GunicornServer:
     database_url = f"sqlite:///{var_dir / 'yachay.db'}"
     migrate.upgrade(database_url)
     db = Database(database_url)
@@ -57,6 +59,7 @@ def start_gunicorn(var_dir: Path, workers: int = 3) -> GunicornServer:
         "YACHAY_DATABASE_URL": database_url,
         "TWILIO_AUTH_TOKEN": TOKEN,
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        **(extra_env or {}),
     }
     log_path = var_dir / "gunicorn.log"
     with log_path.open("w") as log:

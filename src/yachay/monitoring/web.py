@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from yachay.config import Settings
 from yachay.monitoring import metrics
 from yachay.monitoring.call_metrics import CallMetrics, TurnInput, direction_label
+from yachay.monitoring.logs import configure_logging
 
 if TYPE_CHECKING:
     from yachay.calls import CallService
@@ -30,6 +31,7 @@ _FAILED = "yachay_monitoring_turn_failed"
 
 def init_app(app: Flask, calls: CallService) -> None:
     settings: Settings = app.config["YACHAY"]
+    configure_logging(settings.log_format)
     call_metrics = CallMetrics(calls, calls.prompts)
     call_metrics.wrap_status()
     _watch_turn_failures()
