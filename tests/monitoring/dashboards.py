@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from dataclasses import dataclass
 from types import ModuleType
 
 from tests.conftest import ROOT
+from yachay.monitoring import metrics
 
 GRAFANA = ROOT / "deploy" / "grafana"
 
@@ -42,3 +44,19 @@ def panel_queries() -> list[PanelQuery]:
             for target in panel.get("targets", []):
                 found.append(PanelQuery(board["title"], panel["title"], target["expr"]))
     return found
+
+
+#: Series Prometheus adds itself.
+PROMETHEUS_OWN = frozenset({"up"})
+_SUFFIXES = ("_bucket", "_count", "_sum", "_total")
+
+
+def unknown_metrics(expr: str) -> set[str]:
+    """Names in a PromQL expression that Yachay does not export (typos, renamed metrics)."""
+    exported = {m._name for m in vars(metrics).values() if hasattr(m, "_name")}
+    unknown = set()
+    for name in set(re.findall(r"\b(yachay_[a-z_]+)\b", expr)):
+        base = next((name[: -len(s)] for s in _SUFFIXES if name.endswith(s)), name)
+        if base not in exported:
+            unknown.add(name)
+    return unknown

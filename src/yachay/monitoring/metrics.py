@@ -138,7 +138,8 @@ tutor_live_answers = Gauge(
 tutor_input_drift = Gauge(
     "yachay_tutor_input_drift",
     "Drift of the tutor's inputs from its training data, by statistic (e.g. skill_mix, "
-    "correct_rate, response_time); 0 is none.",
+    "correct_rate, response_time), as a population stability index: 0 is none, above 0.2 "
+    "a real shift (the alert's threshold).",
     ["statistic"],
     multiprocess_mode="mostrecent",
 )
