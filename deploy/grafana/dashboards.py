@@ -191,7 +191,8 @@ OPERATIONS = [
     Panel(
         "Keypad inputs by outcome",
         (Query("sum by (outcome) (rate(yachay_keypad_inputs_total[5m])) * 60", "{{outcome}}"),),
-        "Per minute: accepted, invalid (a key that means nothing there), empty (silence).",
+        "Per minute: accepted, invalid (a key that means nothing there), empty (nothing "
+        "pressed, asked again).",
     ),
     Panel(
         "Outbound calls by outcome",

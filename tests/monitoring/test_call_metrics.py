@@ -7,6 +7,7 @@ import requests
 from tests.e2e.test_student_call import add_student, current_lesson, through_the_segments
 from tests.monitoring.scrape import delta, label_values, scrape
 from tests.voice.test_webhooks import call_sid, params, post
+from yachay.db import models as m
 
 
 def test_a_first_call_counts_its_start_invalid_key_and_drop(live_server, phone):
@@ -46,7 +47,8 @@ def test_a_lesson_counts_segments_answers_and_where_the_caller_hung_up(
     for segment in range(1, len(lesson.segments) + 1):
         heard = "yachay_lesson_segments_heard_total"
         assert delta(before, after, heard, lesson=lesson.id, segment=str(segment)) == 1, segment
-    assert delta(before, after, "yachay_keypad_inputs_total", outcome="empty") == 1
+    # Silence that lets the lesson go on is no missed input.
+    assert delta(before, after, "yachay_keypad_inputs_total", outcome="empty") == 0
     answers = "yachay_answers_total"
     labels = {"skill": first.skills[0], "grade": str(first.grade), "mode": "lesson"}
     assert delta(before, after, answers, correct="false", **labels) == 1
@@ -71,7 +73,8 @@ def test_a_call_that_ends_with_goodbye_is_completed(live_server, phone, server_d
     ended = "yachay_calls_ended_total"
     assert delta(before, after, ended, role="student", language="qu", outcome="completed") == 1
     assert delta(before, after, ended) == 1
-    assert delta(before, after, "yachay_keypad_inputs_total", outcome="empty") == 3
+    # Asked again twice, then goodbye.
+    assert delta(before, after, "yachay_keypad_inputs_total", outcome="empty") == 2
 
 
 def test_a_repeated_status_callback_is_counted_once(live_server, phone_number):
@@ -111,3 +114,21 @@ def test_forged_and_malformed_webhooks_are_counted_by_route(live_server, phone_n
     assert delta(before, after, errors, kind="turn_failed") == 0
     assert delta(before, after, "yachay_calls_started_total") == 0
     assert "/voice/resume" in label_values(after, "yachay_http_responses_total", "route")
+
+
+def test_a_failed_turn_is_a_webhook_error_and_counts_nothing_else(
+    live_server, server_db, phone_number
+):
+    sid = call_sid()
+    assert post(live_server, "/voice", params(sid, phone_number)).ok
+    with server_db.session() as session:  # a state no flow can resume
+        row = session.get(m.Call, sid)
+        row.state = {**row.state, "node": "no-such-node"}
+    before = scrape(live_server.url)
+    reply = post(live_server, "/voice/resume?step=1", params(sid, phone_number, Digits="1"))
+    assert reply.status_code == 200 and "<Hangup" in reply.text  # the apology
+    after = scrape(live_server.url)
+    errors = "yachay_webhook_errors_total"
+    assert delta(before, after, errors, route="/voice/resume", kind="turn_failed") == 1
+    assert delta(before, after, errors) == 1
+    assert delta(before, after, "yachay_keypad_inputs_total") == 0

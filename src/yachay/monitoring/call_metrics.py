@@ -89,8 +89,8 @@ class TurnInput:
 
     call_sid: str
     first: bool
-    #: The caller pressed no key (silence, or hung up during the wait); None when the turn
-    #: answers no keypad wait (the first turn, a recording).
+    #: The caller pressed no key (silence); None when the turn answers no keypad wait (the
+    #: first turn, a recording).
     empty: bool | None
     direction: str = "inbound"
 
@@ -99,9 +99,11 @@ class CallMetrics:
     def __init__(self, calls: CallService, prompts: Prompts) -> None:
         self.calls = calls
         self.labels = ContentLabels(calls.db)
-        # The flows say "that key means nothing here" with this prompt and emit no event of
-        # their own for it (see the report of issue 20: an InputRejected event would do).
-        self._invalid_key_texts = {prompts.text("invalid_key", code) for code in prompts.languages}
+        # The flows tell the caller "that key means nothing here" and "I heard no key" with
+        # these prompts and emit no event of their own for either (an InputRejected event
+        # would make this exact).
+        self._invalid_key = {prompts.text("invalid_key", code) for code in prompts.languages}
+        self._no_input = {prompts.text("no_input", code) for code in prompts.languages}
 
     # -- a turn -------------------------------------------------------------------------
 
@@ -124,13 +126,14 @@ class CallMetrics:
             return
         if turn.empty is None:
             return  # a recording, not a key
+        said = {e.text for e in events if isinstance(e, ev.Speak)}
         if turn.empty:
-            outcome = "empty"
-        elif any(isinstance(e, ev.Speak) and e.text in self._invalid_key_texts for e in events):
-            outcome = "invalid"
-        else:
-            outcome = "accepted"
-        metrics.keypad_inputs.labels(outcome=outcome).inc()
+            # Silence lets a lesson segment go on: only a prompt asked again counts.
+            if said & self._no_input:
+                metrics.keypad_inputs.labels(outcome="empty").inc()
+            return
+        invalid = bool(said & self._invalid_key)
+        metrics.keypad_inputs.labels(outcome="invalid" if invalid else "accepted").inc()
 
     def _count_event(self, event: object) -> None:
         if isinstance(event, ev.LessonPositionReached):

@@ -68,8 +68,9 @@ call_duration_seconds = Histogram(
 )
 keypad_inputs = Counter(
     "yachay_keypad_inputs_total",
-    "Caller inputs at a wait, by outcome: accepted, invalid (a key that means nothing "
-    "there) or empty (silence, or the call hung up during the wait).",
+    "Keypad inputs by outcome: accepted, invalid (a key that means nothing there), empty "
+    "(no key, so the prompt was asked again; silence that lets a lesson go on, and the "
+    "last silence before a menu gives up, are not counted).",
     ["outcome"],
 )
 

@@ -51,9 +51,11 @@ def init_app(app: Flask, calls: CallService) -> None:
     @app.after_request
     def _observe(response: Response) -> Response:
         try:
+            # A turn that failed was rolled back: its events did not happen.
+            failed = bool(g.get(_FAILED))
             _observe_request(response)
             events = g.pop(_EVENTS, None)
-            if events:
+            if events and not failed:
                 call_metrics.count_turn(events, _turn_input())
         except Exception:  # a metric must never fail a request
             log.exception("recording metrics for %s failed", request.path)
