@@ -15,7 +15,6 @@ from datetime import datetime
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
-from yachay.content.prompts import Prompts
 from yachay.db import models as m
 from yachay.db.database import Database
 from yachay.flows import events as ev
@@ -23,6 +22,7 @@ from yachay.monitoring import metrics
 
 if TYPE_CHECKING:  # monitoring sits below calls.py: it is handed the service, never imports it
     from yachay.calls import CallService, StatusUpdate
+    from yachay.content.prompts import Prompts
 
 log = logging.getLogger(__name__)
 
