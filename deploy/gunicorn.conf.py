@@ -14,10 +14,11 @@ accesslog = "-"
 # Metrics: each worker writes its values to files in this folder and GET /metrics adds them
 # up, whichever worker answers (prometheus_client's multiprocess mode). It must be set
 # before a worker imports prometheus_client, hence here, in the master.
-metrics_dir = os.environ.setdefault(
-    "PROMETHEUS_MULTIPROC_DIR",
-    os.path.join(os.environ.get("YACHAY_VAR_DIR", "var"), "metrics"),
-)
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    from yachay.config import load_settings  # the app's own var folder
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(load_settings().var_dir / "metrics")
+metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 def on_starting(server):

@@ -51,7 +51,7 @@ def _code_env_names() -> set[str]:
     config = (ROOT / "src" / "yachay" / "config.py").read_text()
     gunicorn = (DEPLOY / "gunicorn.conf.py").read_text()
     names = set(re.findall(r'env\.get\(\s*"(\w+)"', config))
-    names |= set(re.findall(r'os\.environ(?:\.get|\.setdefault)\(\s*"(\w+)"', gunicorn))
+    names |= set(re.findall(r'os\.environ(?:\.get\(|\.setdefault\(|\[)\s*"(\w+)"', gunicorn))
     return names
 
 
