@@ -119,7 +119,7 @@ class CallMetrics:
             identified = any(isinstance(e, ev.StudentIdentified) for e in events)
             role, language = "unknown", "unknown"
             if identified:
-                role, language = "student", self.calls.language_of(turn.call_sid)
+                role, language = "student", self._language(turn.call_sid)
             metrics.calls_started.labels(
                 direction=turn.direction, role=role, language=language
             ).inc()
@@ -156,6 +156,12 @@ class CallMetrics:
             ).inc()
             if event.response_ms is not None:
                 metrics.answer_response_seconds.observe(event.response_ms / 1000)
+
+    def _language(self, call_sid: str) -> str:
+        # A read session: on SQLite it takes no write lock, so it never queues behind a turn.
+        with self.calls.db.read_session() as session:
+            row = session.get(m.Call, call_sid)
+            return str((row.state or {}).get("language", "es")) if row is not None else "es"
 
     # -- the end of a call ----------------------------------------------------------------
 
