@@ -96,6 +96,9 @@ class TurnInput:
 
 
 class CallMetrics:
+    """Turns a stored turn's events, and the end of a call, into the call and learning
+    metrics; `yachay.monitoring.web` hands it both."""
+
     def __init__(self, calls: CallService, prompts: Prompts) -> None:
         self.calls = calls
         self.labels = ContentLabels(calls.db)
