@@ -49,3 +49,14 @@ def test_live_quality_drift_decisions_and_outbound_calls_are_exported(tmp_path):
     assert after[count] - before[count] == 1
     le_5ms = ("yachay_tutor_decision_seconds_bucket", frozenset({("le", "0.005")}))
     assert after[le_5ms] - before[le_5ms] == 1
+
+
+def test_call_and_webhook_counters_start_at_zero(tmp_path):
+    samples = _samples(tmp_path)
+    dropped = frozenset(
+        {("direction", "inbound"), ("role", "student"), ("language", "qu"), ("outcome", "dropped")}
+    )
+    assert ("yachay_calls_ended_total", dropped) in samples
+    failed = frozenset({("route", "/voice/resume"), ("kind", "turn_failed")})
+    assert ("yachay_webhook_errors_total", failed) in samples
+    assert ("yachay_keypad_inputs_total", frozenset({("outcome", "invalid")})) in samples

@@ -15,6 +15,8 @@ their values; call the small functions at the end of this module (`observe_tutor
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import Counter, Gauge, Histogram
 
 # -- HTTP and webhooks ----------------------------------------------------------------------
@@ -161,6 +163,27 @@ outbound_calls = Counter(
 )
 
 # -- what other parts call ------------------------------------------------------------------
+
+
+def start_at_zero(languages: Iterable[str], webhook_routes: Iterable[str]) -> None:
+    """Export the calls' and webhooks' known label sets at 0 from the start: Prometheus then
+    sees the first call, error or bad key as an increase, and ratios have a denominator."""
+    languages = [*languages, "unknown"]
+    for direction in ("inbound", "outbound"):
+        for role in ("student", "unknown"):
+            for language in languages:
+                calls_started.labels(direction=direction, role=role, language=language)
+                for outcome in ("completed", "dropped", "unanswered"):
+                    calls_ended.labels(
+                        direction=direction, role=role, language=language, outcome=outcome
+                    )
+    for outcome in ("accepted", "invalid", "empty"):
+        keypad_inputs.labels(outcome=outcome)
+    for route in webhook_routes:
+        signature_failures.labels(route=route)
+        for kind in ("server_error", "bad_request", "turn_failed", "twilio_fallback"):
+            webhook_errors.labels(route=route, kind=kind)
+
 
 _served: dict[str, str] = {}
 

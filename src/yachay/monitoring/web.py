@@ -43,6 +43,8 @@ def init_app(app: Flask, calls: CallService) -> None:
             call_metrics.count_turn([event], None)
 
     calls.listeners.append(on_event)
+    routes = [r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith(f"{WEBHOOKS}.")]
+    metrics.start_at_zero(calls.prompts.languages, routes)
 
     @app.before_request
     def _start_timer() -> None:
