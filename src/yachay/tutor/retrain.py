@@ -81,6 +81,8 @@ class TrainResult:
     epochs: int
     train_seconds: float
     production_error: str | None = None
+    #: SHA-256 of the answers snapshot logged with the run (:mod:`yachay.tutor.snapshot`).
+    data_digest: str = ""
 
 
 def train_from_db(
@@ -97,39 +99,56 @@ def train_from_db(
     progress: bool = True,
     registry: Registry | None = None,
     on_stage: Callable[[str], None] | None = None,
+    data_from: str | None = None,
 ) -> TrainResult:
     """Train, evaluate against production, log, register, maybe promote (see module doc).
+
+    ``data_from``: the id of an earlier training run; train on the answers snapshot it
+    logged (:mod:`yachay.tutor.snapshot`) instead of the database, with its model and
+    training settings unless given here, which reproduces its holdout metrics.
 
     Raises :class:`NotEnoughData` before touching MLflow when the data cannot support a
     training run and a fair comparison.
     """
     from yachay.tutor.models import DEFAULT_MODEL
+    from yachay.tutor.snapshot import load_snapshot, log_snapshot
     from yachay.tutor.train_config import TrainConfig
 
     stage = on_stage or (lambda _message: None)
+    registry = registry or Registry(settings)
+    client = registry.client
+    stage("reading answers")
+    with db.session() as session:
+        log = None if data_from else read_answer_log(session)
+        questions = read_questions(session)
+    if data_from:
+        log, _ = load_snapshot(client, data_from)
+        model_name, train_config, model_options = _settings_of_run(
+            registry, data_from, model_name, train_config, model_options
+        )
+        min_answers = 1  # it was enough once
+    assert log is not None
     model_name = model_name or DEFAULT_MODEL
     config = train_config or TrainConfig()
     if epochs is not None:
         config = dataclasses.replace(config, max_epochs=epochs)
-
-    stage("reading answers")
-    with db.session() as session:
-        log = read_answer_log(session)
-        questions = read_questions(session)
     train_log, holdout = _check_data(log, min_answers)
     vocab = Vocabulary.build(train_log)
 
-    registry = registry or Registry(settings)
-    client = registry.client
     from yachay.tutor.tracking import EpochLogger, experiment_id, log_values
 
     run = client.create_run(
         experiment_id(client, settings),
         run_name=f"{model_name} on {log.num_answers} answers",
-        tags={"fingerprint": log.fingerprint, "model_name": model_name},
+        tags={
+            "fingerprint": log.fingerprint,
+            "model_name": model_name,
+            **({"data_from": data_from} if data_from else {}),
+        },
     )
     run_id = run.info.run_id
     try:
+        digest = log_snapshot(client, run_id, log)
         stage(f"training {model_name}")
         model, trainer, seconds = _train(
             model_name,
@@ -254,6 +273,36 @@ def train_from_db(
         epochs=len(trainer.history),
         train_seconds=seconds,
         production_error=production_error,
+        data_digest=digest,
+    )
+
+
+def _settings_of_run(
+    registry: Registry,
+    run_id: str,
+    model_name: str | None,
+    train_config: Any,
+    model_options: dict[str, Any] | None,
+) -> tuple[str, Any, dict[str, Any]]:
+    """The model, training settings and model options of a run, from its checkpoint
+    (those given win)."""
+    from yachay.tutor.checkpoint import load_checkpoint
+    from yachay.tutor.snapshot import SnapshotError
+
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            folder = registry.client.download_artifacts(run_id, CHECKPOINT_ARTIFACT, tmp)
+        except Exception as exc:  # the artifact store's own errors vary
+            raise SnapshotError(f"cannot fetch the checkpoint of run {run_id}: {exc}") from exc
+        checkpoint = load_checkpoint(Path(folder) / CHECKPOINT_FILE)
+    sizes = ("num_items", "num_skills")  # from the vocabulary, as in any run
+    options = {
+        k: v for k, v in dataclasses.asdict(checkpoint.model.config).items() if k not in sizes
+    }
+    return (
+        model_name or checkpoint.model_name,
+        train_config or checkpoint.train_config,
+        options if model_options is None else model_options,
     )
 
 

@@ -12,7 +12,8 @@ takes seconds); serving never imports it (see :mod:`yachay.tutor.registry`).
 Two things are set before MLflow is imported:
 
 - MLflow's usage telemetry is off unless ``MLFLOW_DISABLE_TELEMETRY`` says otherwise: a
-  school district's server does not report to a third party by default.
+  school district's server does not report to a third party by default. So are its
+  artifact download progress bars (``MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR``).
 - The one deprecation warning MLflow's SQLAlchemy store raises on import with SQLAlchemy 2.1
   (its models use the ``noload`` loader strategy) is silenced, narrowly, for that import.
 """
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 @functools.cache
 def _mlflow() -> ModuleType:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    # Its download progress bars would land in the middle of a command's output.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     with warnings.catch_warnings():
         warnings.filterwarnings(
             "ignore",
