@@ -85,3 +85,49 @@ def _print(rows: list[VersionQuality], days: float) -> None:
         f"Published: {PUBLISHED_SOURCE}."
     )
     console.print(table)
+
+
+@click.command("retrain-if-needed")
+@click.option(
+    "--days",
+    type=click.FloatRange(min=0, min_open=True),
+    default=7,
+    show_default=True,
+    help="Judge live quality and drift on the answers of the last N days.",
+)
+@click.option(
+    "--epochs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="At most N epochs when it trains (default: as `yachay tutor train`).",
+)
+@click.option("--dry-run", is_flag=True, help="Decide and log the decision, but do not train.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
+@with_appcontext
+def retrain_if_needed_command(
+    days: float, epochs: int | None, dry_run: bool, as_json: bool
+) -> None:
+    """Retrain the tutor model if live quality degraded, the inputs drifted, or enough new
+    answers arrived; promote the candidate only if it is not worse than production on the
+    same holdout. Every decision, with its reasons and numbers, is logged to MLflow
+    (experiment yachay-tutor-retraining). Meant for a schedule (see the README)."""
+    from yachay.tutor.auto_retrain import Thresholds, retrain_if_needed
+
+    settings = current_app.config["YACHAY"]
+    db = current_app.extensions["yachay.db"]
+    decision = retrain_if_needed(
+        settings, db, Thresholds(days=days), dry_run=dry_run, epochs=epochs
+    )
+    if as_json:
+        click.echo(json.dumps(decision.to_dict(), indent=2))
+        return
+    verdict = "Retrain" if decision.retrain else "No retrain"
+    click.echo(f"{verdict}: " + "; ".join(decision.reasons) + ".")
+    for check in decision.checks:
+        mark = "!" if check.fired else "·"
+        click.echo(f"  {mark} {check.reason}")
+    for note in decision.notes:
+        click.echo(f"  · {note}")
+    if decision.retrain:
+        click.echo(f"Outcome: {decision.outcome}.")
+    click.echo(f"MLflow run {decision.decision_run} (experiment yachay-tutor-retraining)")

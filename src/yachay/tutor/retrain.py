@@ -10,7 +10,9 @@ worse than the production model.
    production model (through its own question mapping, so questions it never saw count as
    unknown to it) and with the cold-start prior, so the three compare on the same answers;
 4. logs the run to MLflow — parameters, per-epoch and holdout metrics, the data fingerprint,
-   the checkpoint — and registers it as a new version of ``yachay-tutor``;
+   the exact answers as a content-addressed snapshot (:mod:`yachay.tutor.snapshot`; a run
+   can be retrained from it with ``data_from``), the checkpoint — and registers it as a new
+   version of ``yachay-tutor``;
 5. promotes it when there is no production model, when the production model cannot be
    evaluated (e.g. its checkpoint schema is too old), or when its holdout AUC is at least
    the production model's minus :data:`AUC_TOLERANCE`.
@@ -111,7 +113,7 @@ def train_from_db(
     training run and a fair comparison.
     """
     from yachay.tutor.models import DEFAULT_MODEL
-    from yachay.tutor.snapshot import load_snapshot, log_snapshot
+    from yachay.tutor.snapshot import load_snapshot, log_snapshot, settings_of_run
     from yachay.tutor.train_config import TrainConfig
 
     stage = on_stage or (lambda _message: None)
@@ -123,8 +125,8 @@ def train_from_db(
         questions = read_questions(session)
     if data_from:
         log, _ = load_snapshot(client, data_from)
-        model_name, train_config, model_options = _settings_of_run(
-            registry, data_from, model_name, train_config, model_options
+        model_name, train_config, model_options = settings_of_run(
+            client, data_from, model_name, train_config, model_options
         )
         min_answers = 1  # it was enough once
     assert log is not None
@@ -274,35 +276,6 @@ def train_from_db(
         train_seconds=seconds,
         production_error=production_error,
         data_digest=digest,
-    )
-
-
-def _settings_of_run(
-    registry: Registry,
-    run_id: str,
-    model_name: str | None,
-    train_config: Any,
-    model_options: dict[str, Any] | None,
-) -> tuple[str, Any, dict[str, Any]]:
-    """The model, training settings and model options of a run, from its checkpoint
-    (those given win)."""
-    from yachay.tutor.checkpoint import load_checkpoint
-    from yachay.tutor.snapshot import SnapshotError
-
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            folder = registry.client.download_artifacts(run_id, CHECKPOINT_ARTIFACT, tmp)
-        except Exception as exc:  # the artifact store's own errors vary
-            raise SnapshotError(f"cannot fetch the checkpoint of run {run_id}: {exc}") from exc
-        checkpoint = load_checkpoint(Path(folder) / CHECKPOINT_FILE)
-    sizes = ("num_items", "num_skills")  # from the vocabulary, as in any run
-    options = {
-        k: v for k, v in dataclasses.asdict(checkpoint.model.config).items() if k not in sizes
-    }
-    return (
-        model_name or checkpoint.model_name,
-        train_config or checkpoint.train_config,
-        options if model_options is None else model_options,
     )
 
 

@@ -16,14 +16,16 @@ however the database has changed since.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from yachay.tutor.answer_log import AnswerLog, StudentAnswers
+from yachay.tutor.registry import CHECKPOINT_ARTIFACT, CHECKPOINT_FILE
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -36,6 +38,7 @@ __all__ = [
     "load_snapshot",
     "log_snapshot",
     "parse_snapshot",
+    "settings_of_run",
     "snapshot_bytes",
 ]
 
@@ -146,3 +149,31 @@ def load_snapshot(client: MlflowClient, run_id: str) -> tuple[AnswerLog, str]:
             f"(file {digest[:12]}, logged {logged[:12]}): it was changed after the run"
         )
     return parse_snapshot(data, run.data.tags.get("fingerprint", "")), digest
+
+
+def settings_of_run(
+    client: MlflowClient,
+    run_id: str,
+    model_name: str | None,
+    train_config: Any,
+    model_options: dict[str, Any] | None,
+) -> tuple[str, Any, dict[str, Any]]:
+    """The model, training settings and model options of a run, from its checkpoint
+    (those given win)."""
+    from yachay.tutor.checkpoint import load_checkpoint
+
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            folder = client.download_artifacts(run_id, CHECKPOINT_ARTIFACT, tmp)
+        except Exception as exc:  # the artifact store's own errors vary
+            raise SnapshotError(f"cannot fetch the checkpoint of run {run_id}: {exc}") from exc
+        checkpoint = load_checkpoint(Path(folder) / CHECKPOINT_FILE)
+    sizes = ("num_items", "num_skills")  # from the vocabulary, as in any run
+    options = {
+        k: v for k, v in dataclasses.asdict(checkpoint.model.config).items() if k not in sizes
+    }
+    return (
+        model_name or checkpoint.model_name,
+        train_config or checkpoint.train_config,
+        options if model_options is None else model_options,
+    )

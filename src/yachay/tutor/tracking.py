@@ -76,20 +76,20 @@ def mlflow_client(settings: Settings) -> MlflowClient:
     return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
-def experiment_id(client: MlflowClient, settings: Settings) -> str:
-    """The id of the tutor experiment, created on first use.
+def experiment_id(client: MlflowClient, settings: Settings, name: str = EXPERIMENT) -> str:
+    """The id of the tutor experiment (or another one, ``name``), created on first use.
 
     With a local store, run artifacts (the checkpoints) go under ``var/tutor/mlartifacts``
     rather than MLflow's default ``./mlruns`` of whatever folder the command ran in; a
     tracking server keeps its own artifact root.
     """
-    experiment = client.get_experiment_by_name(EXPERIMENT)
+    experiment = client.get_experiment_by_name(name)
     if experiment is not None:
         return experiment.experiment_id
     location = None
     if uses_local_store(settings.mlflow_tracking_uri):
         location = str((settings.tutor_dir / "mlartifacts").resolve())
-    return client.create_experiment(EXPERIMENT, artifact_location=location)
+    return client.create_experiment(name, artifact_location=location)
 
 
 def log_values(
