@@ -28,6 +28,7 @@ from yachay.tutor.auto_retrain import (
     DECISIONS_EXPERIMENT,
     Thresholds,
     assess,
+    last_retrain_decision,
     retrain_if_needed,
 )
 from yachay.tutor.drift import compare, input_profile, psi
@@ -127,7 +128,17 @@ def test_the_first_model_is_trained_when_enough_answers_arrived_and_the_decision
     registry = Registry(Settings(var_dir=var_dir))
     assert registry.production().version == 1
 
-    waited, trained = decisions(registry)
+    last = last_retrain_decision(var_dir / "tutor")
+    assert last is not None and last["mlflow_run"] == out["mlflow_run"]
+    assert last["training"]["version"] == 1
+
+    text = app.test_cli_runner().invoke(retrain_if_needed_command, ["--dry-run"])
+    assert text.exit_code == 0, text.output
+    assert text.output.startswith("No retrain: v1 is fine: nothing past its limits.")
+    assert "· 0 answers since v1 was trained on 1500 (retrain at 500)" in text.output
+    assert "drift not judged: 0 recent answers" in text.output
+
+    waited, trained, _ = decisions(registry)
     assert waited.data.tags["decision"] == "wait" and waited.data.metrics["answers"] == 300
     assert trained.data.tags["decision"] == "retrain"
     assert trained.data.tags["training_run"] == out["training"]["mlflow_run"]

@@ -20,13 +20,19 @@ production model on the same holdout and promotes it only if it is not worse. Ev
 decision, a retrain or not, is a run of the MLflow experiment ``yachay-tutor-retraining``:
 its checks as metrics, the thresholds as parameters, and tags ``decision`` (``retrain`` or
 ``wait``), ``reasons``, ``outcome`` and the training run and version when there was one.
+The latest decision is also written to ``var/tutor/retrain_decision.json``
+(:func:`last_retrain_decision`), for the metrics.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -47,6 +53,7 @@ __all__ = [
     "Thresholds",
     "assess",
     "input_drift",
+    "last_retrain_decision",
     "retrain_if_needed",
 ]
 
@@ -315,7 +322,33 @@ def retrain_if_needed(
                 + f": {t.reason}"
             )
     decision.decision_run = _log_decision(registry, settings, decision, thresholds)
+    _write_last(settings.tutor_dir, decision)
     return decision
+
+
+def last_decision_path(tutor_dir: Path) -> Path:
+    return tutor_dir / "retrain_decision.json"
+
+
+def last_retrain_decision(tutor_dir: Path) -> dict[str, Any] | None:
+    """The latest decision of :func:`retrain_if_needed` as its JSON (``to_dict``), or None.
+
+    A file rather than MLflow, like the production pointer: the web workers' metrics read
+    it without importing MLflow, and the drift it holds was measured once, on schedule,
+    not on every scrape (it scans the answers)."""
+    try:
+        return json.loads(last_decision_path(tutor_dir).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _write_last(tutor_dir: Path, decision: RetrainDecision) -> None:
+    tutor_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=tutor_dir, prefix=".retrain_decision.", suffix=".json")
+    with os.fdopen(fd, "w") as out:
+        json.dump(decision.to_dict(), out, indent=2)
+    os.chmod(tmp, 0o644)  # read by web workers, maybe as another user
+    os.replace(tmp, last_decision_path(tutor_dir))
 
 
 def _log_decision(
