@@ -120,7 +120,8 @@ def chooser(settings: Settings, threads: int, with_model: bool = True):  # noqa:
         with db.read_session() as session:
             bank = question_bank(session)
             predictor = service.predictor(bank.info)
-            return practice_round(session, bank, predictor, student_id, m.utcnow(), 5)
+            chosen = practice_round(session, bank, predictor, student_id, m.utcnow(), 5)
+            return [c.item_id for c in chosen]
 
     return choose
 

@@ -140,7 +140,10 @@ def test_the_choice_after_a_lesson_sees_its_last_answer(db: Database, tmp_path: 
         bank = question_bank(session)
         predictor = tutor.predictor(bank.info)
         # What the tutor chooses from the whole history, now that the answer is stored ...
-        whole = after_lesson(session, bank, predictor, student_id, "g1-sumar", phone.at, 2)
+        whole = [
+            c.item_id
+            for c in after_lesson(session, bank, predictor, student_id, "g1-sumar", phone.at, 2)
+        ]
         # ... and what it would have chosen without the last answer.
         last = session.scalars(
             select(m.Answer).where(m.Answer.student_id == student_id).order_by(m.Answer.id)
@@ -148,7 +151,10 @@ def test_the_choice_after_a_lesson_sees_its_last_answer(db: Database, tmp_path: 
         assert (last.question_id, last.correct) == ("g1-sumar-q3", True)
         session.delete(last)
         session.flush()
-        stale = after_lesson(session, bank, predictor, student_id, "g1-sumar", phone.at, 2)
+        stale = [
+            c.item_id
+            for c in after_lesson(session, bank, predictor, student_id, "g1-sumar", phone.at, 2)
+        ]
         session.rollback()
     assert asked == whole
     assert stale != whole, "the last answer must matter here, or this test proves nothing"

@@ -21,9 +21,10 @@ def test_practice_questions_are_the_policys_choice(phone, live_server, server_db
     tutor = TutorService(load_settings({"YACHAY_VAR_DIR": str(live_server.var_dir)}))
     with server_db.session() as session:
         bank = question_bank(session)
-        expected = practice_round(
+        chosen = practice_round(
             session, bank, tutor.predictor(bank.info), student_id, m.utcnow(), 5
         )
+        expected = [c.item_id for c in chosen]
         grades = dict(
             session.execute(
                 select(m.Question.id, m.Question.grade).where(m.Question.id.in_(expected))
@@ -36,7 +37,26 @@ def test_practice_questions_are_the_policys_choice(phone, live_server, server_db
 
     transcript = phone().call(["2", "1", "1", "1", "1", "1", "h"])
     assert transcript.ok, transcript.errors
-    assert [a.question_id for a in answers(server_db, student_id)] == expected
+    stored = answers(server_db, student_id)
+    assert [a.question_id for a in stored] == expected
+    # Each choice was stored with the probability the tutor gave it (the prior: no model
+    # is promoted on this server), joined to the answer that followed.
+    [call_sid] = {a.call_sid for a in stored}
+    with server_db.session() as session:
+        predicted = session.execute(
+            select(
+                m.Prediction.question_id,
+                m.Prediction.probability,
+                m.Prediction.model_version,
+                m.Answer.question_id,
+            )
+            .join(m.Answer, m.Answer.id == m.Prediction.answer_id)
+            .where(m.Prediction.call_sid == call_sid)
+            .order_by(m.Prediction.position)
+        ).all()
+    assert [p[0] for p in predicted] == expected == [p[3] for p in predicted]
+    assert [p[1] for p in predicted] == pytest.approx([c.predicted for c in chosen])
+    assert {p[2] for p in predicted} == {None}
 
 
 def stories_asked(db, student_id):  # noqa: ANN001, ANN201

@@ -132,7 +132,10 @@ def test_train_registers_v1_and_promotes_it(app, database, var_dir):
     assert run.data.metrics["holdout_auc"] == pytest.approx(out["new"]["auc"])
     assert "prior_holdout_auc" in run.data.metrics and "val_auc" in run.data.metrics
     assert run.data.tags["promoted"] == "true"
-    assert [a.path for a in registry.client.list_artifacts(run.info.run_id)] == ["checkpoint"]
+    assert [a.path for a in registry.client.list_artifacts(run.info.run_id)] == [
+        "checkpoint",
+        "data",
+    ]
     [version] = registry.versions()
     assert version.production and version.fingerprint == out["fingerprint"]
     assert version.holdout_auc == pytest.approx(out["new"]["auc"], abs=1e-6)

@@ -69,13 +69,19 @@ def make_database(var_dir: Path) -> tuple[str, Database]:
 
 
 def add_students(
-    db: Database, count: int, answers_each: int, seed: int = 0, first_phone: int = 0
+    db: Database,
+    count: int,
+    answers_each: int,
+    seed: int = 0,
+    first_phone: int = 0,
+    start: datetime | None = None,
 ) -> list[int]:
     """Students who answer ``answers_each`` questions and learn as they go (an IRT-like
-    simulation: ability + practice on the skill - difficulty)."""
+    simulation: ability + practice on the skill - difficulty), from ``start`` (naive UTC;
+    by default 1 March 2026) over a week."""
     rng = np.random.default_rng(seed)
     times = np.random.default_rng(seed + 1000)  # apart, so the answers do not change
-    start = datetime(2026, 3, 1, 8, 0)
+    start = start or datetime(2026, 3, 1, 8, 0)
     ids = []
     with db.session() as session:
         for n in range(count):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yachay.db import models as m
+from yachay.db.predictions import link_answer
 from yachay.flows import events as ev
 from yachay.flows.state import CallState
 
@@ -78,24 +79,25 @@ class EventRecorder:
 
     @apply.register
     def _(self, event: ev.AnswerGraded, state: CallState) -> CallState:
-        self.session.add(
-            m.Answer(
-                student_id=event.student_id,
-                question_id=event.question_id,
-                lesson_id=event.lesson_id,
-                choice=event.choice,
-                correct=event.correct,
-                response_ms=event.response_ms,
-                call_sid=self.ctx.call_sid,
-                step=self.ctx.step,
-                answered_at=self.ctx.now,
-            )
+        answer = m.Answer(
+            student_id=event.student_id,
+            question_id=event.question_id,
+            lesson_id=event.lesson_id,
+            choice=event.choice,
+            correct=event.correct,
+            response_ms=event.response_ms,
+            call_sid=self.ctx.call_sid,
+            step=self.ctx.step,
+            answered_at=self.ctx.now,
         )
+        self.session.add(answer)
         if event.lesson_id is not None:
             progress = self._progress(event.student_id, event.lesson_id)
             progress.answered += 1
             progress.right += int(event.correct)
         self.session.flush()
+        # What the tutor predicted for this question, when it chose it, meets the answer.
+        link_answer(self.session, answer)
         return state
 
     @apply.register

@@ -1,5 +1,11 @@
 """The flows' tutor port (:class:`yachay.flows.ports.Tutor`) for one turn: the tutor's
-decisions over the turn's database session, with the answers graded so far in the turn."""
+decisions over the turn's database session, with the answers graded so far in the turn.
+
+Every question the tutor chooses is stored with the probability it gave it and the model
+version behind that probability (:mod:`yachay.db.predictions`), in the turn's transaction;
+the recorder joins it to the answer when the question is answered. The flows see question
+ids only.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +15,26 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from yachay.db.predictions import NewPrediction, store_predictions
 from yachay.flows.events import AnswerGraded
 from yachay.tutor import decisions
 from yachay.tutor.bank import QuestionBank, QuestionInfo, question_bank
 from yachay.tutor.domain import AnswerEvent, Predictor
+from yachay.tutor.policy import ItemChoice
 
-__all__ = ["Predictors", "TurnTutor"]
+__all__ = ["Predictors", "TurnTutor", "VersionedPredictor"]
+
+
+class VersionedPredictor(Predictor, Protocol):
+    def version_of(self, question_id: str) -> int | None:
+        """The model version behind the question's latest probability (None: the prior)."""
+        ...
 
 
 class Predictors(Protocol):
     """Where a turn gets its predictor (`yachay.tutor.serving.TutorService`)."""
 
-    def predictor(self, info: Mapping[str, QuestionInfo]) -> Predictor: ...
+    def predictor(self, info: Mapping[str, QuestionInfo]) -> VersionedPredictor: ...
 
 
 class TurnTutor:
@@ -39,9 +53,10 @@ class TurnTutor:
             raise RuntimeError("practice needs the tutor: CallService(..., tutor)")
         bank, predictor = self._bank(self.predictors)
         answers = self._events(graded, now)
-        return decisions.practice_round(
+        choices = decisions.practice_round(
             self.session, bank, predictor, student_id, now, limit, answers
         )
+        return self._chosen(student_id, choices, predictor, now)
 
     def after_lesson(
         self,
@@ -55,11 +70,31 @@ class TurnTutor:
             return []
         bank, predictor = self._bank(self.predictors)
         answers = self._events(graded, now)
-        return decisions.after_lesson(
+        choices = decisions.after_lesson(
             self.session, bank, predictor, student_id, lesson_id, now, limit, answers
         )
+        return self._chosen(student_id, choices, predictor, now)
 
-    def _bank(self, predictors: Predictors) -> tuple[QuestionBank, Predictor]:
+    def _chosen(
+        self,
+        student_id: int,
+        choices: Sequence[ItemChoice],
+        predictor: VersionedPredictor,
+        now: datetime,
+    ) -> list[str]:
+        store_predictions(
+            self.session,
+            self.call_sid,
+            student_id,
+            (
+                NewPrediction(c.item_id, c.predicted, predictor.version_of(c.item_id))
+                for c in choices
+            ),
+            now,
+        )
+        return [c.item_id for c in choices]
+
+    def _bank(self, predictors: Predictors) -> tuple[QuestionBank, VersionedPredictor]:
         bank = question_bank(self.session)
         return bank, predictors.predictor(bank.info)
 

@@ -22,6 +22,7 @@ from yachay.db.starter import load_starter_content
 from yachay.flows.callers import LANGUAGE_KEYS
 from yachay.phone.cli import call
 from yachay.tutor.cli import tutor
+from yachay.tutor.quality_cli import quality, retrain_if_needed_command
 from yachay.tutor.reports_cli import due, needs_tutor
 from yachay.tutor.simulate_cli import simulate
 
@@ -159,6 +160,8 @@ cli.add_command(student)
 tutor.add_command(simulate)
 tutor.add_command(due)
 tutor.add_command(needs_tutor)
+tutor.add_command(quality)
+tutor.add_command(retrain_if_needed_command)
 cli.add_command(tutor)
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "all_answers",
     "answers_of",
     "answers_of_students",
+    "answers_between",
     "count_since",
     "each_answer",
     "students_active_since",
@@ -110,3 +111,17 @@ def count_since(session: Session, student_id: int, since: datetime) -> tuple[int
         ).where(m.Answer.student_id == student_id, m.Answer.answered_at >= since)
     ).one()
     return int(answered), int(right)
+
+
+def answers_between(
+    session: Session, since: datetime | None, until: datetime | None, batch_size: int = 10_000
+) -> Iterator[tuple[str, bool, int | None]]:
+    """``(question id, correct, response_ms)`` of every answer in ``[since, until)`` (naive
+    UTC; None: unbounded), in no particular order, read in batches."""
+    query = select(m.Answer.question_id, m.Answer.correct, m.Answer.response_ms)
+    if since is not None:
+        query = query.where(m.Answer.answered_at >= since)
+    if until is not None:
+        query = query.where(m.Answer.answered_at < until)
+    for question_id, correct, ms in session.execute(query.execution_options(yield_per=batch_size)):
+        yield question_id, bool(correct), ms

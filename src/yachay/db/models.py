@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -119,6 +119,29 @@ class Answer(Base):
     call_sid: Mapped[str] = mapped_column(String(64))
     step: Mapped[int]
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Prediction(Base):
+    """What the tutor predicted for a question it chose in a call, and the answer that
+    followed (NULL until the question is answered, or for good if it never is).
+
+    Measures the model on real traffic: live AUC and calibration per model version."""
+
+    __tablename__ = "predictions"
+    __table_args__ = (Index("ix_predictions_call_question", "call_sid", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64))
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
+    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"))
+    #: P(right) the tutor gave the question when it chose it.
+    probability: Mapped[float] = mapped_column(Float)
+    #: The model version that scored it; NULL: the cold-start prior.
+    model_version: Mapped[int | None]
+    #: Its place in the questions chosen together (0: asked next; 2: two answers later).
+    position: Mapped[int]
+    predicted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id"), unique=True)
 
 
 class TeacherQuestion(Base):

@@ -172,9 +172,8 @@ def _registry():  # noqa: ANN202
     "--model",
     "model_name",
     type=click.Choice(sorted(MODEL_NAMES)),
-    default=DEFAULT_MODEL,
-    show_default=True,
-    help="Which model to train.",
+    default=None,
+    help=f"Which model to train (default {DEFAULT_MODEL}; with --data-from, the run's).",
 )
 @click.option(
     "--epochs",
@@ -198,15 +197,22 @@ def _registry():  # noqa: ANN202
     help="Promote when holdout AUC >= production's minus this.",
 )
 @click.option("--no-promote", is_flag=True, help="Register the version but do not promote it.")
+@click.option(
+    "--data-from",
+    metavar="RUN_ID",
+    help="Train on the answers snapshot an earlier training run logged (with that run's "
+    "model and settings), not on the database: reproduces its holdout metrics.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @with_appcontext
 def train_command(
-    model_name: str,
+    model_name: str | None,
     epochs: int | None,
     min_answers: int,
     tolerance: float,
     no_promote: bool,
+    data_from: str | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -221,6 +227,7 @@ def train_command(
     install has nothing to do yet, which is not a failure (the cold-start prior serves).
     """
     from yachay.tutor.retrain import NotEnoughData, train_from_db
+    from yachay.tutor.snapshot import SnapshotError
 
     settings, db = _app_settings_and_db()
 
@@ -240,7 +247,10 @@ def train_command(
             progress=not quiet,
             on_stage=stage,
             registry=_registry(),
+            data_from=data_from,
         )
+    except SnapshotError as exc:
+        raise click.ClickException(str(exc)) from None
     except NotEnoughData as exc:
         if as_json:
             click.echo(json.dumps({"trained": False, "reason": str(exc)}))
@@ -272,6 +282,7 @@ def _train_json(result) -> dict:  # noqa: ANN001
         ),
         "prior": result.prior,
         "mlflow_run": result.run_id,
+        "data_digest": result.data_digest,
     }
 
 
@@ -307,7 +318,11 @@ def _print_train(result) -> None:  # noqa: ANN001
     console.print(table)
     verdict = "Promoted" if result.promoted else "Not promoted"
     console.print(f"{verdict} v{result.version.version}: {result.reason}.", highlight=False)
-    console.print(f"MLflow run {result.run_id}", style="dim", highlight=False)
+    console.print(
+        f"MLflow run {result.run_id}; data snapshot sha256 {result.data_digest[:16]}",
+        style="dim",
+        highlight=False,
+    )
 
 
 @tutor.command("models")

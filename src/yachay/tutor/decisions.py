@@ -21,7 +21,7 @@ from yachay.db import models as m
 from yachay.db.answers import StoredAnswer, answers_of
 from yachay.tutor.bank import QuestionBank
 from yachay.tutor.domain import AnswerEvent, Catalog, Predictor
-from yachay.tutor.policy import next_items, questions_after_lesson
+from yachay.tutor.policy import ItemChoice, next_items, questions_after_lesson
 from yachay.tutor.review import ReviewState
 
 __all__ = [
@@ -67,15 +67,16 @@ def practice_round(
     now: datetime,
     n: int,
     graded: Sequence[AnswerEvent] = (),
-) -> list[str]:
-    """Due spaced reviews first, then frontier skills in the productive band."""
+) -> list[ItemChoice]:
+    """Due spaced reviews first, then frontier skills in the productive band; each choice
+    with the P(right) the predictor gave it."""
     student = session.get(m.Student, student_id)
     if student is None:
         raise LookupError(f"no student {student_id}")
     catalog = bank.catalog
     history = answer_history(session, student_id, graded)
     due = ReviewState.from_history(history, catalog).due(now) if history else []
-    choices = next_items(
+    return next_items(
         history,
         catalog,
         predictor,
@@ -85,7 +86,6 @@ def practice_round(
         due_reviews=due,
         exclude=beyond_grade(catalog, student.grade) | bank.needs_story,
     )
-    return [c.item_id for c in choices]
 
 
 def after_lesson(
@@ -97,7 +97,7 @@ def after_lesson(
     now: datetime,
     n: int,
     graded: Sequence[AnswerEvent] = (),
-) -> list[str]:
+) -> list[ItemChoice]:
     """A few questions on the skills the lesson just taught, beyond the lesson's own."""
     lesson = session.get(m.Lesson, lesson_id)
     if lesson is None:
@@ -107,7 +107,7 @@ def after_lesson(
             m.Question.lesson_id == lesson.id, m.Question.template_id.is_(None)
         )
     )
-    choices = questions_after_lesson(
+    return questions_after_lesson(
         lesson.skills,
         answer_history(session, student_id, graded),
         bank.catalog,
@@ -116,4 +116,3 @@ def after_lesson(
         n,
         exclude=set(asked) | bank.needs_story,
     )
-    return [c.item_id for c in choices]

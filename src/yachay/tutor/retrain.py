@@ -10,7 +10,9 @@ worse than the production model.
    production model (through its own question mapping, so questions it never saw count as
    unknown to it) and with the cold-start prior, so the three compare on the same answers;
 4. logs the run to MLflow — parameters, per-epoch and holdout metrics, the data fingerprint,
-   the checkpoint — and registers it as a new version of ``yachay-tutor``;
+   the exact answers as a content-addressed snapshot (:mod:`yachay.tutor.snapshot`; a run
+   can be retrained from it with ``data_from``), the checkpoint — and registers it as a new
+   version of ``yachay-tutor``;
 5. promotes it when there is no production model, when the production model cannot be
    evaluated (e.g. its checkpoint schema is too old), or when its holdout AUC is at least
    the production model's minus :data:`AUC_TOLERANCE`.
@@ -81,6 +83,8 @@ class TrainResult:
     epochs: int
     train_seconds: float
     production_error: str | None = None
+    #: SHA-256 of the answers snapshot logged with the run (:mod:`yachay.tutor.snapshot`).
+    data_digest: str = ""
 
 
 def train_from_db(
@@ -97,39 +101,56 @@ def train_from_db(
     progress: bool = True,
     registry: Registry | None = None,
     on_stage: Callable[[str], None] | None = None,
+    data_from: str | None = None,
 ) -> TrainResult:
     """Train, evaluate against production, log, register, maybe promote (see module doc).
+
+    ``data_from``: the id of an earlier training run; train on the answers snapshot it
+    logged (:mod:`yachay.tutor.snapshot`) instead of the database, with its model and
+    training settings unless given here, which reproduces its holdout metrics.
 
     Raises :class:`NotEnoughData` before touching MLflow when the data cannot support a
     training run and a fair comparison.
     """
     from yachay.tutor.models import DEFAULT_MODEL
+    from yachay.tutor.snapshot import load_snapshot, log_snapshot, settings_of_run
     from yachay.tutor.train_config import TrainConfig
 
     stage = on_stage or (lambda _message: None)
+    registry = registry or Registry(settings)
+    client = registry.client
+    stage("reading answers")
+    with db.session() as session:
+        log = None if data_from else read_answer_log(session)
+        questions = read_questions(session)
+    if data_from:
+        log, _ = load_snapshot(client, data_from)
+        model_name, train_config, model_options = settings_of_run(
+            client, data_from, model_name, train_config, model_options
+        )
+        min_answers = 1  # it was enough once
+    assert log is not None
     model_name = model_name or DEFAULT_MODEL
     config = train_config or TrainConfig()
     if epochs is not None:
         config = dataclasses.replace(config, max_epochs=epochs)
-
-    stage("reading answers")
-    with db.session() as session:
-        log = read_answer_log(session)
-        questions = read_questions(session)
     train_log, holdout = _check_data(log, min_answers)
     vocab = Vocabulary.build(train_log)
 
-    registry = registry or Registry(settings)
-    client = registry.client
     from yachay.tutor.tracking import EpochLogger, experiment_id, log_values
 
     run = client.create_run(
         experiment_id(client, settings),
         run_name=f"{model_name} on {log.num_answers} answers",
-        tags={"fingerprint": log.fingerprint, "model_name": model_name},
+        tags={
+            "fingerprint": log.fingerprint,
+            "model_name": model_name,
+            **({"data_from": data_from} if data_from else {}),
+        },
     )
     run_id = run.info.run_id
     try:
+        digest = log_snapshot(client, run_id, log)
         stage(f"training {model_name}")
         model, trainer, seconds = _train(
             model_name,
@@ -254,6 +275,7 @@ def train_from_db(
         epochs=len(trainer.history),
         train_seconds=seconds,
         production_error=production_error,
+        data_digest=digest,
     )
 
 

@@ -42,7 +42,7 @@ import numpy as np
 from yachay.config import Settings
 from yachay.tutor.answer_log import NO_SKILL, Vocabulary
 from yachay.tutor.bank import QuestionInfo
-from yachay.tutor.domain import Answered, Predictor
+from yachay.tutor.domain import Answered
 from yachay.tutor.prior import DEFAULT_QUESTION, RecentAnswers
 from yachay.tutor.registry import Pointer, pointer_path, read_pointer
 from yachay.tutor.response_times import known_ms
@@ -50,7 +50,7 @@ from yachay.tutor.response_times import known_ms
 if TYPE_CHECKING:
     from yachay.tutor.models import KTModel
 
-__all__ = ["ServedModel", "TutorService"]
+__all__ = ["ServedModel", "TutorService", "VersionedPredictor"]
 
 log = logging.getLogger(__name__)
 
@@ -189,13 +189,23 @@ class TutorService:
         ``{question id: probability}`` in the order of ``candidates``. Never raises for
         unknown questions or a missing model.
         """
+        return self.predict_with_versions(history, candidates, info)[0]
+
+    def predict_with_versions(
+        self,
+        history: Sequence[Answered],
+        candidates: Sequence[str],
+        info: Mapping[str, QuestionInfo] | None = None,
+    ) -> tuple[dict[str, float], dict[str, int | None]]:
+        """:meth:`predict`, and which model version gave each probability (None: the
+        cold-start prior), so live quality is measured per version."""
         if not candidates:
-            return {}
+            return {}, {}
         info = info or {}
         self._refresh(now=self._clock())
         model = self._model
         if model is None:
-            return self._prior(history, candidates, info, None)
+            return self._prior(history, candidates, info, None), dict.fromkeys(candidates)
         known = [c for c in candidates if c in model.vocabulary.questions]
         scores: dict[str, float] = {}
         if known:
@@ -205,17 +215,19 @@ class TutorService:
                 log.exception(
                     "scoring with tutor model v%s failed; using the prior", model.pointer.version
                 )
+        versions: dict[str, int | None] = dict.fromkeys(scores, model.pointer.version)
         if len(scores) == len(candidates):
-            return scores
+            return scores, versions
         # questions new to the model, or a failure
         missing = [c for c in candidates if c not in scores]
         scores.update(self._prior(history, missing, info, model.vocabulary))
-        return {c: scores[c] for c in candidates}
+        return {c: scores[c] for c in candidates}, {c: versions.get(c) for c in candidates}
 
-    def predictor(self, info: Mapping[str, QuestionInfo]) -> Predictor:
+    def predictor(self, info: Mapping[str, QuestionInfo]) -> VersionedPredictor:
         """This service as a :class:`~yachay.tutor.domain.Predictor` that reads ``info`` (the
-        question bank's facts) for what the model does not know."""
-        return _BoundPredictor(self, info)
+        question bank's facts) for what the model does not know, and remembers which
+        version scored each question (:meth:`VersionedPredictor.version_of`)."""
+        return VersionedPredictor(self, info)
 
     def _prior(
         self,
@@ -285,13 +297,23 @@ class TutorService:
             )
 
 
-@dataclass(frozen=True)
-class _BoundPredictor:
-    service: TutorService
-    info: Mapping[str, QuestionInfo]
+class VersionedPredictor:
+    """The service bound to a question bank, for one decision: it remembers the model
+    version behind each question's latest probability."""
+
+    def __init__(self, service: TutorService, info: Mapping[str, QuestionInfo]) -> None:
+        self.service = service
+        self.info = info
+        self._versions: dict[str, int | None] = {}
 
     def predict(self, history: Sequence[Answered], candidates: Sequence[str]) -> dict[str, float]:
-        return self.service.predict(history, candidates, self.info)
+        scores, versions = self.service.predict_with_versions(history, candidates, self.info)
+        self._versions.update(versions)
+        return scores
+
+    def version_of(self, question_id: str) -> int | None:
+        """The version that gave ``question_id`` its latest probability; None: the prior."""
+        return self._versions.get(question_id)
 
 
 def _stamp(path: Path) -> tuple[int, int, int] | None:

@@ -12,7 +12,8 @@ takes seconds); serving never imports it (see :mod:`yachay.tutor.registry`).
 Two things are set before MLflow is imported:
 
 - MLflow's usage telemetry is off unless ``MLFLOW_DISABLE_TELEMETRY`` says otherwise: a
-  school district's server does not report to a third party by default.
+  school district's server does not report to a third party by default. So are its
+  artifact download progress bars (``MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR``).
 - The one deprecation warning MLflow's SQLAlchemy store raises on import with SQLAlchemy 2.1
   (its models use the ``noload`` loader strategy) is silenced, narrowly, for that import.
 """
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 @functools.cache
 def _mlflow() -> ModuleType:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    # Its download progress bars would land in the middle of a command's output.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     with warnings.catch_warnings():
         warnings.filterwarnings(
             "ignore",
@@ -73,20 +76,20 @@ def mlflow_client(settings: Settings) -> MlflowClient:
     return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
-def experiment_id(client: MlflowClient, settings: Settings) -> str:
-    """The id of the tutor experiment, created on first use.
+def experiment_id(client: MlflowClient, settings: Settings, name: str = EXPERIMENT) -> str:
+    """The id of the tutor experiment (or another one, ``name``), created on first use.
 
     With a local store, run artifacts (the checkpoints) go under ``var/tutor/mlartifacts``
     rather than MLflow's default ``./mlruns`` of whatever folder the command ran in; a
     tracking server keeps its own artifact root.
     """
-    experiment = client.get_experiment_by_name(EXPERIMENT)
+    experiment = client.get_experiment_by_name(name)
     if experiment is not None:
         return experiment.experiment_id
     location = None
     if uses_local_store(settings.mlflow_tracking_uri):
         location = str((settings.tutor_dir / "mlartifacts").resolve())
-    return client.create_experiment(EXPERIMENT, artifact_location=location)
+    return client.create_experiment(name, artifact_location=location)
 
 
 def log_values(
