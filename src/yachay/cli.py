@@ -17,6 +17,7 @@ from yachay.students_cli import student
 from yachay.tutor.cli import tutor
 from yachay.tutor.outreach_cli import due, needs_tutor
 from yachay.tutor.simulate_cli import simulate
+from yachay.users_cli import users
 
 
 def _settings() -> Settings:
@@ -95,6 +96,7 @@ cli.add_command(call)
 cli.add_command(content)
 cli.add_command(audio)
 cli.add_command(student)
+cli.add_command(users)
 tutor.add_command(simulate)
 tutor.add_command(due)
 tutor.add_command(needs_tutor)

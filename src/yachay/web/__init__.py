@@ -1,0 +1,1 @@
+"""The console for teachers, content creators and administrators."""
