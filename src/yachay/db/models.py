@@ -199,8 +199,3 @@ class Question(Base):
     #: The template a generated practice item comes from; None for a hand-written question
     #: (only those are asked in the lesson itself).
     template_id: Mapped[str | None] = mapped_column(String(80), index=True)
-
-
-# The console's tables (schools, classes, users, access log) live in their own module;
-# importing it here puts them on Base.metadata wherever the models are loaded.
-from yachay.db import people as _people  # noqa: E402, F401
