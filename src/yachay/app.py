@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response, g, has_request_context
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from yachay import web
 from yachay.calls import CallService
 from yachay.config import Settings, load_settings, resolve_auth_token
 from yachay.content.audio import AudioStore
@@ -38,6 +39,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     tutor = init_tutor(app)
     calls = _init_voice(app, settings, tutor)
     _prepare_tutor_at_call_start(app, calls, tutor)
+    web.init_app(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -36,6 +36,8 @@ class Settings:
     #: MLflow tracking (and model registry) URI for the tutor model: a tracking server
     #: (http://...) or a database URL; empty means a SQLite store in the var folder.
     mlflow_uri: str = ""
+    #: Signs the console's session cookies; empty means one generated into the var folder.
+    secret_key: str = ""
 
     @property
     def audio_dir(self) -> Path:
@@ -96,6 +98,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         say_voice=env.get("YACHAY_SAY_VOICE", Settings.say_voice),
         say_language=env.get("YACHAY_SAY_LANGUAGE", Settings.say_language),
         mlflow_uri=env.get("YACHAY_MLFLOW_URI", ""),
+        secret_key=env.get("YACHAY_SECRET_KEY", ""),
     )
     return settings
 
