@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from yachay.app import create_app
 from yachay.db import migrate
@@ -125,13 +127,25 @@ def seed(database) -> Seed:
         )  # fmt: skip
 
 
+def make_console(folder: Path) -> tuple[Flask, Seed]:
+    url = f"sqlite:///{folder / 'console.db'}"
+    migrate.upgrade(url)
+    app = create_app({"database_url": url, "var_dir": folder})
+    app.config["TESTING"] = True
+    return app, seed(app.extensions["yachay.db"])
+
+
 @pytest.fixture
 def console(tmp_path):
-    url = f"sqlite:///{tmp_path / 'console.db'}"
-    migrate.upgrade(url)
-    app = create_app({"database_url": url, "var_dir": tmp_path})
-    app.config["TESTING"] = True
-    data = seed(app.extensions["yachay.db"])
+    app, data = make_console(tmp_path)
+    yield app, data
+    app.extensions["yachay.db"].dispose()
+
+
+@pytest.fixture(scope="module")
+def shared_console(tmp_path_factory):
+    """One console for a module whose tests change nothing another test reads."""
+    app, data = make_console(tmp_path_factory.mktemp("console"))
     yield app, data
     app.extensions["yachay.db"].dispose()
 

@@ -138,14 +138,14 @@ def add_rows(session: Session, class_id: int, rows: list[RosterRow]) -> list[int
         session.add(p.ClassStudent(student_id=student.id, class_id=class_id))
         ids.append(student.id)
         if row.parent_phone:
-            parent = parents.get(row.parent_phone) or _parent(session, row)
+            parent = parents.get(row.parent_phone) or parent_for(session, row)
             parents[row.parent_phone] = parent
             session.add(p.ParentChild(parent_id=parent.id, student_id=student.id))
     session.flush()
     return ids
 
 
-def _parent(session: Session, row: RosterRow) -> p.User:
+def parent_for(session: Session, row: RosterRow) -> p.User:
     """The parent already registered on that number, or a new one."""
     found = session.scalar(
         select(p.User)

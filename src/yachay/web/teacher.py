@@ -18,8 +18,10 @@ import yachay.web.progress as progress
 import yachay.web.roster as roster
 from yachay.db import models as m
 from yachay.db import people as p
+from yachay.web.accounts import E164
 from yachay.web.auth import database, reading, roles
 from yachay.web.scope import (
+    class_of,
     class_or_404,
     log_access,
     question_or_404,
@@ -117,33 +119,33 @@ def add_student(class_id: int) -> Any:
 @bp.post("/classes/<int:class_id>/parents")
 @roles(*TEACHING)
 def add_parent(class_id: int) -> Any:
+    """A parent (or guardian) for a student of the class; a number already registered as a
+    parent gets this child too."""
     student_id = request.form.get("student_id", "")
-    values = {
-        "nombre": "-",
-        "telefono": request.form.get("telefono", ""),
-        "grado": "1",
-        "apoderado": request.form.get("nombre", ""),
-    }
+    name = " ".join(request.form.get("nombre", "").split())
+    phone = request.form.get("telefono", "").replace(" ", "")
+    problems: list[str] = []
     with database().session() as session:
         class_or_404(session, class_id)
-        if not student_id.isdigit():
-            abort(404)
-        student = student_or_404(session, int(student_id))
-        row, problems = roster.check_row(values)
-        name = " ".join(request.form.get("nombre", "").split())
-        if not name:
-            problems = ["falta el nombre del apoderado", *problems]
-        if row is not None and name:
-            parent = roster._parent(
-                session,
-                roster.RosterRow(name, row.phone, 1, parent_name=name, parent_phone=row.phone),
-            )
-            linked = session.get(p.ParentChild, (parent.id, student.id))
-            if linked is None:
+        student = None
+        if student_id.isdigit():
+            student = student_or_404(session, int(student_id))
+            if class_of(session, student.id) != class_id:
+                abort(404)
+        else:
+            problems.append("elige un alumno")
+        if not name or len(name) > 80:
+            problems.append("el nombre del apoderado debe tener de 1 a 80 caracteres")
+        if not E164.match(phone):
+            problems.append(f"el teléfono «{phone}» no es un número como +51987654321")
+        if student is not None and not problems:
+            row = roster.RosterRow(name, phone, 1, parent_name=name, parent_phone=phone)
+            parent = roster.parent_for(session, row)
+            if session.get(p.ParentChild, (parent.id, student.id)) is None:
                 session.add(p.ParentChild(parent_id=parent.id, student_id=student.id))
     for problem in problems:
-        flash(problem.replace("el teléfono", "el teléfono del apoderado", 1), "error")
-    if not problems:
+        flash(problem, "error")
+    if not problems and student is not None:
         flash(_("Apoderado agregado para %(name)s", name=student.name or student.id), "ok")
     return redirect(url_for(".roster_page", class_id=class_id))
 
