@@ -1,0 +1,272 @@
+"""The console's pages on a real database, through Flask's test client: signing in, the
+roster and its CSV upload, a student's record and the access log, the recorded questions,
+the class export, and a content pack from upload to publication."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import zipfile
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from tests.web.conftest import PASSWORD, csrf_token, sign_in
+from yachay.db import models as m
+from yachay.db import people as p
+
+ROOT = Path(__file__).resolve().parents[2]
+FAILED = "el usuario o la contraseña no son correctos"
+
+
+def _post(client, url: str, data: dict | None = None, **kwargs):
+    token = csrf_token(client.get("/login", follow_redirects=True).text)
+    return client.post(url, data={"csrf_token": token, **(data or {})}, **kwargs)
+
+
+def _count(app, model) -> int:
+    with app.extensions["yachay.db"].read_session() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_sign_in_sets_a_secure_httponly_cookie_and_lands_on_the_classes(console):
+    app, _data = console
+    client = app.test_client()
+    response = sign_in(client, "teacher@ie.pe")
+    assert response.status_code == 302
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    page = client.get("/").text
+    assert "Hola, Jorge Docente" in page
+    assert '<html lang="es">' in page
+
+
+def test_a_failed_sign_in_does_not_say_which_half_was_wrong(console, caplog):
+    app, _data = console
+    caplog.set_level(logging.INFO)
+    wrong_password = sign_in(app.test_client(), "teacher@ie.pe", "no-es-la-clave")
+    unknown_user = sign_in(app.test_client(), "nadie@ie.pe", PASSWORD)
+    phone = sign_in(app.test_client(), "+51987000001", PASSWORD)
+    for response in (wrong_password, unknown_user, phone):
+        assert response.status_code == 401
+        assert FAILED in response.text
+    assert wrong_password.text.replace('value="teacher@ie.pe"', "").split("<main>")[1].count(
+        "contraseña"
+    ) == unknown_user.text.replace('value="nadie@ie.pe"', "").split("<main>")[1].count("contraseña")
+    assert "987000001" not in caplog.text
+    assert "nadie@ie.pe" not in caplog.text
+
+
+def test_a_form_without_its_csrf_token_is_refused(console):
+    app, data = console
+    client = app.test_client()
+    sign_in(client, "teacher@ie.pe")
+    response = client.post(
+        f"/classes/{data.own_class}/students",
+        data={"nombre": "Sin token", "telefono": "+51987000099", "grado": "2"},
+    )
+    assert response.status_code == 400
+    assert _count(app, m.Student) == 2
+
+
+def test_a_roster_file_with_a_bad_row_stores_nothing_and_names_each_bad_line(console):
+    app, data = console
+    client = app.test_client()
+    sign_in(client, "teacher@ie.pe")
+    bad = (
+        "nombre,telefono,grado,idioma,apoderado,telefono_apoderado\n"
+        "Rosa Huamán,+51987100001,2,es,Elena,+51987100009\n"
+        "Pedro,987,2,es,,\n"
+        "Juana,+51987100003,9,xx,,\n"
+    )
+    response = _post(
+        client,
+        f"/classes/{data.own_class}/roster",
+        {"archivo": (io.BytesIO(bad.encode()), "lista.csv")},
+        follow_redirects=True,
+    )
+    assert "No se guardó nada del archivo" in response.text
+    assert "línea 3: el teléfono «987» no es un número como +51987654321" in response.text
+    assert "línea 4: el grado «9» no es un número del 1 al 6; el idioma «xx»" in response.text
+    assert "línea 2" not in response.text
+    assert _count(app, m.Student) == 2
+    good = bad.splitlines()[:2] + ["Pedro,+51987100002,3,qu,Elena,+51987100009"]
+    response = _post(
+        client,
+        f"/classes/{data.own_class}/roster",
+        {"archivo": (io.BytesIO("\n".join(good).encode()), "lista.csv")},
+        follow_redirects=True,
+    )
+    assert "2 alumnos agregados desde el archivo" in response.text
+    with app.extensions["yachay.db"].read_session() as session:
+        names = session.scalars(
+            select(m.Student.name)
+            .join(p.ClassStudent, p.ClassStudent.student_id == m.Student.id)
+            .where(p.ClassStudent.class_id == data.own_class)
+            .order_by(m.Student.id)
+        ).all()
+        assert names == ["Ana Mamani", "Rosa Huamán", "Pedro"]
+        elena = session.scalars(select(p.User).where(p.User.phone == "+51987100009")).one()
+        assert elena.role == "parent"
+        links = select(p.ParentChild).where(p.ParentChild.parent_id == elena.id)
+        assert len(session.scalars(links).all()) == 2
+
+
+def test_students_and_parents_are_added_one_by_one(console):
+    app, data = console
+    client = app.test_client()
+    sign_in(client, "teacher@ie.pe")
+    page = _post(
+        client,
+        f"/classes/{data.own_class}/students",
+        {"nombre": "Nina", "telefono": "+51987200001", "grado": "4", "idioma": "ay"},
+        follow_redirects=True,
+    ).text
+    assert "Alumno agregado: Nina" in page and ">Nina</a>" in page
+    refused = _post(
+        client,
+        f"/classes/{data.own_class}/parents",
+        {"student_id": str(data.own_student), "nombre": "Papá", "telefono": "12"},
+        follow_redirects=True,
+    ).text
+    assert "el teléfono «12» no es un número" in refused
+    added = _post(
+        client,
+        f"/classes/{data.own_class}/parents",
+        {"student_id": str(data.own_student), "nombre": "Papá Mamani", "telefono": "+51987200002"},
+        follow_redirects=True,
+    ).text
+    assert "Apoderado agregado para Ana Mamani" in added
+    assert "Marta, Papá Mamani" in added
+
+
+def test_a_student_page_draws_both_charts_and_is_written_to_the_access_log(console):
+    app, data = console
+    client = app.test_client()
+    sign_in(client, "teacher@ie.pe")
+    page = client.get(f"/students/{data.own_student}").text
+    assert page.count("<svg") == 2
+    assert 'data-chart="skills"' in page and 'data-chart="minutes"' in page
+    # Sumar: 3 of 4 right; Restar: 0 of 2 (weakest first).
+    assert page.index(">Restar<") < page.index(">Sumar<")
+    assert "75 % (4)" in page and "0 % (2)" in page
+    assert ">9</text>" in page  # this week's minutes: 300 s + 240 s
+    assert "¿Cuánto es 0 + 1?" in page
+    admin = app.test_client()
+    sign_in(admin, "admin@ie.pe")
+    log = admin.get("/admin/access-log").text
+    assert "Jorge Docente (3)" in log and "student page" in log
+    with app.extensions["yachay.db"].read_session() as session:
+        entry = session.scalars(select(p.AccessLog)).one()
+        assert (entry.user_id, entry.student_id) == (data.teacher, data.own_student)
+
+
+def test_the_question_queue_plays_the_recording_and_marks_it_answered(console):
+    app, data = console
+    client = app.test_client()
+    sign_in(client, "teacher@ie.pe")
+    queue = client.get(f"/classes/{data.own_class}/questions").text
+    assert (
+        f'<audio controls preload="none" src="/questions/{data.own_question}/recording">' in queue
+    )
+    assert "Luis Condori" not in queue
+    recording = client.get(f"/questions/{data.own_question}/recording")
+    assert recording.status_code == 302
+    assert recording.headers["Location"].endswith("/Recordings/RE1.mp3")
+    done = _post(client, f"/questions/{data.own_question}/answered", follow_redirects=True).text
+    assert "Pregunta marcada como respondida" in done and "Respondida" in done
+    with app.extensions["yachay.db"].read_session() as session:
+        assert session.get(m.TeacherQuestion, data.own_question).status == "answered"
+        assert session.get(m.TeacherQuestion, data.other_question).status == "new"
+
+
+def test_the_class_export_is_a_csv_of_the_class_and_is_logged(console):
+    app, data = console
+    client = app.test_client()
+    sign_in(client, "teacher@ie.pe")
+    response = client.get(f"/classes/{data.own_class}/export.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [(r["nombre"], r["respuestas"], r["correctas"], r["minutos_total"]) for r in rows] == [
+        ("Ana Mamani", "6", "3", "21.0")
+    ]
+    assert _count(app, p.AccessLog) == 1
+
+
+def _zip(folder: Path) -> io.BytesIO:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, f"{folder.name}/{path.relative_to(folder)}")
+    out.seek(0)
+    return out
+
+
+def test_a_broken_pack_shows_each_problem_by_file_and_line_and_imports_nothing(console):
+    app, _data = console
+    client = app.test_client()
+    sign_in(client, "creator@ie.pe")
+    broken = ROOT / "tests/content/broken/bad-grade"
+    response = _post(client, "/content/upload", {"paquete": (_zip(broken), "paquete.zip")})
+    assert response.status_code == 422
+    cell = '<code>bad-grade/lessons/g1-contar.yaml</code></td><td class="n">3</td>'
+    assert cell in response.text
+    assert "grade must be a whole number from 1 to 6" in response.text
+    assert _count(app, m.ContentPack) == 1
+    assert not any((Path(app.config["YACHAY"].var_dir) / "console" / "staged").iterdir())
+    not_zip = _post(
+        client,
+        "/content/upload",
+        {"paquete": (io.BytesIO(b"hola"), "x.zip")},
+        follow_redirects=True,
+    )
+    assert "El archivo no es un .zip" in not_zip.text
+
+
+def test_a_valid_pack_is_previewed_as_text_then_published(console):
+    app, _data = console
+    client = app.test_client()
+    sign_in(client, "creator@ie.pe")
+    folder = ROOT / "content/packs/comunicacion-escucha"
+    response = _post(client, "/content/upload", {"paquete": (_zip(folder), "paquete.zip")})
+    assert response.status_code == 302
+    staged = client.get(response.headers["Location"]).text
+    assert "revisado sin problemas" in staged
+    assert _count(app, m.ContentPack) == 1
+    lesson = staged.split("/lessons/")[1].split('"')[0]
+    preview = client.get(response.headers["Location"] + f"/lessons/{lesson}").text
+    assert "Lo que escucha el alumno" in preview and '<ol class="segments"><li>' in preview
+    published = _post(client, response.headers["Location"] + "/publish", follow_redirects=True)
+    assert "Publicado: comunicacion-escucha" in published.text
+    assert _count(app, m.ContentPack) == 2
+    assert _count(app, m.Lesson) > 1
+
+
+def test_the_admin_creates_a_school_a_class_and_its_teacher_and_reads_the_status(console):
+    app, _data = console
+    client = app.test_client()
+    sign_in(client, "admin@ie.pe")
+    created = _post(client, "/admin/schools", {"name": "IE 2"}, follow_redirects=True)
+    assert "Colegio creado: IE 2" in created.text
+    with app.extensions["yachay.db"].read_session() as session:
+        school = session.scalars(select(p.School).where(p.School.name == "IE 2")).one().id
+    _post(client, "/admin/classes", {"school_id": str(school), "name": "6.º C", "grade": "6"})
+    with app.extensions["yachay.db"].read_session() as session:
+        query = select(p.SchoolClass.id).where(p.SchoolClass.name == "6.º C")
+        new_class = session.scalars(query).one()
+    page = _post(
+        client,
+        "/admin/users",
+        {"role": "teacher", "name": "Nueva Docente", "email": "nueva@ie.pe",
+         "password": "una clave larga", "class_id": str(new_class)},
+        follow_redirects=True,
+    ).text  # fmt: skip
+    assert "creado: Nueva Docente" in page
+    teacher = app.test_client()
+    assert sign_in(teacher, "nueva@ie.pe", "una clave larga").status_code == 302
+    assert "6.º C" in teacher.get("/").text
+    status = client.get("/admin").text
+    assert "Llamadas hoy</dt><dd>" in status
+    assert "Alumnos activos esta semana</dt><dd>1</dd>" in status
