@@ -19,6 +19,7 @@ from yachay.db.models import utcnow
 from yachay.web.accounts import NewUser, create_user
 
 PASSWORD = "clave-de-prueba-1"
+TWILIO_RECORDINGS = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings"
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Seed:
     other_question: int
 
 
-def seed(database) -> Seed:
+def seed(database, recording_base: str = TWILIO_RECORDINGS) -> Seed:
     now = utcnow()
     with database.session() as session:
         school = p.School(name="IE 50001 Chinchero", phone="+5184000000")
@@ -46,22 +47,25 @@ def seed(database) -> Seed:
         session.flush()
         session.add_all(
             [
-                m.Skill(id="suma", pack_id="demo", name={"es": "Sumar"}, grade=1, prerequisites=[]),
-                m.Skill(id="resta", pack_id="demo", name={"es": "Restar"}, grade=1,
+                m.Skill(id="demo-suma", pack_id="demo", name={"es": "Sumar"}, grade=1,
+                        prerequisites=[]),
+                m.Skill(id="demo-resta", pack_id="demo", name={"es": "Restar"}, grade=1,
                         prerequisites=[]),
             ]
         )  # fmt: skip
         session.flush()
         lesson = m.Lesson(
-            id="l1", pack_id="demo", unit_id="u1", position=1, grade=1, title={"es": "Sumas"},
-            skills=["suma"], segments=[],
+            id="demo-l1", pack_id="demo", unit_id="u1", position=1, grade=1,
+            title={"es": "Sumas"},
+            skills=["demo-suma"], segments=[],
         )  # fmt: skip
         session.add(lesson)
         session.flush()
-        for i, skill in enumerate(["suma", "suma", "resta"]):
+        for i, skill in enumerate(["demo-suma", "demo-suma", "demo-resta"]):
             session.add(
                 m.Question(
-                    id=f"q{i}", lesson_id="l1", position=i, stem={"es": f"¿Cuánto es {i} + 1?"},
+                    id=f"demo-q{i}", lesson_id="demo-l1", position=i,
+                    stem={"es": f"¿Cuánto es {i} + 1?"},
                     choices=[{"es": "1"}, {"es": "2"}], answer=1, explanation={"es": "."},
                     skills=[skill], difficulty=1, grade=1,
                 )
@@ -98,12 +102,14 @@ def seed(database) -> Seed:
             ]
         )
         for n, (qid, correct) in enumerate(
-            [("q0", True), ("q1", True), ("q1", False), ("q2", False), ("q2", False), ("q0", True)]
+            [("demo-q0", True), ("demo-q1", True), ("demo-q1", False)]
+            + [("demo-q2", False), ("demo-q2", False), ("demo-q0", True)]
         ):
             session.add(
                 m.Answer(
-                    student_id=own.id, question_id=qid, lesson_id="l1", choice=1 if correct else 2,
-                    correct=correct, call_sid="CA1", step=n, answered_at=now - timedelta(days=n),
+                    student_id=own.id, question_id=qid, lesson_id="demo-l1",
+                    choice=1 if correct else 2, correct=correct, call_sid="CA1", step=n,
+                    answered_at=now - timedelta(days=n),
                 )
             )  # fmt: skip
         for n, (days, seconds) in enumerate([(0, 300), (1, 240), (9, 600), (20, 120)]):
@@ -115,7 +121,7 @@ def seed(database) -> Seed:
         for student, sid in [(own, "RE1"), (other, "RE2")]:
             q = m.TeacherQuestion(
                 student_id=student.id, call_sid="CA0", recording_sid=sid,
-                recording_url=f"https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/{sid}",
+                recording_url=f"{recording_base}/{sid}",
                 duration_seconds=7,
             )  # fmt: skip
             session.add(q)

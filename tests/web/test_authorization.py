@@ -35,7 +35,7 @@ def _url(rule: str, data, own: bool = True) -> str:
         "student_id": data.own_student if own else data.other_student,
         "question_id": data.own_question if own else data.other_question,
         "token": "0123456789abcdef",
-        "lesson_id": "l1",
+        "lesson_id": "demo-l1",
         "user_id": data.parent,
     }
     for name, value in values.items():
