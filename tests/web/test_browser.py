@@ -241,9 +241,10 @@ def test_a_pack_upload_shows_the_error_by_line(site, browser, shots, tmp_path):
     photograph(browser, shots, "content")
     browser.find_element(By.CSS_SELECTOR, "#pack-upload input[type=file]").send_keys(str(archive))
     submit(browser, "#pack-upload button")
-    cells = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "#problems tbody td")]
-    assert cells[:2] == ["bad-grade/lessons/g1-contar.yaml", "3"]
-    assert "grade must be a whole number from 1 to 6" in cells[2]
+    problem = browser.find_element(By.CSS_SELECTOR, "#problems li")
+    assert problem.find_element(By.CLASS_NAME, "file").text == "bad-grade/lessons/g1-contar.yaml"
+    assert problem.find_element(By.CLASS_NAME, "line").text == "3"
+    assert "grade must be a whole number" in problem.find_element(By.CLASS_NAME, "message").text
     photograph(browser, shots, "pack-problems")
 
 

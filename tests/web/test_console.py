@@ -156,7 +156,7 @@ def test_a_student_page_draws_both_charts_and_is_written_to_the_access_log(conso
     admin = app.test_client()
     sign_in(admin, "admin@ie.pe")
     log = admin.get("/admin/access-log").text
-    assert "Jorge Docente (3)" in log and "student page" in log
+    assert "Jorge Docente (3)" in log and "ficha del alumno" in log
     with app.extensions["yachay.db"].read_session() as session:
         entry = session.scalars(select(p.AccessLog)).one()
         assert (entry.user_id, entry.student_id) == (data.teacher, data.own_student)
@@ -211,8 +211,8 @@ def test_a_broken_pack_shows_each_problem_by_file_and_line_and_imports_nothing(c
     broken = ROOT / "tests/content/broken/bad-grade"
     response = _post(client, "/content/upload", {"paquete": (_zip(broken), "paquete.zip")})
     assert response.status_code == 422
-    cell = '<code>bad-grade/lessons/g1-contar.yaml</code></td><td class="n">3</td>'
-    assert cell in response.text
+    where = '<span class="file">bad-grade/lessons/g1-contar.yaml</span>, línea <span class="line">3'
+    assert where in response.text
     assert "grade must be a whole number from 1 to 6" in response.text
     assert _count(app, m.ContentPack) == 1
     assert not any((Path(app.config["YACHAY"].var_dir) / "console" / "staged").iterdir())

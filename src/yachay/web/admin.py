@@ -81,7 +81,22 @@ def users() -> Any:
     with reading() as session:
         rows = [r for r in everyone(session) if r["role"] != "student"]
         classes = list(session.scalars(select(p.SchoolClass).order_by(p.SchoolClass.id)))
-    return render_template("console/admin_users.html", rows=rows, roles=p.ROLES, classes=classes)
+    return render_template(
+        "console/admin_users.html",
+        rows=rows,
+        roles=p.ROLES,
+        classes=classes,
+        role_names=role_names(),
+    )
+
+
+def role_names() -> dict[str, str]:
+    return {
+        "admin": _("administrador"),
+        "teacher": _("docente"),
+        "creator": _("creador de contenido"),
+        "parent": _("apoderado"),
+    }
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -163,4 +178,11 @@ def access_log() -> Any:
         if student.isdigit():
             query = query.where(p.AccessLog.student_id == int(student))
         rows = list(session.execute(query))
-    return render_template("console/admin_access_log.html", rows=rows, student=student)
+    actions = {
+        "student page": _("ficha del alumno"),
+        "recording": _("grabación"),
+        "class export": _("exportación de la clase"),
+    }
+    return render_template(
+        "console/admin_access_log.html", rows=rows, student=student, actions=actions
+    )

@@ -9,31 +9,32 @@ from markupsafe import Markup, escape
 
 from yachay.web.progress import SkillShare, WeekMinutes
 
-_ROW = 26
-_LABEL = 150
-_BAR = 170
+_ROW = 38
+_BAR = 230
 
 
 def skill_bars(shares: Sequence[SkillShare], title: str) -> Markup:
-    """One horizontal bar per skill: the share of correct answers, 0 to 100 %."""
-    width = _LABEL + _BAR + 70
-    height = _ROW * len(shares) + 8
+    """One bar per skill, its name above it: the share of correct answers, 0 to 100 %.
+    Narrow on purpose, so the text stays legible on a 360 px screen."""
+    width = _BAR + 80
+    height = _ROW * len(shares) + 4
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" '
         f'aria-label="{escape(title)}" data-chart="skills">',
         f"<title>{escape(title)}</title>",
     ]
     for i, s in enumerate(shares):
-        y = 4 + i * _ROW
+        y = i * _ROW
         bar = round(_BAR * s.share, 1)
         level = "low" if s.share < 0.5 else "mid" if s.share < 0.8 else "high"
-        label = s.name if len(s.name) <= 24 else s.name[:23] + "…"
+        label = s.name if len(s.name) <= 40 else s.name[:39] + "…"
         parts.append(
-            f'<text x="0" y="{y + 15}" class="lbl">{escape(label)}</text>'
-            f'<rect x="{_LABEL}" y="{y + 3}" width="{_BAR}" height="16" class="track"/>'
-            f'<rect x="{_LABEL}" y="{y + 3}" width="{bar}" height="16" class="bar {level}">'
+            f'<text x="0" y="{y + 13}" class="lbl">{escape(label)}</text>'
+            f'<rect x="0" y="{y + 18}" width="{_BAR}" height="14" class="track"/>'
+            f'<rect x="0" y="{y + 18}" width="{bar}" height="14" class="bar {level}">'
             f"<title>{escape(s.name)}: {s.correct}/{s.answered}</title></rect>"
-            f'<text x="{_LABEL + _BAR + 6}" y="{y + 15}" class="num">'
+            f'<text x="{_BAR + 6}" y="{y + 30}" class="num">'
             f"{round(100 * s.share)} % ({s.answered})</text>"
         )
     parts.append("</svg>")
@@ -42,12 +43,13 @@ def skill_bars(shares: Sequence[SkillShare], title: str) -> Markup:
 
 def week_bars(weeks: Sequence[WeekMinutes], title: str) -> Markup:
     """One vertical bar per week, minutes on the phone; the week's day and month below."""
-    column, top, plot = 44, 16, 110
+    column, top, plot = 40, 16, 110
     width = column * len(weeks) + 8
     height = top + plot + 22
     most = max((w.minutes for w in weeks), default=0) or 1
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" '
         f'aria-label="{escape(title)}" data-chart="minutes">',
         f"<title>{escape(title)}</title>",
     ]
