@@ -270,3 +270,13 @@ def test_the_admin_creates_a_school_a_class_and_its_teacher_and_reads_the_status
     status = client.get("/admin").text
     assert "Llamadas hoy</dt><dd>" in status
     assert "Alumnos activos esta semana</dt><dd>1</dd>" in status
+
+
+def test_a_wrong_user_in_the_admin_form_is_refused_in_spanish(console):
+    app, _data = console
+    client = app.test_client()
+    sign_in(client, "admin@ie.pe")
+    form = {"role": "creator", "name": "Corto", "email": "corto@ie.pe", "password": "corta"}
+    page = _post(client, "/admin/users", form, follow_redirects=True).text
+    assert "la contraseña es muy corta: al menos 8 caracteres" in page
+    assert _count(app, p.User) == 5

@@ -28,7 +28,12 @@ _hasher = PasswordHasher()
 
 
 class AccountError(ValueError):
-    """A user that cannot be created as asked; the message says why, for the person typing."""
+    """A user that cannot be created as asked; the message says why, for the person typing:
+    in English on the command line (``str``), in Spanish in the console (`spanish`)."""
+
+    def __init__(self, message: str, spanish: str):
+        super().__init__(message)
+        self.spanish = spanish
 
 
 def hash_secret(secret: str) -> str:
@@ -57,16 +62,22 @@ def mask_phone(phone: str | None) -> str:
 def check_phone(phone: str) -> str:
     phone = phone.strip().replace(" ", "")
     if not E164.match(phone):
-        raise AccountError(f"{phone!r} is not a phone number in E.164 form, like +51987654321")
+        raise AccountError(
+            f"{phone!r} is not a phone number in E.164 form, like +51987654321",
+            f"«{phone}» no es un número como +51987654321",
+        )
     return phone
 
 
 def check_name(name: str) -> str:
     name = " ".join(name.split())
     if not name:
-        raise AccountError("the name is empty")
+        raise AccountError("the name is empty", "falta el nombre")
     if len(name) > 80:
-        raise AccountError(f"the name has {len(name)} characters; at most 80")
+        raise AccountError(
+            f"the name has {len(name)} characters; at most 80",
+            f"el nombre tiene {len(name)} caracteres; como máximo 80",
+        )
     return name
 
 
@@ -86,48 +97,80 @@ def create_user(session: Session, new: NewUser) -> p.User:
     """Add the user (and their children or class); `AccountError` and nothing stored when
     any part is wrong."""
     if new.role not in p.ROLES:
-        raise AccountError(f"unknown role {new.role!r}; one of: {', '.join(p.ROLES)}")
+        raise AccountError(
+            f"unknown role {new.role!r}; one of: {', '.join(p.ROLES)}",
+            f"el rol «{new.role}» no existe",
+        )
     name = check_name(new.name)
     phone = check_phone(new.phone) if new.phone else None
     email = new.email.strip().lower() if new.email else None
     if email is not None:
         if not _EMAIL.match(email):
-            raise AccountError(f"{email!r} is not an email address")
+            raise AccountError(f"{email!r} is not an email address", f"«{email}» no es un correo")
         if session.scalar(select(p.User.id).where(p.User.email == email)) is not None:
-            raise AccountError(f"another user already has the email {email}")
+            raise AccountError(
+                f"another user already has the email {email}",
+                f"otro usuario ya tiene el correo {email}",
+            )
     if new.pin is not None and not _PIN.match(new.pin):
-        raise AccountError("the PIN must be 4 to 8 digits")
+        raise AccountError("the PIN must be 4 to 8 digits", "el PIN debe tener de 4 a 8 dígitos")
     if new.password is not None and len(new.password) < MIN_PASSWORD:
-        raise AccountError(f"the password is too short: at least {MIN_PASSWORD} characters")
+        raise AccountError(
+            f"the password is too short: at least {MIN_PASSWORD} characters",
+            f"la contraseña es muy corta: al menos {MIN_PASSWORD} caracteres",
+        )
     if new.role in ("admin", "creator") and not new.password:
-        raise AccountError(f"a {new.role} signs in to the console: give a password")
+        raise AccountError(
+            f"a {new.role} signs in to the console: give a password",
+            "este rol entra a la consola: escribe una contraseña",
+        )
     if new.role == "teacher" and not (new.password or new.pin):
-        raise AccountError("a teacher needs a password (console) or a PIN (phone), or both")
+        raise AccountError(
+            "a teacher needs a password (console) or a PIN (phone), or both",
+            "un docente necesita una contraseña (consola) o un PIN (teléfono), o ambos",
+        )
     if new.role in CONSOLE_ROLES and new.password and not (email or phone):
-        raise AccountError("to sign in, a user needs an email or a phone number")
+        raise AccountError(
+            "to sign in, a user needs an email or a phone number",
+            "para entrar, el usuario necesita un correo o un teléfono",
+        )
     if new.role == "parent" and not phone:
-        raise AccountError("a parent is recognised by their phone number: give one")
+        raise AccountError(
+            "a parent is recognised by their phone number: give one",
+            "al apoderado se le reconoce por su teléfono: escríbelo",
+        )
     if new.children and new.role != "parent":
-        raise AccountError("only a parent has children (--child)")
+        raise AccountError("only a parent has children (--child)", "solo un apoderado tiene hijos")
     if new.class_id is not None and new.role != "teacher":
-        raise AccountError("only a teacher has a class (--class)")
+        raise AccountError(
+            "only a teacher has a class (--class)", "solo un docente tiene una clase"
+        )
     if phone and new.role in CONSOLE_ROLES and new.password:
         taken = session.scalar(
             select(p.User.id).where(p.User.phone == phone, p.User.password_hash.is_not(None))
         )
         if taken is not None:
-            raise AccountError(f"user {taken} already signs in with that phone number")
+            raise AccountError(
+                f"user {taken} already signs in with that phone number",
+                f"el usuario {taken} ya entra con ese teléfono",
+            )
     missing = sorted(set(new.children) - _existing_students(session, new.children))
     if missing:
-        raise AccountError(f"no student with id {', '.join(map(str, missing))}")
+        raise AccountError(
+            f"no student with id {', '.join(map(str, missing))}",
+            f"no hay alumno con id {', '.join(map(str, missing))}",
+        )
     school_class = None
     if new.class_id is not None:
         school_class = session.get(p.SchoolClass, new.class_id)
         if school_class is None:
-            raise AccountError(f"no class with id {new.class_id}")
+            raise AccountError(
+                f"no class with id {new.class_id}", f"no hay clase con id {new.class_id}"
+            )
         if school_class.teacher_id is not None:
             raise AccountError(
-                f"class {new.class_id} already has a teacher (user {school_class.teacher_id})"
+                f"class {new.class_id} already has a teacher (user {school_class.teacher_id})",
+                f"la clase {new.class_id} ya tiene docente (usuario {school_class.teacher_id})",
             )
     user = p.User(
         role=new.role,

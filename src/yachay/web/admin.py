@@ -76,7 +76,7 @@ def users() -> Any:
                 user = create_user(session, new)
                 flash(_("Usuario %(id)d creado: %(name)s", id=user.id, name=user.name), "ok")
         except AccountError as exc:
-            flash(str(exc), "error")
+            flash(exc.spanish, "error")
         return redirect(url_for(".users"))
     with reading() as session:
         rows = [r for r in everyone(session) if r["role"] != "student"]
