@@ -14,11 +14,13 @@ from yachay.app import db
 from yachay.db import migrate
 from yachay.db.people import ROLES
 from yachay.web.accounts import AccountError, NewUser, create_user, everyone
+from yachay.web.records import NoSuchStudent, answers_csv, delete_student, export_student
 
 
 @click.group("users")
 def users() -> None:
-    """Console and phone users (admin, teacher, creator, parent): add and list."""
+    """Console and phone users (admin, teacher, creator, parent): add and list; a student's
+    data: export and delete."""
 
 
 @users.command("add")
@@ -86,3 +88,45 @@ def list_users(role: str | None, as_json: bool) -> None:
             links = "classes " + (",".join(map(str, row["classes"])) or "-")
         contact = row["phone"] or row.get("email") or "-"
         click.echo(f"{row['role']}\t{row['id']}\t{row['name'] or '-'}\t{contact}\t{links}")
+
+
+@users.command("export")
+@click.argument("student_id", type=int)
+@click.option("--csv", "as_csv", is_flag=True, help="The answers as CSV instead of all as JSON.")
+@with_appcontext
+def export(student_id: int, as_csv: bool) -> None:
+    """Print everything kept about student STUDENT_ID (an id from `yachay users list`)."""
+    with db.read_session() as session:
+        try:
+            record = export_student(session, student_id)
+        except NoSuchStudent as exc:
+            raise click.ClickException(str(exc)) from None
+    if as_csv:
+        click.echo(answers_csv(record), nl=False)
+    else:
+        click.echo(json.dumps(record, ensure_ascii=False, indent=1))
+
+
+@users.command("delete")
+@click.argument("student_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def delete(student_id: int, yes: bool) -> None:
+    """Delete student STUDENT_ID and everything kept about them (answers, lesson progress,
+    recordings' URLs, calls with their conversation state, links to parents and class), and
+    list what was deleted. The access log of who saw the record is kept."""
+    if not yes:
+        click.confirm(f"Delete student {student_id} and all their data?", abort=True)
+    try:
+        with db.session() as session:
+            deleted = delete_student(session, student_id)
+    except NoSuchStudent as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"student {student_id} deleted:")
+    for what, count in deleted.items():
+        click.echo(f"  {count}\t{what}")
+    click.echo(
+        "Not deleted here: the recordings' audio, kept by the phone provider (delete it "
+        "there), and the tutor's cached model states in var/tutor/states.sqlite, which are "
+        "keyed by history digests, not by student, and expire after 100 days unused."
+    )

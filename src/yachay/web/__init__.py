@@ -24,7 +24,7 @@ MAX_UPLOAD_BYTES = 40 * 1024 * 1024
 
 
 def init_app(app: Flask) -> None:
-    from yachay.web import admin, auth, content, teacher
+    from yachay.web import admin, auth, content, student_data, teacher
 
     settings: Settings = app.config["YACHAY"]
     if not app.config.get("SECRET_KEY"):
@@ -47,7 +47,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app)
     auth.login_manager.init_app(app)
-    for blueprint in (auth.bp, teacher.bp, content.bp, admin.bp):
+    for blueprint in (auth.bp, teacher.bp, student_data.bp, content.bp, admin.bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

@@ -182,6 +182,8 @@ def access_log() -> Any:
         "student page": _("ficha del alumno"),
         "recording": _("grabación"),
         "class export": _("exportación de la clase"),
+        "data export": _("exportación de sus datos"),
+        "data deleted": _("borrado de sus datos"),
     }
     return render_template(
         "console/admin_access_log.html", rows=rows, student=student, actions=actions
