@@ -50,6 +50,7 @@ def serve(host: str, port: int) -> None:
     base = f"http://{host}:{port}"
     click.echo(
         f"Yachay is answering calls at {base}/voice\n"
+        f"The console is at {base}/ (the first admin: yachay users add --role admin ...)\n"
         f"Call it with the phone simulator:  yachay call --url {base}\n"
         f"  (or scripted: yachay call --url {base} --keys 1,3,1 --json)"
     )

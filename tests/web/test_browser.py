@@ -108,6 +108,7 @@ def browser():
         "--disable-gpu",
         "--autoplay-policy=no-user-gesture-required",
         "--window-size=1280,900",
+        "--lang=es-PE",
     ):
         options.add_argument(argument)
     chrome = webdriver.Chrome(service=Service(driver), options=options)

@@ -37,7 +37,10 @@ def test_sign_in_sets_a_secure_httponly_cookie_and_lands_on_the_classes(console)
     assert response.status_code == 302
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    page = client.get("/").text
+    home = client.get("/")
+    assert "script-src 'none'" in home.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in home.headers["Content-Security-Policy"]
+    page = home.text
     assert "Hola, Jorge Docente" in page
     assert '<html lang="es">' in page
 

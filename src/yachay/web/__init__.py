@@ -10,7 +10,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, Response, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
@@ -21,6 +21,12 @@ babel = Babel()
 
 #: A content pack upload (a .zip) may be this large; a request over it gets 413.
 MAX_UPLOAD_BYTES = 40 * 1024 * 1024
+#: The console runs no script and loads nothing from elsewhere; recordings are the exception
+#: (the phone provider keeps them: /questions/<id>/recording redirects there).
+CSP = (
+    "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'; media-src 'self' https: http:"
+)
 
 
 def init_app(app: Flask) -> None:
@@ -54,6 +60,14 @@ def init_app(app: Flask) -> None:
     def _console_csrf() -> None:
         if (request.blueprint or "").startswith("console_"):
             csrf.protect()
+
+    @app.after_request
+    def _console_headers(response: Response) -> Response:
+        if (request.blueprint or "").startswith("console_"):
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
 
 
 def _stored_secret(var_dir: Path) -> str:

@@ -35,7 +35,8 @@ bp = Blueprint(
 login_manager = LoginManager()
 login_manager.login_view = "console_auth.login"
 login_manager.login_message = None  # the login page says enough
-login_manager.session_protection = "strong"
+# "basic": a mobile link changes IP often; "strong" would sign a teacher out each time.
+login_manager.session_protection = "basic"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
