@@ -118,17 +118,25 @@ def browser():
 
 
 def photograph(browser, shots: Path, name: str) -> None:
-    """The whole page at each width, as its user would scroll through it."""
+    """The whole page at each width, as its user would scroll through it (a phone's width
+    is emulated as a phone: the viewport meta tag applies)."""
+
+    def emulate(width: int, height: int) -> None:
+        browser.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
+        )
+
     for width in WIDTHS:
-        browser.set_window_size(width, 900)
+        emulate(width, 800)
         height = browser.execute_script("return document.documentElement.scrollHeight")
-        browser.set_window_size(width, min(max(height, 600), 4000))
+        emulate(width, min(max(height, 600), 6000))
         browser.save_screenshot(str(shots / f"{name}-{width}.png"))
         overflow = browser.execute_script(
             "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{name} scrolls sideways at {width} px"
-    browser.set_window_size(1280, 900)
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def submit(browser, css: str) -> None:
