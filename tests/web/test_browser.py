@@ -186,7 +186,7 @@ def test_roster_csv_with_a_bad_row(site, browser, shots, tmp_path):
         "Pedro,987,2,es,,\n",
         encoding="utf-8",
     )
-    browser.find_element(By.CSS_SELECTOR, "#roster-upload").find_element(By.XPATH, "..").click()
+    browser.find_element(By.CSS_SELECTOR, "#csv summary").click()
     browser.find_element(By.CSS_SELECTOR, "#roster-upload input[type=file]").send_keys(
         str(csv_file)
     )
@@ -195,6 +195,7 @@ def test_roster_csv_with_a_bad_row(site, browser, shots, tmp_path):
     assert errors[0].startswith("No se guardó nada del archivo")
     assert errors[1:] == ["línea 3: el teléfono «987» no es un número como +51987654321"]
     assert "Rosa Huamán" not in browser.find_element(By.ID, "roster").text
+    assert browser.find_element(By.ID, "csv").get_attribute("open") is not None
     photograph(browser, shots, "roster")
 
 

@@ -147,7 +147,7 @@ def add_parent(class_id: int) -> Any:
         flash(problem, "error")
     if not problems and student is not None:
         flash(_("Apoderado agregado para %(name)s", name=student.name or student.id), "ok")
-    return redirect(url_for(".roster_page", class_id=class_id))
+    return redirect(url_for(".roster_page", class_id=class_id, abrir="apoderado"))
 
 
 @bp.post("/classes/<int:class_id>/roster")
@@ -170,7 +170,7 @@ def upload_roster(class_id: int) -> Any:
                 flash(message, "error")
         else:
             flash(_("%(n)d alumnos agregados desde el archivo", n=len(rows)), "ok")
-    return redirect(url_for(".roster_page", class_id=class_id))
+    return redirect(url_for(".roster_page", class_id=class_id, abrir="csv"))
 
 
 @bp.get("/students/<int:student_id>")
