@@ -16,10 +16,18 @@ from yachay.cli import cli
 from yachay.db import migrate
 from yachay.db import models as m
 from yachay.db import people as p
+from yachay.db.consent import give_consent, has_consent
 from yachay.db.database import Database
 
 #: Tables with a student_id column, and what the seed puts there for the first student.
-KEPT = {m.Answer: 6, m.Call: 4, m.TeacherQuestion: 1, p.ParentChild: 1, p.ClassStudent: 1}
+KEPT = {
+    m.Answer: 6,
+    m.Call: 4,
+    m.TeacherQuestion: 1,
+    p.ParentChild: 1,
+    p.ClassStudent: 1,
+    p.Consent: 1,
+}  # fmt: skip (the consent: given in the deletion tests)
 
 
 def _rows(database: Database, model, student_id: int) -> int:
@@ -63,11 +71,13 @@ def test_delete_removes_the_student_and_lists_what_went_and_nothing_else(seeded)
     with database.session() as session:
         session.add(p.AccessLog(user_id=data.admin, student_id=data.own_student,
                                 action="student page", path="/"))  # fmt: skip
+        give_consent(session, data.own_student, "keypad", data.parent)
     result = CliRunner().invoke(cli, ["users", "delete", str(data.own_student), "--yes"])
     assert result.exit_code == 0, result.output
     assert "  6\tanswers" in result.output
     assert "  4\tcalls (with their conversation state)" in result.output
     assert "  1\trecorded questions (recording URLs)" in result.output
+    assert "  1\tconsents" in result.output
     assert "  1\tstudent" in result.output
     for model in KEPT:
         assert _rows(database, model, data.own_student) == 0, model.__tablename__
@@ -117,3 +127,37 @@ def test_the_console_exports_for_a_teacher_and_deletes_only_for_an_admin(console
             select(p.AccessLog.action).where(p.AccessLog.student_id == data.own_student)
         ).all()
     assert actions.count("data export") == 2 and "data deleted" in actions
+
+
+def test_a_teacher_records_and_withdraws_a_parents_consent(console):
+    app, data = console
+    database = app.extensions["yachay.db"]
+    client = app.test_client()
+    sign_in(client, "teacher@ie.pe")
+    page = client.get(f"/students/{data.own_student}").text
+    assert "Sin consentimiento registrado" in page
+    token = csrf_token(page)
+    url = f"/students/{data.own_student}/consent"
+    unconfirmed = client.post(url, data={"csrf_token": token, "parent_id": str(data.parent)})
+    assert unconfirmed.status_code == 302
+    assert _rows(database, p.Consent, data.own_student) == 0
+    not_theirs = {"csrf_token": token, "parent_id": str(data.teacher), "confirmo": "si"}
+    client.post(url, data=not_theirs)
+    assert _rows(database, p.Consent, data.own_student) == 0
+    given = {"csrf_token": token, "parent_id": str(data.parent), "confirmo": "si"}
+    page = client.post(url, data=given, follow_redirects=True).text
+    assert "Consentimiento registrado" in page and "dio su consentimiento" in page
+    with database.read_session() as session:
+        consent = session.scalars(select(p.Consent)).one()
+        assert (consent.parent_id, consent.via, consent.recorded_by) == (
+            data.parent,
+            "console",
+            data.teacher,
+        )
+        assert has_consent(session, data.own_student)
+    client.post(f"{url}/withdraw", data={"csrf_token": token})
+    with database.read_session() as session:
+        assert not has_consent(session, data.own_student)
+        assert session.scalars(select(p.Consent.withdrawn_at)).one() is not None
+    exported = client.get(f"/students/{data.own_student}/data.json").json
+    assert exported["consents"][0]["via"] == "console"

@@ -18,7 +18,9 @@ from yachay.db import people as p
 from yachay.db.database import Database, make_engine
 from yachay.web.accounts import mask_phone, verify_secret
 
-CONSOLE_TABLES = {"schools", "classes", "class_students", "users", "parent_children", "access_log"}
+CONSOLE_TABLES = {
+    "schools", "classes", "class_students", "users", "parent_children", "consents", "access_log",
+}  # fmt: skip
 
 
 @pytest.fixture

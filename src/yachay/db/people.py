@@ -88,3 +88,21 @@ class AccessLog(Base):
     action: Mapped[str] = mapped_column(String(40))
     path: Mapped[str] = mapped_column(String(300))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Consent(Base):
+    """A parent's consent to keep a child's answers and recordings beyond the call (Peru's
+    Ley 29733), given by keypad on a call or recorded in the console. Withdrawn, never
+    edited: the row says when it was given and, once withdrawn, when that happened."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: "keypad" or "console".
+    via: Mapped[str] = mapped_column(String(16))
+    #: The console user who recorded it (None by keypad).
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    given_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]

@@ -87,6 +87,17 @@ def export_student(session: Session, student_id: int) -> dict[str, Any]:
                 select(m.Call).where(m.Call.student_id == student_id).order_by(m.Call.started_at)
             )
         ],
+        "consents": [
+            {
+                "parent_id": c.parent_id,
+                "via": c.via,
+                "given_at": _when(c.given_at),
+                "withdrawn_at": _when(c.withdrawn_at),
+            }
+            for c in session.scalars(
+                select(p.Consent).where(p.Consent.student_id == student_id).order_by(p.Consent.id)
+            )
+        ],
         "recorded_questions": [
             {
                 "recording_url": q.recording_url,
@@ -134,6 +145,7 @@ def delete_student(session: Session, student_id: int) -> dict[str, int]:
     )
     # A call's saved state (its transcript of the conversation) names the child.
     gone("calls (with their conversation state)", delete(m.Call).where(m.Call.sid.in_(sids)))
+    gone("consents", delete(p.Consent).where(p.Consent.student_id == student_id))
     gone("parent links", delete(p.ParentChild).where(p.ParentChild.student_id == student_id))
     gone("class membership", delete(p.ClassStudent).where(p.ClassStudent.student_id == student_id))
     gone("student", delete(m.Student).where(m.Student.id == student_id))

@@ -18,6 +18,7 @@ import yachay.web.progress as progress
 import yachay.web.roster as roster
 from yachay.db import models as m
 from yachay.db import people as p
+from yachay.db.consent import current_consent
 from yachay.web.accounts import E164
 from yachay.web.auth import database, reading, roles
 from yachay.web.scope import (
@@ -185,6 +186,15 @@ def student_page(student_id: int) -> Any:
         class_id = session.scalar(
             select(p.ClassStudent.class_id).where(p.ClassStudent.student_id == student.id)
         )
+        consent = current_consent(session, student.id)
+        parents = list(
+            session.scalars(
+                select(p.User)
+                .join(p.ParentChild, p.ParentChild.parent_id == p.User.id)
+                .where(p.ParentChild.student_id == student.id)
+                .order_by(p.User.name)
+            )
+        )
         questions = list(
             session.scalars(
                 select(m.TeacherQuestion)
@@ -201,6 +211,8 @@ def student_page(student_id: int) -> Any:
         shares=shares,
         recent=recent,
         questions=questions,
+        consent=consent,
+        parents=parents,
     )
 
 

@@ -1,9 +1,10 @@
-"""console: schools, classes, users, parents, access log
+"""console: schools, classes, users, parents, consents, access log
 
 The web console's people: schools and their classes (a teacher has classes, a class has
 students, one class per student), users of the roles admin, teacher, creator and parent
-(argon2 password and PIN hashes), the parent to child link, and the access log of who saw
-which student's record. Only new tables: nothing existing changes.
+(argon2 password and PIN hashes), the parent to child link, parents' consents to keep a
+child's data, and the access log of who saw which student's record. Only new tables:
+nothing existing changes.
 
 Revision ID: 0003
 Revises: 0002
@@ -117,8 +118,35 @@ def upgrade() -> None:
     with op.batch_alter_table("class_students", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_class_students_class_id"), ["class_id"], unique=False)
 
+    op.create_table(
+        "consents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("parent_id", sa.Integer(), nullable=True),
+        sa.Column("via", sa.String(length=16), nullable=False),
+        sa.Column("recorded_by", sa.Integer(), nullable=True),
+        sa.Column("given_at", sa.DateTime(), nullable=False),
+        sa.Column("withdrawn_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["parent_id"], ["users.id"], name=op.f("fk_consents_parent_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by"], ["users.id"], name=op.f("fk_consents_recorded_by_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["student_id"], ["students.id"], name=op.f("fk_consents_student_id_students")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_consents")),
+    )
+    with op.batch_alter_table("consents", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_consents_student_id"), ["student_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("consents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_consents_student_id"))
+
+    op.drop_table("consents")
     with op.batch_alter_table("class_students", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_class_students_class_id"))
 
