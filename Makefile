@@ -12,9 +12,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+# Without espeak-ng and sox there is nothing to pre-render: `yachay serve` then says which
+# languages it does not offer, and how to enable them.
 run: install
 	$(BIN)/yachay db upgrade
-	$(BIN)/yachay audio render || echo "warning: Quechua/Aymara audio not pre-rendered (apt-get install espeak-ng sox); the server renders it on demand"
+	if command -v espeak-ng >/dev/null && command -v sox >/dev/null; then $(BIN)/yachay audio render; fi
 	$(BIN)/yachay serve
 
 # Everything but the slow suites (well under 15 minutes on 2 cores).

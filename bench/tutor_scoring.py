@@ -1,418 +1,224 @@
-"""How long scoring every candidate question for one student takes, on CPU.
+"""How long the tutor takes to choose a practice round, on CPU.
 
-The target (issue): under 5 ms at p99 for all candidates of one student — ~300 questions
-(a grade of the starter bank has 209-252) after a long history, on 2 CPU cores. The
-default history, 199 answers, is the longest stretch the model reads (it reads a history
-the way evaluation did: windows of 200 answers every 100, so between 100 and 199 answers).
+The budget (issue 17): choosing a practice round for a student with 400 answers, against a
+whole grade of candidates, with nothing kept from before, p99 <= 50 ms on 2 cores with 4
+worker processes. A round is chosen the way a call chooses it: the student's answers read
+from the database (SQLite, the starter packs imported), the policy asking the served model
+for every candidate of the student's grade (the model reads the evaluation window once and
+reads out all candidates in one batch), due reviews first.
 
-For each model and torch thread count it times, on the same random students:
+Rows, each timed on the same students, in the same run:
 
-- ``service cold``: ``TutorService.predict`` — the real serving path (our string ids in, a
-  dict out, the production checkpoint loaded from a pointer file, the pointer check
-  included) for a student no worker has scored yet: the whole window is read. The server
-  now does this when a student's call begins (``TutorService.prepare_students``) or before
-  a promotion (``yachay.tutor.read_ahead``), not when a question is scored;
-- ``service next``: the same, one answer after a history this worker scored (the next
-  question of a practice round): the model steps once;
-- ``service shared``: one answer after a history *another* worker process of the host
-  scored (gunicorn sends each webhook to any worker): the state comes from
-  ``var/tutor/states.sqlite`` and the model steps once. Here the other worker is a second
-  ``TutorService`` on the same folder, as separate from the timed one as another process;
-- ``service read ahead``: the first question after a promotion, for a student whose history
-  ``yachay tutor promote`` read ahead with the new version (``yachay.tutor.read_ahead``):
-  the state comes from the file, nothing to step;
-- ``scorer cold``, ``scorer next``: ``CandidateScorer.score`` alone (integer ids);
-- ``again``: the same history scored again at once (a round scores reviews, then skills);
-- ``prior``: ``TutorService.predict`` with no model: the cold-start prior;
-- ``naive``: ``KnowledgeTracer.predict`` — one sequence per candidate (the baseline).
+- ``first round of a worker``: the first round a freshly started worker process chooses,
+  model loaded (torch's first call included);
+- ``round``: a round for a student, in one process;
+- ``same student again``: the same round again at once (nothing is kept, so it costs the
+  same: the row shows it);
+- ``rounds, 4 worker processes``: 4 processes choosing rounds for random students at once,
+  as gunicorn's workers would on 2 cores;
+- ``prior`` (the baseline): the same rounds with no model (the cold-start prior), in one
+  process.
 
-The model is untrained (time does not depend on the weights) with the starter bank's
-vocabulary size. Ratios are to the ``scorer cold`` p50 of the same model and thread count.
-The paths are timed call by call in turn, so a change in the machine's load falls on all
-alike; ``min`` shows the cost without interference, p99 what other processes on the cores
-add.
+Ratios are to the baseline's p50. The model is untrained (time does not depend on the
+weights) with the starter bank's vocabulary.
 
-    .venv/bin/python bench/tutor_scoring.py [--candidates 300] [--history 199] [--repeats 1000]
+    .venv/bin/python bench/tutor_scoring.py [--answers 400] [--rounds 200] [--model dkt+f]
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
+import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
-import torch
-from rich.console import Console
-from rich.table import Table
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from yachay.config import Settings  # noqa: E402
-from yachay.tutor.checkpoint import save_checkpoint  # noqa: E402
-from yachay.tutor.db_data import Vocabulary  # noqa: E402
-from yachay.tutor.models import MODELS  # noqa: E402
-from yachay.tutor.registry import Pointer, write_pointer  # noqa: E402
-from yachay.tutor.scoring import FAST_PATHS  # noqa: E402
-from yachay.tutor.serving import STATES_FILE, TutorService, model_id  # noqa: E402
-from yachay.tutor.shared_states import SharedStates  # noqa: E402
+from yachay.db import migrate  # noqa: E402
+from yachay.db import models as m  # noqa: E402
+from yachay.db.database import Database  # noqa: E402
+from yachay.db.starter import load_starter_content  # noqa: E402
 
-TARGET_MS = 5.0
-
-
-#: A timed path: ``(setup, call)``, both given the student's number; only ``call`` is timed.
-Timed = tuple[Callable[[int], object], Callable[[int], object]]
+BUDGET_MS = 50.0
+GRADE = 3
+STUDENTS = 8
 
 
-def timings(paths: dict[str, Timed], repeats: int, warmup: int = 20) -> dict[str, np.ndarray]:
-    """Milliseconds per call of each path, the paths interleaved call by call, so that a
-    change in the machine's load (other processes) falls on all of them alike."""
-    for i in range(warmup):
-        for setup, call in paths.values():
-            setup(i)
-            call(i)
-    out = {name: np.empty(repeats) for name in paths}
-    for i in range(repeats):
-        for name, (setup, call) in paths.items():
-            setup(i)
-            started = time.perf_counter()
-            call(i)
-            out[name][i] = (time.perf_counter() - started) * 1000
-    return out
+def prepare(root: Path, answers: int, model_name: str) -> Settings:
+    """A database with the starter packs and students of ``answers`` answers each, and a
+    production model that knows every question."""
+    import torch
 
+    from yachay.tutor.answer_log import Vocabulary
+    from yachay.tutor.bank import read_questions
+    from yachay.tutor.checkpoint import save_checkpoint
+    from yachay.tutor.models import build_model
+    from yachay.tutor.registry import Pointer, write_pointer
 
-def time_paths(service, other, scorer, empty, students, ints, args) -> dict[str, np.ndarray]:  # noqa: ANN001
-    n = len(students)
-
-    def service_call(i: int, shorter: int = 0, worker=service) -> object:  # noqa: ANN001
-        history, candidates = students[i % n]
-        return worker.predict(history[: len(history) - shorter], candidates)
-
-    def scorer_call(i: int, shorter: int = 0) -> object:
-        q, s, r, ms, cq, cs = ints[i % n]
-        m = len(q) - shorter
-        return scorer.score(q[:m], s[:m], r[:m], cq, cs, ms=ms[:m])
-
-    def naive_call(q, s, r, ms, cq, cs) -> object:  # noqa: ANN001
-        return scorer.score_naive(q, s, r, cq, cs, ms=ms)
-
-    def nothing(i: int) -> None:
-        return None
-
-    def new_student(i: int) -> None:
-        scorer.forget()
-        if scorer.shared is not None:
-            scorer.shared.clear()
-
-    def scored_elsewhere(i: int) -> None:
-        """Another worker scored the student's history up to the answer before."""
-        new_student(i)
-        service_call(i, shorter=1, worker=other)
-        other._model.scorer.forget()  # noqa: SLF001 - it must not keep the state for itself
-        other._model.scorer.shared.flush()  # noqa: SLF001 - the write lands before the timing
-
-    def read_ahead(i: int) -> None:
-        """The history was read ahead of the switch to this version (by another process)."""
-        new_student(i)
-        history, _ = students[i % n]
-        loaded = other._model  # noqa: SLF001 - what TutorService.read_ahead does per student
-        loaded.prepare(history, {})
-        loaded.scorer.forget()
-        loaded.scorer.shared.flush()
-
-    def seen(call: Callable[..., object]) -> Callable[[int], None]:
-        """The scorer knows the student's history up to the answer before."""
-
-        def setup(i: int) -> None:
-            scorer.forget()
-            call(i, shorter=1)
-
-        return setup
-
-    rows = timings(
-        {
-            "service cold": (new_student, service_call),
-            "service next": (seen(service_call), service_call),
-            "service shared": (scored_elsewhere, service_call),
-            "service read ahead": (read_ahead, service_call),
-            "scorer cold": (new_student, scorer_call),
-            "scorer next": (seen(scorer_call), scorer_call),
-            "again": (scorer_call, scorer_call),
-            "prior": (nothing, lambda i: empty.predict(*students[i % n])),
-        },
-        args.repeats,
+    settings = Settings(var_dir=root, database_url=f"sqlite:///{root / 'yachay.db'}")
+    migrate.upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    load_starter_content(db, Path(__file__).resolve().parents[1] / "content" / "packs")
+    rng = np.random.default_rng(0)
+    with db.session() as session:
+        bank = read_questions(session)
+        ids = sorted(bank)
+        start = m.utcnow() - timedelta(days=30)
+        for i in range(STUDENTS):
+            student = m.Student(phone=f"+5190000{i:04d}", language="es", grade=GRADE)
+            session.add(student)
+            session.flush()
+            for step in range(answers):
+                session.add(
+                    m.Answer(
+                        student_id=student.id,
+                        question_id=ids[rng.integers(len(ids))],
+                        choice=1,
+                        correct=bool(rng.random() < 0.7),
+                        response_ms=int(rng.integers(2000, 20_000)),
+                        call_sid=f"CA{i:04d}{step // 10:04d}",
+                        step=step,
+                        answered_at=start + timedelta(minutes=step * 5),
+                    )
+                )
+    skills = sorted({info.skill for info in bank.values()})
+    vocab = Vocabulary(
+        {q: i for i, q in enumerate(ids, start=1)},
+        {s: i for i, s in enumerate(skills, start=1)},
+        {q: info.skill for q, info in bank.items()},
     )
-    naive = timings({"naive": (nothing, lambda i: naive_call(*ints[i % n]))}, args.naive_repeats, 1)
-    return {**rows, **naive}
+    torch.manual_seed(0)
+    model = build_model(model_name, num_items=len(ids), num_skills=len(skills))
+    tutor_dir = settings.tutor_dir
+    save_checkpoint(tutor_dir / "models" / "v1.pt", model, metadata=vocab.to_metadata())
+    write_pointer(tutor_dir, Pointer(1, "models/v1.pt", model_name=model_name))
+    db.dispose()
+    return settings
 
 
-class WorkerProcess:
-    """A ``TutorService`` in a process of its own, as a gunicorn worker is: its own memory,
-    its own background writer, the shared states file. It times its own ``predict`` (the
-    pipe to it is not the server's cost)."""
+def chooser(settings: Settings, threads: int, with_model: bool = True):  # noqa: ANN201
+    """A function that chooses a round for a student id, as a call does (its own session)."""
+    import torch
 
-    def __init__(self, var: Path, threads: int) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, str(var), threads), daemon=True)
-        self.process.start()
-        self("start")
+    from yachay.tutor.bank import question_bank
+    from yachay.tutor.decisions import practice_round
+    from yachay.tutor.serving import TutorService
 
-    def __call__(self, command: str, *args: object) -> object:
-        self.connection.send((command, args))
-        return self.connection.recv()
+    torch.set_num_threads(threads)
+    db = Database(settings.database_url)
+    service = TutorService(settings if with_model else Settings(var_dir=settings.var_dir / "none"))
+    service.start()
 
-    def close(self) -> None:
-        self("stop")
-        self.process.join()
+    def choose(student_id: int) -> list[str]:
+        with db.read_session() as session:
+            bank = question_bank(session)
+            predictor = service.predictor(bank.info)
+            return practice_round(session, bank, predictor, student_id, m.utcnow(), 5)
 
-
-def _serve(connection, var: str, threads: int) -> None:  # noqa: ANN001
-    """A worker process's loop: commands in, results out."""
-    service = TutorService(Settings(var_dir=Path(var)), None, threads=threads)
-    while True:
-        command, args = connection.recv()
-        result: object = None
-        if command == "predict":
-            started = time.perf_counter()
-            service.predict(*args)
-            result = (time.perf_counter() - started) * 1000
-        elif command == "prepare":
-            service.prepare(*args)
-        elif command == "start":  # load the production model now, not at the next poll
-            service.start()
-        elif command in ("flush", "forget", "clear"):
-            scorer = service._model.scorer  # noqa: SLF001 - the benchmark looks inside
-            scorer.shared.flush()
-            if command == "forget":
-                scorer.forget()
-            elif command == "clear":  # this version's states: nobody scored anybody yet
-                scorer.shared.clear()
-        connection.send(result)
-        if command == "stop":
-            return
+    return choose
 
 
-def time_calls(
-    workers: list[WorkerProcess],
-    names: list[str],
-    args,  # noqa: ANN001
-    switch: Callable[[list[list[tuple[str, bool, int]]]], None] | None = None,
-) -> np.ndarray:
-    """Milliseconds per scoring over a day of calls through several worker processes.
+def timed(call, *args) -> float:  # noqa: ANN001
+    started = time.perf_counter()
+    call(*args)
+    return (time.perf_counter() - started) * 1000
 
-    Each of ``args.call_students`` students has a history of 0-400 answers that some worker
-    scored the day before (only the shared states remain: the workers' own memories have
-    moved on to other students). With ``switch``, a new model version was promoted
-    overnight: ``switch`` is given the histories and promotes it, and the workers load it.
-    Today each student calls; the worker that answers the call prepares the student's state
-    once the greeting is sent (``TutorService.prepare_students``, not timed: no question is
-    scored). The student then answers ``args.call_questions`` questions; every question
-    scores all candidates once, on a worker drawn at random, as gunicorn hands webhooks to
-    whichever worker is free. The calls run side by side.
-    """
-    rng = np.random.default_rng(1)
-    calls = []
-    for _ in range(args.call_students):
-        length = int(rng.integers(0, 401))
-        asked = rng.integers(0, len(names), length + args.call_questions)
-        right = rng.integers(0, 2, length + args.call_questions)
-        ms = rng.integers(1000, 20_000, length + args.call_questions)
-        answers = [(names[i], bool(c), int(t)) for i, c, t in zip(asked, right, ms, strict=True)]
-        candidates = [names[i] for i in rng.choice(len(names), args.candidates, replace=False)]
-        calls.append((length, answers, candidates))
 
-    def settle(command: str = "flush") -> None:
-        for worker in workers:
-            worker(command)
+def first_round(settings: Settings, threads: int, queue) -> None:  # noqa: ANN001
+    choose = chooser(settings, threads)
+    queue.put(timed(choose, 1))
 
-    for length, answers, candidates in calls:  # yesterday
-        workers[rng.integers(len(workers))]("predict", answers[:length], candidates)
-    settle("forget")
-    if switch is not None:
-        switch([answers[:length] for length, answers, _ in calls])
-        settle("start")
-    for length, answers, _ in calls:  # each call begins (not timed: no question is scored)
-        workers[rng.integers(len(workers))]("prepare", answers[:length])
-    settle()
-    times = []
-    for question in range(args.call_questions):
-        for length, answers, candidates in calls:
-            worker = workers[rng.integers(len(workers))]
-            times.append(worker("predict", answers[: length + question], candidates))
-        settle()  # the seconds a child takes to answer: the writes land
-    return np.array(times)
+
+def worker(settings: Settings, threads: int, rounds: int, seed: int, start, queue) -> None:  # noqa: ANN001
+    choose = chooser(settings, threads)
+    choose(1)  # loaded and warm, as a serving worker is
+    rng = np.random.default_rng(seed)
+    start.wait()
+    queue.put([timed(choose, int(rng.integers(1, STUDENTS + 1))) for _ in range(rounds)])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--candidates", type=int, default=300)
-    parser.add_argument("--history", type=int, default=199)
-    parser.add_argument("--repeats", type=int, default=1000)
-    parser.add_argument("--naive-repeats", type=int, default=5)
-    parser.add_argument("--items", type=int, default=1400, help="questions the model knows")
-    parser.add_argument("--skills", type=int, default=55)
-    parser.add_argument("--threads", default="1,2", help="torch thread counts to try")
-    parser.add_argument("--workers", type=int, default=4, help="worker processes for calls")
-    parser.add_argument("--call-students", type=int, default=100)
-    parser.add_argument("--call-questions", type=int, default=10)
-    fast = [name for name, cls in MODELS.items() if cls.__name__ in FAST_PATHS]
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--answers", type=int, default=400)
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--starts", type=int, default=6, help="fresh worker processes timed")
+    parser.add_argument("--model", default="dkt+f")
     parser.add_argument(
-        "--models",
-        default=",".join(fast),
-        help="registered models (default: those with a fast path; the others score each "
-        "candidate as its own sequence, about a second a student)",
+        "--threads", type=int, default=1, help="torch threads a process (gunicorn's: 1)"
     )
     args = parser.parse_args()
 
-    rng = np.random.default_rng(0)
-    questions = {f"q{i}": i for i in range(1, args.items + 1)}
-    skill_names = [f"s{j}" for j in range(1, args.skills + 1)]
-    question_skills = {q: skill_names[rng.integers(args.skills)] for q in questions}
-    vocab = Vocabulary(questions, {s: j for j, s in enumerate(skill_names, 1)}, question_skills)
-    names = list(questions)
-    students = [
-        (
-            [
-                (names[i], bool(c), int(t))  # response times too: the model reads them
-                for i, c, t in zip(
-                    rng.integers(0, args.items, args.history),
-                    rng.integers(0, 2, args.history),
-                    rng.integers(1000, 20_000, args.history),
-                    strict=True,
-                )
-            ],
-            [names[i] for i in rng.choice(args.items, args.candidates, replace=False)],
-        )
-        for _ in range(64)
-    ]
-    ints = [
-        (
-            np.array([vocab.questions[a[0]] for a in h]),
-            np.array([vocab.skill_id(question_skills[a[0]]) for a in h]),
-            np.array([int(a[1]) for a in h]),
-            np.array([a[2] for a in h]),
-            np.array([vocab.questions[q] for q in c]),
-            np.array([vocab.skill_id(question_skills[q]) for q in c]),
-        )
-        for h, c in students
-    ]
+    from rich.console import Console
+    from rich.progress import track
+    from rich.table import Table
 
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count() or 1
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    table = Table(
-        title=(
-            f"Scoring {args.candidates} candidates after {args.history} answers "
-            f"(ms; {args.repeats} students per row, naive {args.naive_repeats})"
-        ),
-        caption=f"{cores} CPU cores available, load average {load:.2f}; torch "
-        f"{torch.__version__}; x: ratio to the scorer cold p50 of the same row group",
-    )
-    for column in ("model", "threads", "path", "min", "p50", "p95", "p99", "x cold"):
-        table.add_column(column, justify="left" if column in ("model", "path") else "right")
-    verdicts = []
+    context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as tmp:
-        empty = TutorService(Settings(var_dir=Path(tmp) / "none"), None, threads=None)
-        for name in args.models.split(","):
-            cls = MODELS[name]
-            torch.manual_seed(0)
-            model = cls(cls.Config(num_items=args.items, num_skills=len(skill_names)))
-            var = Path(tmp) / name.replace("+", "_")
-            save_checkpoint(var / "tutor" / "models" / "v1.pt", model, metadata=vocab.to_metadata())
-            torch.manual_seed(1)
-            retrained = cls(cls.Config(num_items=args.items, num_skills=len(skill_names)))
-            save_checkpoint(
-                var / "tutor" / "models" / "v2.pt", retrained, metadata=vocab.to_metadata()
+        settings = prepare(Path(tmp), args.answers, args.model)
+        rows: dict[str, list[float]] = {}
+
+        choose = chooser(settings, args.threads)
+        prior = chooser(settings, args.threads, with_model=False)
+        for _ in range(5):
+            choose(1), prior(1)
+        rows["round"], rows["same student again"], rows["prior (baseline)"] = [], [], []
+        for i in track(range(args.rounds), description="rounds in one process"):
+            student = i % STUDENTS + 1
+            rows["round"].append(timed(choose, student))
+            rows["same student again"].append(timed(choose, student))
+            rows["prior (baseline)"].append(timed(prior, student))
+
+        queue = context.Queue()
+        rows["first round of a worker"] = []
+        for _ in track(range(args.starts), description="fresh worker processes"):
+            process = context.Process(target=first_round, args=(settings, args.threads, queue))
+            process.start()
+            rows["first round of a worker"].append(queue.get())
+            process.join()
+
+        start = context.Event()
+        workers = [
+            context.Process(
+                target=worker, args=(settings, args.threads, args.rounds, seed, start, queue)
             )
-            v1, v2 = (Pointer(v, f"models/v{v}.pt", model_name=name) for v in (1, 2))
-            write_pointer(var / "tutor", v1)
-            service = TutorService(Settings(var_dir=var), None, threads=None)
-            others = [
-                TutorService(Settings(var_dir=var), None, threads=None)
-                for _ in range(max(2, args.workers) - 1)
-            ]
-            for other in others:
-                other.start()
-            for threads in (int(t) for t in args.threads.split(",")):
-                torch.set_num_threads(threads)
-                service.start()
-                scorer = service._model.scorer  # noqa: SLF001 - the benchmark looks inside
-                if not scorer.is_fast:
-                    print(
-                        f"warning: {name} has no fast path; timing the naive one", file=sys.stderr
-                    )
-                rows = time_paths(service, others[0], scorer, empty, students, ints, args)
+            for seed in range(4)
+        ]
+        for process in workers:
+            process.start()
+        time.sleep(15)  # every worker loaded (spawn imports torch) and waiting
+        start.set()
+        rows["rounds, 4 worker processes"] = [t for _ in workers for t in queue.get()]
+        for process in workers:
+            process.join()
 
-                def promote(
-                    histories: list,
-                    var: Path = var,
-                    pointer: Pointer = v2,
-                    reader: TutorService = service,
-                ) -> None:
-                    """What `yachay tutor promote 2` does: read ahead, then switch."""
-                    SharedStates(var / "tutor" / STATES_FILE, model_id(pointer)).clear()
-                    reader.read_ahead(pointer, histories)
-                    write_pointer(var / "tutor", pointer)
-
-                workers = [WorkerProcess(var, threads) for _ in range(args.workers)]
-                try:
-                    for label, switch in (("calls", None), ("calls, promoted", promote)):
-                        for worker in workers:
-                            worker("clear")
-                        rows[f"{label} ({args.workers} workers)"] = time_calls(
-                            workers, names, args, switch
-                        )
-                        write_pointer(var / "tutor", v1)
-                        for worker in workers:
-                            worker("start")
-                finally:
-                    for worker in workers:
-                        worker.close()
-                for other in others:
-                    other.start()
-                base = np.percentile(rows["scorer cold"], 50)
-                for path, values in rows.items():
-                    p50, p95, p99 = np.percentile(values, [50, 95, 99])
-                    table.add_row(
-                        name,
-                        str(threads),
-                        path,
-                        *(f"{v:.2f}" for v in (values.min(), p50, p95, p99)),
-                        f"{p50 / base:.2f}",
-                    )
-                for path in (
-                    "service cold",
-                    "service next",
-                    "service shared",
-                    "service read ahead",
-                    f"calls ({args.workers} workers)",
-                    f"calls, promoted ({args.workers} workers)",
-                ):
-                    p99 = np.percentile(rows[path], 99)
-                    where = (
-                        " (a whole window read: at call start or before a promotion, "
-                        "not while a question waits)"
-                        if path == "service cold"
-                        else ""
-                    )
-                    verdicts.append(
-                        f"{name}, {threads} thread(s), {path}: p99 {p99:.2f} ms — "
-                        f"{'meets' if p99 < TARGET_MS else 'MISSES'} the {TARGET_MS:g} ms "
-                        f"target{where}"
-                    )
-            table.add_section()
-    console = Console()
-    console.print(table)
-    for line in verdicts:
-        console.print(line, highlight=False)
+    baseline = statistics.median(rows["prior (baseline)"])
+    table = Table(
+        title=f"Choosing a practice round: {args.model}, {args.answers} answers, grade {GRADE}"
+        f" candidates, {args.threads} torch thread(s) a process"
+        f" (budget: p99 <= {BUDGET_MS:g} ms, 4 workers)",
+        title_justify="left",
+    )
+    for column in ("path", "n", "p50 ms", "p99 ms", "x prior p50"):
+        table.add_column(column, justify="left" if column == "path" else "right")
+    order = [
+        "first round of a worker",
+        "round",
+        "same student again",
+        "rounds, 4 worker processes",
+        "prior (baseline)",
+    ]
+    for name in order:
+        values = np.array(rows[name])
+        p50, p99 = np.percentile(values, [50, 99])
+        table.add_row(name, str(len(values)), f"{p50:.1f}", f"{p99:.1f}", f"{p50 / baseline:.2f}")
+    Console().print(table)
 
 
 if __name__ == "__main__":

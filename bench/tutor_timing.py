@@ -36,7 +36,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from yachay.tutor import metrics
+from yachay.tutor import model_quality as metrics
 from yachay.tutor.baselines import labels
 from yachay.tutor.data import StudentSequence, count_ids, split_by_student
 from yachay.tutor.evaluate import train_model

@@ -4,13 +4,81 @@ from pathlib import Path
 
 import pytest
 
-from yachay.config import development_token, load_settings, resolve_auth_token
+from yachay.config import (
+    Settings,
+    checkout_root,
+    default_var_dir,
+    development_token,
+    load_settings,
+    masked_url,
+    resolve_auth_token,
+)
+
+CHECKOUT = Path(__file__).resolve().parents[1]
 
 
-def test_defaults_point_at_var():
+def test_the_defaults_are_the_checkouts_var_folder_whatever_the_current_folder(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
     settings = load_settings({})
-    assert settings.database_url == "sqlite:///var/yachay.db"
-    assert settings.var_dir == Path("var") and settings.public_url == ""
+    assert settings.var_dir == CHECKOUT / "var"
+    assert settings.database_url == f"sqlite:///{CHECKOUT / 'var' / 'yachay.db'}"
+    assert settings.audio_dir == CHECKOUT / "var" / "audio"
+    assert settings.tutor_dir == CHECKOUT / "var" / "tutor"
+    assert settings.mlflow_tracking_uri == f"sqlite:///{CHECKOUT / 'var' / 'mlflow.db'}"
+    assert settings.content_dir == CHECKOUT / "content"
+    assert settings.public_url == ""
+    assert Settings().var_dir == CHECKOUT / "var"
+
+
+def test_an_installed_package_keeps_its_files_in_the_users_data_folder(tmp_path):
+    installed = tmp_path / "site-packages" / "yachay"
+    installed.mkdir(parents=True)
+    (tmp_path / "pyproject.toml").write_text("")  # not a src layout: not a checkout
+    assert checkout_root(installed) is None
+    home = {"HOME": "/home/ana"}
+    assert default_var_dir(home, installed) == Path("/home/ana/.local/share/yachay")
+    xdg = {**home, "XDG_DATA_HOME": "/data"}
+    assert default_var_dir(xdg, installed) == Path("/data/yachay")
+    relative_xdg = {**home, "XDG_DATA_HOME": "data"}  # ignored, as the XDG spec says
+    assert default_var_dir(relative_xdg, installed) == Path("/home/ana/.local/share/yachay")
+
+
+def test_relative_paths_are_resolved_once_against_the_folder_they_were_given_in(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(
+        {
+            "YACHAY_VAR_DIR": "run",
+            "YACHAY_CONTENT_DIR": "packs-here",
+            "YACHAY_MLFLOW_URI": "sqlite:///tracking.db",
+        }
+    )
+    monkeypatch.chdir("/")
+    assert settings.var_dir == tmp_path / "run"
+    assert settings.database_url == f"sqlite:///{tmp_path / 'run' / 'yachay.db'}"
+    assert settings.content_dir == tmp_path / "packs-here"
+    assert settings.mlflow_tracking_uri == f"sqlite:///{tmp_path / 'tracking.db'}"
+    monkeypatch.chdir(tmp_path)
+    given = load_settings({"YACHAY_DATABASE_URL": "sqlite:///data/y.db?timeout=5"})
+    assert given.database_url == f"sqlite:///{tmp_path / 'data' / 'y.db'}?timeout=5"
+    memory = load_settings({"YACHAY_DATABASE_URL": "sqlite://"})
+    assert memory.database_url == "sqlite://"
+
+
+def test_the_default_database_follows_an_overridden_var_folder(tmp_path):
+    settings = load_settings({}).with_overrides({"var_dir": tmp_path})
+    assert settings.database_url == f"sqlite:///{tmp_path / 'yachay.db'}"
+    chosen = load_settings({"YACHAY_DATABASE_URL": "sqlite:////srv/y.db"})
+    assert chosen.with_overrides({"var_dir": tmp_path}).database_url == "sqlite:////srv/y.db"
+
+
+def test_a_printed_database_url_hides_its_password():
+    shown = masked_url("postgresql+psycopg://yachay:s3cret@db.example.org/yachay")
+    assert shown == "postgresql+psycopg://yachay:***@db.example.org/yachay"
+    assert "s3cret" not in shown
 
 
 def test_environment_overrides():

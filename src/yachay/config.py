@@ -6,24 +6,88 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from functools import partial
 from pathlib import Path
 
-#: Where a checkout keeps its runtime files (database, generated token, audio cache).
-DEFAULT_VAR_DIR = Path("var")
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+#: This package's folder; in a source checkout it sits at ``<checkout>/src/yachay``.
+PACKAGE_DIR = Path(__file__).resolve().parent
 #: Packs and prompts shipped with the code.
-DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+DEFAULT_CONTENT_DIR = PACKAGE_DIR.parents[1] / "content"
+#: The SQLite file in the var folder when no database URL is set.
+DATABASE_FILE = "yachay.db"
+
+
+def checkout_root(package_dir: Path = PACKAGE_DIR) -> Path | None:
+    """The source checkout this package runs from (src layout), or None when installed."""
+    src = package_dir.parent
+    if src.name == "src" and (src.parent / "pyproject.toml").is_file():
+        return src.parent
+    return None
+
+
+def default_var_dir(
+    environ: Mapping[str, str] | None = None, package_dir: Path = PACKAGE_DIR
+) -> Path:
+    """Where runtime files live when YACHAY_VAR_DIR is not set: ``var/`` of the checkout,
+    else the user's data folder (``$XDG_DATA_HOME/yachay``, ``~/.local/share/yachay``).
+
+    Never the current directory: a command started from another folder must find the same
+    database, token and audio as the server."""
+    root = checkout_root(package_dir)
+    if root is not None:
+        return root / "var"
+    env = os.environ if environ is None else environ
+    data_home = env.get("XDG_DATA_HOME", "")
+    if not Path(data_home).is_absolute():  # the XDG spec says to ignore relative values
+        home = env.get("HOME")
+        data_home = str((Path(home) if home else Path.home()) / ".local" / "share")
+    return Path(data_home) / "yachay"
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def pin_sqlite_url(url: str) -> str:
+    """A SQLite URL whose file path is relative, made absolute against the current folder
+    (once, here); any other URL unchanged."""
+    if not url.startswith("sqlite"):
+        return url
+    parsed = make_url(url)
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return url
+    if Path(database).is_absolute():
+        return url
+    return parsed.set(database=str(Path(database).resolve())).render_as_string(hide_password=False)
+
+
+def masked_url(url: str) -> str:
+    """A database URL fit to print: any password replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a database URL)"
 
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = f"sqlite:///{DEFAULT_VAR_DIR / 'yachay.db'}"
+    """Every path is absolute once built (relative ones are resolved against the current
+    folder at that moment), so no file moves when a process changes folder and Flask's
+    `send_file` never resolves one against the package."""
+
+    #: SQLAlchemy URL; empty means the SQLite file `DATABASE_FILE` in the var folder.
+    database_url: str = ""
     #: Twilio account auth token; signs every webhook (HMAC-SHA1).
     twilio_auth_token: str = ""
     #: Shared keys for HMAC-SHA256 webhook signatures, key id -> secret.
     twilio_shared_keys: Mapping[str, str] = field(default_factory=dict)
     #: Base URL Twilio uses to reach us, e.g. https://yachay.example.org, when behind a proxy.
     public_url: str = ""
-    var_dir: Path = DEFAULT_VAR_DIR
+    var_dir: Path = field(default_factory=default_var_dir)
     content_dir: Path = DEFAULT_CONTENT_DIR
     #: Voice and language of <Say> for Spanish.
     say_voice: str = "Polly.Mia"
@@ -39,6 +103,17 @@ class Settings:
     #: Signs the console's session cookies; empty means one generated into the var folder.
     secret_key: str = ""
 
+    def __post_init__(self) -> None:
+        pin = partial(object.__setattr__, self)  # frozen: set once, here
+        pin("var_dir", Path(self.var_dir).resolve())
+        pin("content_dir", Path(self.content_dir).resolve())
+        pin("database_url", pin_sqlite_url(self.database_url) or self.default_database_url)
+        pin("mlflow_uri", pin_sqlite_url(self.mlflow_uri))
+
+    @property
+    def default_database_url(self) -> str:
+        return sqlite_url(self.var_dir / DATABASE_FILE)
+
     @property
     def audio_dir(self) -> Path:
         return self.var_dir / "audio"
@@ -50,13 +125,20 @@ class Settings:
 
     @property
     def mlflow_tracking_uri(self) -> str:
-        return self.mlflow_uri or f"sqlite:///{self.var_dir / 'mlflow.db'}"
+        return self.mlflow_uri or sqlite_url(self.var_dir / "mlflow.db")
 
     def with_overrides(self, overrides: Mapping[str, object]) -> Settings:
         known = {f.name for f in fields(self)}
         unknown = sorted(set(overrides) - known)
         if unknown:
             raise ValueError(f"unknown setting(s): {', '.join(unknown)}")
+        if (
+            "var_dir" in overrides
+            and "database_url" not in overrides
+            and self.database_url == self.default_database_url
+        ):
+            # The default database follows the var folder, as YACHAY_VAR_DIR does.
+            overrides = {**overrides, "database_url": ""}
         return replace(self, **overrides)
 
 
@@ -87,13 +169,13 @@ def development_token(var_dir: Path) -> str:
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
-    var_dir = Path(env.get("YACHAY_VAR_DIR", str(DEFAULT_VAR_DIR)))
+    var_dir = env.get("YACHAY_VAR_DIR")
     settings = Settings(
-        database_url=env.get("YACHAY_DATABASE_URL", f"sqlite:///{var_dir / 'yachay.db'}"),
+        database_url=env.get("YACHAY_DATABASE_URL", ""),
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
         twilio_shared_keys=_parse_shared_keys(env.get("TWILIO_SHARED_KEYS", "")),
         public_url=env.get("YACHAY_PUBLIC_URL", "").rstrip("/"),
-        var_dir=var_dir,
+        var_dir=Path(var_dir) if var_dir else default_var_dir(env),
         content_dir=Path(env.get("YACHAY_CONTENT_DIR", str(DEFAULT_CONTENT_DIR))),
         say_voice=env.get("YACHAY_SAY_VOICE", Settings.say_voice),
         say_language=env.get("YACHAY_SAY_LANGUAGE", Settings.say_language),

@@ -162,9 +162,9 @@ def _write_prompts(folder, texts):
 
 
 TINY_PROMPTS = {
-    "es": ("español", {"hello": "Hola.", "choice": "{key}: {text}."}),
-    "qu": ("runasimi", {"hello": "Napaykullayki.", "choice": "{key}: {text}."}),
-    "ay": ("aymar aru", {"hello": "Kamisaki.", "choice": "{key}: {text}."}),
+    "es": ("español", {"hello": "Hola.", "choice": "Si es {text}, marca {key}."}),
+    "qu": ("runasimi", {"hello": "Napaykullayki.", "choice": "{text} kaptinqa, {key}ta ñit'iy."}),
+    "ay": ("aymar aru", {"hello": "Kamisaki.", "choice": "{text} jaysäwitaki, {key}ru ñit'im."}),
 }
 
 

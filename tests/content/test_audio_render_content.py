@@ -23,18 +23,18 @@ needs_tools = pytest.mark.skipif(
 )
 
 PROMPTS = {
-    "es": ("español", {"hello": "Hola.", "choice": "{key}: {text}."}),
-    "qu": ("runasimi", {"hello": "Napaykullayki.", "choice": "{key}: {text}."}),
-    "ay": ("aymar aru", {"hello": "Kamisaki.", "choice": "{key}: {text}."}),
+    "es": ("español", {"hello": "Hola.", "choice": "Si es {text}, marca {key}."}),
+    "qu": ("runasimi", {"hello": "Napaykullayki.", "choice": "{text} kaptinqa, {key}ta ñit'iy."}),
+    "ay": ("aymar aru", {"hello": "Kamisaki.", "choice": "{text} jaysäwitaki, {key}ru ñit'im."}),
 }
 
 #: What a Quechua call says of lesson g1-contar, segment 1 aside: it is recorded.
 CONTEO_QU = [
     "Huk, iskay, kimsa, tawa, pichqa. Pichqa papam kachkan.",
     "Hayka papataq kachkan?",
-    "huk: kimsa papa.",
-    "iskay: pichqa papa.",
-    "kimsa: tawa papa.",
+    "kimsa papa kaptinqa, hukta ñit'iy.",
+    "pichqa papa kaptinqa, iskayta ñit'iy.",
+    "tawa papa kaptinqa, kimsata ñit'iy.",
     "Pichqa papam.",
 ]
 

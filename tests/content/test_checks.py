@@ -330,7 +330,24 @@ def test_a_long_explanation(tmp_path: Path) -> None:
             ['the time "14:20" is read badly on the phone: write "las dos y 20"'],
         ),
         ("Pagó 2,50 soles.", ['the decimal "2,50" is read badly on the phone: write "2 coma 5"']),
-        ("Tiene 1.000 ovejas.", ['the decimal "1.000" is read badly on the phone: write "1"']),
+        # In Peru 1.000 is one thousand: the advice keeps the thousand.
+        (
+            "Tiene 1.000 ovejas.",
+            [
+                'the number "1.000" is read badly on the phone: write "1000", without the '
+                "point (it reads as a decimal)"
+            ],
+        ),
+        (
+            "Son 12.500 soles y 1.250.000 personas.",
+            [
+                'the number "12.500" is read badly on the phone: write "12500", without the '
+                "point (it reads as a decimal)",
+                'the number "1.250.000" is read badly on the phone: write "1250000", without '
+                "the point (it reads as a decimal)",
+            ],
+        ),
+        ("Pesa 1.5 kilos.", ['the decimal "1.5" is read badly on the phone: write "1 coma 5"']),
         ("Rosa & Luis.", ['the symbol "&" is read badly on the phone: write it in words']),
     ],
 )

@@ -93,7 +93,13 @@ def test_import_into_a_fresh_database(with_shipped: Path, db: Database, database
         lesson = session.get(m.Lesson, "g1-contar")
         assert (lesson.kind, lesson.languages) == ("lesson", ["es", "qu"])
         assert lesson.translations == {
-            "qu": {"reviewed_by_native_speaker": False, "note": "test draft"}
+            "qu": {
+                "reviewed_by_native_speaker": False,
+                "note": "test draft",
+                "variety": "collao",
+                "loans": [],
+                "doubts": ["test draft"],
+            }
         }
         assert lesson.segments[0]["audio"] == {"qu": "conteo/audio/g1-contar-1-qu.wav"}
         assert session.get(m.Lesson, "g1-cuento").kind == "listening"

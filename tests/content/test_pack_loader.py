@@ -147,14 +147,14 @@ EXPECTED = {
         "(154 words at 2.3 a second); a caller hears it in one go: keep it under 60 seconds",
     ],
     "too-long-question": [
-        "too-long-question/lessons/g1-contar.yaml:8: question g1-contar-q1 takes about 66 "
-        'seconds to hear, stem and choices read as "1: …" (151 words at 2.3 a second); a '
+        "too-long-question/lessons/g1-contar.yaml:8: question g1-contar-q1 takes about 70 "
+        "seconds to hear, stem and choices read in full (161 words at 2.3 a second); a "
         "caller hears it in one go: keep it under 60 seconds",
     ],
     "bare-number-choice": [
         "bare-number-choice/lessons/g1-contar.yaml:12: question g1-contar-q1: choice 2 is only "
-        'a number ("4"): read as "2: 4" it sounds like two numbers; give it its noun '
-        '("4 choclos") or write it in words',
+        'a number ("4"): read as "…es 4, marca 2" two bare numbers come close together; give '
+        'it its noun ("4 choclos") or write it in words',
     ],
     "unreadable-text": [
         f"unreadable-text/lessons/g1-contar.yaml:{line}: segment {line - 5}: {message} is read "
@@ -383,7 +383,7 @@ title: {es: "Contamos", qu: "Yupasun"}
 grade: 1
 kind: listening
 translations:
-  qu: {reviewed_by_native_speaker: false, note: "borrador"}
+  qu: {reviewed_by_native_speaker: false, note: "borrador", variety: collao, doubts: [todo]}
 skills: [contar]
 segments:
   - text: {es: "Contamos hasta tres.", qu: "Kimsakama yupasun."}
@@ -593,8 +593,8 @@ TEMPLATE_MISTAKES = {
         ],
     ),
     "a translation without its review flag": (
-        '{reviewed_by_native_speaker: false, note: "borrador"}',
-        '{note: "borrador"}',
+        '{reviewed_by_native_speaker: false, note: "borrador", variety: collao, doubts: [todo]}',
+        '{note: "borrador", variety: collao, doubts: [todo]}',
         [
             "prueba/lessons/g1-contar.yaml:6: translations: qu: reviewed_by_native_speaker is "
             "missing"

@@ -1,11 +1,16 @@
+import shutil
 import string
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from yachay.config import DEFAULT_CONTENT_DIR
-from yachay.content.prompts import Prompts
+from yachay.content.cli import content as content_cli
+from yachay.content.prompts import PromptError, Prompts, key_clash
 
 PROMPTS_DIR = DEFAULT_CONTENT_DIR / "prompts"
+STATS_PACK = Path(__file__).parent / "packs_for_stats" / "conteo"
 
 
 @pytest.fixture(scope="module")
@@ -31,15 +36,17 @@ def test_same_keys_as_spanish(prompts, language):
 
 
 def test_choice_uses_quechua_number_word(prompts):
-    assert prompts.text("choice", "qu", key=2, text="x") == "iskay: x."
+    assert (
+        prompts.text("choice", "qu", key=2, text="x") == "Kutichiyniyki x kaptinqa, iskayta ñit'iy."
+    )
 
 
 def test_choice_uses_aymara_number_word(prompts):
-    assert prompts.text("choice", "ay", key=3, text="x") == "kimsa: x."
+    assert prompts.text("choice", "ay", key=3, text="x") == "x jaysäwitaki, kimsaru ñit'im."
 
 
 def test_spanish_keeps_digits(prompts):
-    assert prompts.text("choice", "es", key=2, text="x") == "2: x."
+    assert prompts.text("choice", "es", key=2, text="x") == "Si tu respuesta es x, marca 2."
 
 
 def test_language_menu_entries_name_their_key_in_words(prompts):
@@ -86,3 +93,85 @@ def test_every_prompt_formats(prompts, language):
     for key in prompts.keys():
         text = prompts.text(key, language, **_sample_values(prompts, key))
         assert text and "{" not in text
+
+
+# --- choices a child cannot mishear ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("template", "why"),
+    [
+        ("{key}: {text}.", "says the key before the answer"),
+        ("Marca {key} si es {text}.", "says the key before the answer"),
+        ("{text}: {key}.", "puts the key right after the answer"),
+        ("{text}, 2 {key}.", "puts the key right after the answer"),
+        ("{text} es la {key}", "is read once per choice"),
+    ],
+)
+def test_a_choice_prompt_that_lets_a_key_touch_an_answer_is_refused(template, why):
+    assert key_clash("choice", template).startswith(why)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "Si tu respuesta es {text}, marca {key}.",
+        "Kutichiyniyki {text} kaptinqa, {key}ta ñit'iy.",
+        "{text} jaysäwitaki, {key}ru ñit'im.",
+        "Marca {key}.",  # no answer in it
+    ],
+)
+def test_answer_first_key_last_with_words_between_is_accepted(template):
+    assert key_clash("choice", template) is None
+
+
+def test_a_prompt_read_once_may_start_with_the_answer():
+    # Only `choice` is read several times in a row.
+    assert key_clash("answer_wrong", "{text} era la respuesta; la marcas con el {key}.") is None
+    assert key_clash("choice", "{text} era la respuesta; la marcas con el {key}.") is not None
+
+
+def test_every_shipped_prompt_reads_the_answer_before_its_key(prompts):
+    for code, language in prompts.languages.items():
+        for key, text in language.texts.items():
+            assert key_clash(key, text) is None, (code, key)
+        heard = prompts.text("choice", code, key=1, text="3 papas")
+        key = "1" if code == "es" else {"qu": "hukta", "ay": "mayaru"}[code]
+        assert heard.index("3 papas") < heard.index(key), (code, heard)
+
+
+def test_loading_refuses_a_clashing_prompt(tmp_path):
+    folder = tmp_path / "prompts"
+    shutil.copytree(PROMPTS_DIR, folder)
+    path = folder / "qu.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            'choice: "Kutichiyniyki {text} kaptinqa, {key}ta ñit\'iy."', 'choice: "{key}: {text}."'
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(PromptError, match="prompt 'choice' in qu says the key before the answer"):
+        Prompts.load(folder)
+
+
+def test_validate_refuses_a_clashing_prompt_beside_the_packs(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(PROMPTS_DIR, content / "prompts")
+    shutil.copytree(STATS_PACK, content / "packs" / "conteo")
+    path = content / "prompts" / "es.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, raw in enumerate(lines, 1) if raw.startswith("  choice:"))
+    lines[line - 1] = '  choice: "{key}: {text}."'
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(content_cli, ["validate", str(content / "packs")])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"prompts/es.yaml:{line}: prompt 'choice' says the key before the answer, so the "
+        "number heard last is the answer's: say the answer first and the key last, like "
+        '"Si tu respuesta es {text}, marca {key}."'
+    ]
+    lines[line - 1] = '  choice: "Si es {text}, marca {key}."'
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(content_cli, ["validate", str(content / "packs")])
+    assert result.exit_code == 0, result.output

@@ -19,10 +19,11 @@ PACKS = HERE.parents[1] / "content" / "packs"
 
 # Word counts, from the comments of the conteo lesson files (at 2.3 words a second, 138
 # words are one minute):
-#   g1-contar       es: segments 10 + 20, question 5 + 3 choices x 3 ("1: 3 papas") = 44
-#                   qu: segments 6 + 8, question 3 + 3 x 3 = 26
-#   g1-cuento       listening: its 17 words are read at 85 %, as 20; question 6 + 2 x 3 = 32
-#   g3-multiplicar  segment 46, question 7 + 2 x 3 = 59
+# Each choice is read "Si tu respuesta es 3 papas, marca 1.": its words and 6 more.
+#   g1-contar       es: segments 10 + 20, question 5 + 3 choices x 8 = 59
+#                   qu: segments 6 + 8, question 3 + 3 x 8 = 41
+#   g1-cuento       listening: its 17 words are read at 85 %, as 20; question 6 + 2 x 8 = 42
+#   g3-multiplicar  segment 46, question 7 + 2 x 8 = 69
 EXPECTED = {
     "packs": ["conteo"],
     "lessons": 3,
@@ -33,7 +34,7 @@ EXPECTED = {
     "templates": 1,
     "skills": 3,
     "segments": 4,
-    "minutes": 1.0,  # (44 + 32 + 59) / 138 = 0.98
+    "minutes": 1.2,  # (59 + 42 + 69) / 138 = 1.23
     "words_per_second": {"es": 2.3, "qu": 2.3},
     "grades": {
         "1": {
@@ -45,7 +46,7 @@ EXPECTED = {
             "generated_questions": 0,
             "templates": 0,
             "segments": 3,
-            "minutes": 0.6,  # 76 / 138 = 0.55
+            "minutes": 0.7,  # 101 / 138 = 0.73
         },
         "3": {
             "lessons": 1,
@@ -56,7 +57,7 @@ EXPECTED = {
             "generated_questions": 4,
             "templates": 1,
             "segments": 1,
-            "minutes": 0.4,  # 59 / 138 = 0.43
+            "minutes": 0.5,  # 69 / 138 = 0.5
         },
     },
     "languages": {
@@ -65,14 +66,14 @@ EXPECTED = {
             "segments_with_text": 4,
             "segments_with_audio": 0,
             "questions_with_text": 3,
-            "minutes": 1.0,
+            "minutes": 1.2,
         },
         "qu": {
             "lessons": 1,
             "segments_with_text": 2,
             "segments_with_audio": 1,
             "questions_with_text": 1,
-            "minutes": 0.2,  # 26 / 138 = 0.19
+            "minutes": 0.3,  # 41 / 138 = 0.3
         },
     },
 }
@@ -131,9 +132,9 @@ def test_tables_by_default() -> None:
     assert "Per grade" in lines and "Per language" in lines
     rows = {line.split()[0]: line.split()[1:] for line in lines if line}
     assert rows["hand-written"] == ["3"]
-    assert rows["minutes"] == ["1.0"]
-    assert rows["3"] == ["1", "0", "1", "4", "1", "1", "0.4"]
-    assert rows["qu"] == ["1", "2/4", "1", "1", "0.2"]
+    assert rows["minutes"] == ["1.2"]
+    assert rows["3"] == ["1", "0", "1", "4", "1", "1", "0.5"]
+    assert rows["qu"] == ["1", "2/4", "1", "1", "0.3"]
     assert "2.3 words a second" in result.output
 
 

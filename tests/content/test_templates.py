@@ -175,6 +175,28 @@ def test_numbers_are_written_to_be_read(value: float, said: str) -> None:
     assert format_number(value) == said
 
 
+@pytest.mark.parametrize(
+    ("value", "language", "said"),
+    [
+        (12, "qu", "chunka iskayniyuq"),
+        (3.0, "qu", "kimsa"),
+        (12, "ay", "tunka payani"),
+        (2.5, "qu", "2 coma 5"),  # not a whole number: left as digits
+        (12000, "qu", "12000"),  # beyond what is spelled
+    ],
+)
+def test_quechua_and_aymara_numbers_are_words(value: float, language: str, said: str) -> None:
+    # Their offline voice does not read digits.
+    assert format_number(value, language) == said
+
+
+def test_a_placeholder_formatted_as_an_hour_is_allowed() -> None:
+    t = template(stem={"es": "Sales a {a:hora} y trabajas {b} horas."})
+    expansion = expand(t, 3)
+    assert expansion.problems == []
+    assert all(item.stem["es"].startswith("Sales a la") for item in expansion.items)
+
+
 def test_item_ids() -> None:
     assert item_id("g3-x", {"a": 4, "b": 6}) == "g3-x-4-6"
     assert item_id("g3-x", {"a": 2.5, "b": -3}) == "g3-x-2p5-m3"

@@ -12,14 +12,14 @@ from sqlalchemy import MetaData, insert, select, text
 
 from tests.conftest import free_port
 from tests.postgres import start_postgres
+from yachay.calls.sql_catalog import SqlCatalog
 from yachay.content.loader import load_pack
 from yachay.db import migrate
 from yachay.db import models as m
-from yachay.db.catalog import SqlCatalog
 from yachay.db.content_import import import_pack
 from yachay.db.database import Database
 from yachay.db.starter import load_starter_content
-from yachay.db.tutor_data import tutor_catalog
+from yachay.tutor.bank import question_bank
 
 PACKS = Path(__file__).resolve().parents[2] / "content" / "packs"
 
@@ -110,9 +110,14 @@ def test_generated_items_are_for_practice_not_for_the_lesson(db):
         assert catalog.lesson("g3-multiplicar").question_ids == ["g3-multiplicar-q1"]
         assert catalog.lesson("g1-cuento").kind == "listening"
         assert catalog.lesson("g1-contar").kind == "lesson"
-        # Practice draws on every item, the generated ones included.
-        items = {item.id for item in tutor_catalog(session).items}
+        # Practice draws on every item, the generated ones included, but never on the
+        # questions of a story.
+        bank = question_bank(session)
+        items = {item.id for item in bank.catalog.items}
         assert {"g3-multiplicar-q1", *generated} <= items
+        story = set(catalog.lesson("g1-cuento").question_ids)
+        assert story and story <= bank.needs_story
+        assert not bank.needs_story & {"g3-multiplicar-q1", *generated}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])

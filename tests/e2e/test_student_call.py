@@ -10,8 +10,8 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from yachay.calls.sql_catalog import SqlCatalog
 from yachay.db import models as m
-from yachay.db.catalog import SqlCatalog
 
 
 def students(db, phone_number):  # noqa: ANN001, ANN201
@@ -145,12 +145,14 @@ def test_a_whole_lesson_with_questions_and_feedback(phone, server_db, phone_numb
     for segment in lesson.segments:
         assert segment["text"]["es"].strip() in text
     q = questions[0]
-    choices = " ".join(f"{i}: {c['es']}." for i, c in enumerate(q.choices, 1))
+    choices = " ".join(
+        f"Si tu respuesta es {c['es']}, marca {i}." for i, c in enumerate(q.choices, 1)
+    )
     assert f"{q.stem['es']} {choices}" in text
     assert "¡Muy bien! Es correcto." in text
     wrong = questions[1]
     right = wrong.choices[wrong.answer - 1]["es"]
-    assert f"No es correcto. La respuesta es la {wrong.answer}: {right}." in text
+    assert f"No es correcto. La respuesta correcta es {right}." in text
     assert wrong.explanation["es"] in text
     n = len(questions)
     assert f"¡Terminaste la lección! Respondiste bien {n - 1} de {n} preguntas." in text

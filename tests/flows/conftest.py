@@ -12,7 +12,7 @@ from yachay.flows.resume import Keys, Recording, Silence
 from yachay.flows.state import CallState
 from yachay.flows.student_call import STUDENT_CALL
 
-from .memory import MemoryWorld
+from .memory import MemoryTutor, MemoryWorld
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "content" / "prompts"
 
@@ -29,7 +29,8 @@ class Conversation:
         self, world: MemoryWorld, prompts: Prompts, phone: str = "+51900000001", sid: str = "CA1"
     ) -> None:
         self.world = world
-        self.ctx = FlowContext(world, prompts, Timing())
+        self.tutor = MemoryTutor(world)
+        self.ctx = FlowContext(world, self.tutor, prompts, Timing())
         self.now = datetime(2026, 11, 25, 15, 0)
         self.state = CallState(call_sid=sid, phone=phone)
         self.turns: list[list] = []

@@ -1,4 +1,5 @@
-"""A Catalog over plain dicts that also applies domain events, so flows run with no database.
+"""A Catalog over plain dicts that also applies domain events, so flows run with no database,
+and a Tutor over it.
 
 It plays the storage part in flow unit tests: the engine is pure, so the test feeds each
 turn's events back into this world exactly as storage would.
@@ -6,6 +7,7 @@ turn's events back into this world exactly as storage would.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -97,23 +99,6 @@ class MemoryWorld:
     def question(self, question_id: str) -> QuestionView:
         return self.questions[question_id]
 
-    def questions_after_lesson(
-        self, student_id: int, lesson_id: str, limit: int, now: datetime
-    ) -> list[str]:
-        return list(self.after_lesson.get(lesson_id, []))[:limit]
-
-    def practice_questions(self, student_id: int, limit: int, now: datetime) -> list[str]:
-        grade = self.students[student_id].grade
-        candidates = [q for v in self.lessons.values() if v.grade == grade for q in v.question_ids]
-        last: dict[str, bool] = {}
-        for a in self.answers:
-            if a.student_id == student_id:
-                last.pop(a.question_id, None)
-                last[a.question_id] = a.correct
-        # A plain stand-in for the tutor: wrong answers first, then unseen questions.
-        wrong = [q for q, right in last.items() if not right and q in candidates]
-        return (wrong + [q for q in candidates if q not in last])[:limit]
-
     def progress(self, student_id: int, now: datetime) -> ProgressView:
         mine = [a for a in self.answers if a.student_id == student_id]
         done = sum(
@@ -151,3 +136,46 @@ class MemoryWorld:
             (student_id, lesson_id),
             {"segment": 0, "question": 0, "answered": 0, "right": 0, "completed": False},
         )
+
+
+@dataclass
+class MemoryTutor:
+    """A plain stand-in for the tutor over a `MemoryWorld`: wrong answers first, then
+    questions not yet answered; the answers it reads are the stored ones and the turn's."""
+
+    world: MemoryWorld
+    #: Each call's arguments, as (method, student, graded question ids).
+    asked: list[tuple[str, int, list[str]]] = field(default_factory=list)
+
+    def practice_round(
+        self, student_id: int, limit: int, now: datetime, graded: Sequence[ev.AnswerGraded]
+    ) -> list[str]:
+        self.asked.append(("practice_round", student_id, [a.question_id for a in graded]))
+        grade = self.world.students[student_id].grade
+        candidates = [
+            q for v in self.world.lessons.values() if v.grade == grade for q in v.question_ids
+        ]
+        return self._wrong_then_unseen(student_id, candidates, graded)[:limit]
+
+    def after_lesson(
+        self,
+        student_id: int,
+        lesson_id: str,
+        limit: int,
+        now: datetime,
+        graded: Sequence[ev.AnswerGraded],
+    ) -> list[str]:
+        self.asked.append(("after_lesson", student_id, [a.question_id for a in graded]))
+        candidates = self.world.after_lesson.get(lesson_id, [])
+        return self._wrong_then_unseen(student_id, candidates, graded)[:limit]
+
+    def _wrong_then_unseen(
+        self, student_id: int, candidates: Sequence[str], graded: Sequence[ev.AnswerGraded]
+    ) -> list[str]:
+        last: dict[str, bool] = {}
+        for a in [*self.world.answers, *graded]:
+            if a.student_id == student_id:
+                last.pop(a.question_id, None)
+                last[a.question_id] = a.correct
+        wrong = [q for q, right in last.items() if not right and q in candidates]
+        return wrong + [q for q in candidates if q not in last]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from yachay.flows.events import GatherKeys, LanguageChanged, Speak, StudentIdentified
 
+from .conftest import Conversation
+
 
 def test_unknown_number_chooses_language_then_grade_and_is_registered(converse, world):
     call = converse()
@@ -117,3 +119,27 @@ def test_main_menu_star_repeats_and_silence_ends_politely(converse, world):
     assert not call.hung_up
     call.press("s")
     assert call.hung_up and "Gracias por llamar" in call.said()
+
+
+def test_without_quechua_and_aymara_audio_only_spanish_is_offered(world, prompts):
+    # The server passes the prompts of the languages it can speak: Spanish alone when the
+    # machine has no espeak-ng.
+    call = Conversation(world, prompts.only(["es"]))
+    menu = [e for e in call.last if isinstance(e, Speak)][1:]
+    assert [(e.language, e.text) for e in menu] == [("es", "Para español, marca 1.")]
+    call.press("2")  # Quechua is not offered: the menu again
+    assert call.state.node == "choose_language"
+    assert call.said() == "Esa tecla no es válida. Para español, marca 1."
+    call.press("1", "3")
+    assert world.student(call.state.student_id).language == "es"
+
+
+def test_a_quechua_student_is_spoken_to_in_spanish_while_quechua_cannot_be(world, prompts):
+    world.add_student("+51900000009", grade=3, language="qu")
+    call = Conversation(world, prompts.only(["es"]), phone="+51900000009")
+    assert call.state.node == "main_menu"
+    assert {e.language for e in call.last if isinstance(e, Speak)} == {"es"}
+    call.press("1")  # the lesson too
+    assert {e.language for e in call.last if isinstance(e, Speak)} == {"es"}
+    # Their choice is kept for when the server speaks Quechua again.
+    assert world.student(call.state.student_id).language == "qu"

@@ -44,13 +44,16 @@ def test_questions_read_choices_and_give_feedback(converse, world):
     call = student_call(converse, world).press("1", "2", "2", "2")
     said = call.said()
     assert "Ahora, unas preguntas." in said
-    assert "Pregunta 1. Pregunta g3-a 1 1: opción 1. 2: opción 2. 3: opción 3." in said
+    assert (
+        "Pregunta 1. Pregunta g3-a 1 Si tu respuesta es opción 1, marca 1. "
+        "Si tu respuesta es opción 2, marca 2. Si tu respuesta es opción 3, marca 3."
+    ) in said
     assert call.wait == GatherKeys(timeout=10, max_digits=1)
 
     call.press("2")
     assert call.said().startswith("¡Muy bien! Es correcto.")
     call.press("3")
-    assert call.said().startswith("No es correcto. La respuesta es la 2: opción 2. Porque sí 2")
+    assert call.said().startswith("No es correcto. La respuesta correcta es opción 2. Porque sí 2")
     graded = [e for t in call.turns for e in t if isinstance(e, AnswerGraded)]
     assert [(a.question_id, a.choice, a.correct) for a in graded] == [
         ("g3-a-q1", 2, True),
@@ -164,7 +167,7 @@ def test_a_quechua_student_hears_a_spanish_only_lesson_with_a_notice(converse, w
     assert speaks[-1] == ("es", "Parte 1 de g3-a")
     call.press("2", "2", "2")
     question = [(e.language, e.text) for e in call.last if hasattr(e, "language")]
-    assert ("es", "1: opción 1.") in question
+    assert ("es", "Si tu respuesta es opción 1, marca 1.") in question
     assert {lang for lang, text in question if text.startswith("Pregunta g3-a")} == {"es"}
 
 
@@ -193,7 +196,7 @@ def test_a_translated_lesson_is_heard_in_quechua(converse, world):
     speaks = [(e.language, e.text) for e in call.last if hasattr(e, "language")]
     assert {lang for lang, _ in speaks} == {"qu"} and ("qu", "Rakiy 1") in speaks
     call.press("2", "2", "2")
-    assert ("qu", "huk: akllay 1.") in [
+    assert ("qu", "Kutichiyniyki akllay 1 kaptinqa, hukta ñit'iy.") in [
         (e.language, e.text) for e in call.last if hasattr(e, "language")
     ]
 
@@ -230,3 +233,19 @@ def test_the_tutor_adds_practice_after_a_lesson(converse, world):
     call.press("2", "1")
     assert "Terminaste la práctica. Respondiste bien 1 de 2." in call.said()
     assert [a.lesson_id for a in world.answers[-2:]] == [None, None]
+
+
+def test_the_choice_after_a_lesson_sees_the_lessons_last_answer(converse, world):
+    """The tutor is asked in the turn that graded the last answer, before storage has it:
+    the turn hands it over."""
+    world.after_lesson["g3-a"] = ["g3-b-q1", "g3-a-q4"]
+    right = student_call(converse, world).press("1", "2", "2", "2", "2", "2", "2")
+    right.press("2")
+    assert right.tutor.asked == [("after_lesson", 1, ["g3-a-q4"])]
+    assert "unas preguntas más para practicar. Pregunta 1. Pregunta g3-b 1" in right.said()
+    assert "Pregunta g3-a 4" not in right.said()  # answered right: not asked again
+
+    world.add_student("+51922222222", grade=3)
+    wrong = converse(phone="+51922222222", sid="CA2").press("1", "2", "2", "2", "2", "2", "2")
+    wrong.press("3")  # the last question, answered wrong
+    assert "unas preguntas más para practicar. Pregunta 1. Pregunta g3-a 4" in wrong.said()

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from tests.tutor.conftest import simulate
+from tests.tutor.reference_scorer import Answer, KnowledgeTracer
 from yachay.tutor.checkpoint import (
     SCHEMA_VERSION,
     CheckpointError,
@@ -15,7 +16,6 @@ from yachay.tutor.checkpoint import (
 )
 from yachay.tutor.data import FEATURE_NAMES, UNTIMED_FEATURES, collate, windows
 from yachay.tutor.models import MODELS, build_model
-from yachay.tutor.predict import Answer, KnowledgeTracer
 from yachay.tutor.train import TrainConfig
 
 

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from yachay.tutor.checkpoint import load_checkpoint
 from yachay.tutor.cli import tutor
-from yachay.tutor.train import TrainConfig
+from yachay.tutor.train_config import TrainConfig
 
 
 def test_evaluate_prints_one_json_object(tiny_dataset: Path, tmp_path: Path) -> None:
@@ -108,7 +108,7 @@ def test_the_command_line_does_not_import_torch() -> None:
 
 
 def test_the_names_the_command_line_offers_are_the_registry() -> None:
-    from yachay.tutor.choices import MODEL_NAMES
+    from yachay.tutor.defaults import MODEL_NAMES
     from yachay.tutor.models import MODELS
 
     assert tuple(MODELS) == MODEL_NAMES

@@ -7,17 +7,8 @@ from datetime import datetime
 
 import pytest
 
-from yachay.tutor.mastery import (
-    AnswerEvent,
-    Catalog,
-    Item,
-    MasteryRule,
-    SkillNode,
-    as_answers,
-    attempts_by_skill,
-    mastery_by_skill,
-    skill_mastery,
-)
+from yachay.tutor.domain import AnswerEvent, Catalog, Item, SkillNode, as_answers
+from yachay.tutor.mastery import MasteryRule, attempts_by_skill, mastery_by_skill, skill_mastery
 
 NOW = datetime(2025, 5, 5, 15, 0)
 

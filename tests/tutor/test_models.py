@@ -7,7 +7,7 @@ from torch.nn import functional as F
 
 from tests.tutor.conftest import simulate
 from yachay.tutor.data import StudentSequence, collate, windows
-from yachay.tutor.metrics import auc
+from yachay.tutor.model_quality import auc
 from yachay.tutor.models import DEFAULT_EVALUATION, DEFAULT_MODEL, MODELS, SELECTIONS, build_model
 
 NAMES = sorted(MODELS)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from yachay.tutor.mastery import AnswerEvent, Catalog, Item, SkillNode
+from yachay.tutor.domain import AnswerEvent, Catalog, Item, SkillNode
 from yachay.tutor.needs_tutor import (
     CallRecord,
     NeedsTutorConfig,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fsrs import Rating
 
-from yachay.tutor.mastery import AnswerEvent, Catalog, Item, SkillNode
+from yachay.tutor.domain import AnswerEvent, Catalog, Item, SkillNode
 from yachay.tutor.review import (
     ReviewState,
     call_rating,

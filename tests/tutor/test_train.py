@@ -6,7 +6,8 @@ import pytest
 
 from tests.tutor.conftest import simulate
 from yachay.tutor.models import build_model
-from yachay.tutor.train import BestCheckpoint, EarlyStopping, TrainConfig, Trainer
+from yachay.tutor.train import BestCheckpoint, EarlyStopping, Trainer
+from yachay.tutor.train_config import TrainConfig
 
 
 def fit(config: TrainConfig) -> Trainer:

@@ -14,13 +14,13 @@ from tests.tutor.tutor_db import add_students, make_database, mlflow_store
 from yachay.app import create_app
 from yachay.config import Settings
 from yachay.db import models as m
+from yachay.tutor.answer_log import Vocabulary, is_holdout, read_answer_log
 from yachay.tutor.checkpoint import load_checkpoint
 from yachay.tutor.cli import tutor
 from yachay.tutor.data import FEATURE_NAMES
-from yachay.tutor.db_data import Vocabulary, is_holdout, read_answer_log
 from yachay.tutor.registry import Registry, read_pointer
 from yachay.tutor.retrain import NotEnoughData, train_from_db
-from yachay.tutor.train import TrainConfig
+from yachay.tutor.train_config import TrainConfig
 
 FAST = TrainConfig(max_epochs=3, batch_size=16)
 SMALL = {"embed_dim": 16, "hidden_dim": 16, "mlp_dim": 16, "concepts": 4}
@@ -192,7 +192,7 @@ def test_the_checkpoint_round_trips_through_the_registry(database, var_dir):
     after = load_checkpoint(path)
     assert after.metadata == before.metadata and after.model_name == result.model_name
 
-    from yachay.tutor.predict import Answer, KnowledgeTracer
+    from tests.tutor.reference_scorer import Answer, KnowledgeTracer
 
     history = [Answer(1, True, 1), Answer(2, False, 2), Answer(3, True, 1)]
     p_before = KnowledgeTracer(before.model, before.train_config.window).predict(history, [1, 4])

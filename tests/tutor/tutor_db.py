@@ -158,8 +158,8 @@ def fake_version(
     ``num_features``: fewer than all (a model trained without response times)."""
     import torch
 
+    from yachay.tutor.answer_log import Vocabulary
     from yachay.tutor.checkpoint import save_checkpoint
-    from yachay.tutor.db_data import Vocabulary
     from yachay.tutor.models import build_model
     from yachay.tutor.registry import CHECKPOINT_ARTIFACT, CHECKPOINT_FILE
     from yachay.tutor.tracking import experiment_id

@@ -112,7 +112,7 @@ def browser():
     ):
         options.add_argument(argument)
     chrome = webdriver.Chrome(service=Service(driver), options=options)
-    chrome.implicitly_wait(5)
+    chrome.implicitly_wait(15)
     yield chrome
     chrome.quit()
 
@@ -147,7 +147,7 @@ def submit(browser, css: str) -> None:
 
     button = browser.find_element(By.CSS_SELECTOR, css)
     button.click()
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(button))
+    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(button))
 
 
 def sign_in(browser, url: str, email: str, password: str = PASSWORD) -> None:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 __all__ = [
     "ESPEAK",
+    "INSTALL_COMMAND",
     "INSTALL_HINT",
     "PHONE_FORMAT",
     "RENDERER_VERSION",
@@ -65,7 +66,8 @@ SAMPLE_RATE = 8000
 PHONE_FORMAT = ("-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", "-e", "signed-integer")
 ESPEAK = "espeak-ng"
 SOX = "sox"
-INSTALL_HINT = "install espeak-ng and sox: apt-get install espeak-ng sox"
+INSTALL_COMMAND = "apt-get install espeak-ng sox"
+INSTALL_HINT = f"install espeak-ng and sox: {INSTALL_COMMAND}"
 #: Seconds one espeak-ng or sox run may take.
 TOOL_TIMEOUT = 120
 
@@ -179,6 +181,12 @@ class AudioStore:
     def available() -> bool:
         """Whether espeak-ng and sox are on PATH."""
         return not missing_tools()
+
+    @staticmethod
+    def languages() -> frozenset[str]:
+        """The languages it can render now: every one with a voice, or none without the
+        tools."""
+        return frozenset(VOICES) if not missing_tools() else frozenset()
 
     def path(self, language: str, key: str) -> Path:
         """Where the WAV for `key` lives; `ValueError` for a malformed language or key."""

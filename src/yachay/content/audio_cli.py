@@ -80,7 +80,8 @@ def _question_texts(
     question: Question, language: str, prompts: Prompts
 ) -> Iterable[tuple[str, str]]:
     """A question as `yachay.flows.lessons.Question` says it: the stem as written, each
-    choice through the ``choice`` prompt ("1: ..."), and the explanation as written."""
+    choice through the ``choice`` prompt ("Si tu respuesta es ..., marca 1."), and the
+    explanation as written."""
     if language in question.stem:
         yield language, question.stem[language]
     for key, choice in enumerate(question.choices, start=1):

@@ -5,7 +5,8 @@
   valid MPEG layer III frame header; each finding says what is wrong and the sox command
   that fixes it (`audio_problems`);
 - **length**: a prompt is heard once, so none may take over `MAX_SECONDS` to say:
-  each segment text, each question as heard (stem, then every choice read as "1: …") and
+  each segment text, each question as heard (stem, then every choice read as "Si tu
+  respuesta es …, marca 1.") and
   each explanation, generated items included. Speech time is estimated at
   `WORDS_PER_SECOND` (2.3 words a second: Spanish read slowly to children), counting each
   group of digits as one word (`speech_seconds`);
@@ -13,7 +14,7 @@
   "½", "x²", "%", "S/", "+", abbreviations like "km", "Sr.", "etc.", decimals like "2.5",
   hours like "3:30") with the wording to use instead, applied to every text of the pack
   and to the items templates generate (reported at the template's line); a choice that is
-  only a number ("15") is flagged too, as "2: 15" sounds like two numbers.
+  only a number ("15") is flagged too: "es 15, marca 2" puts two bare numbers close together.
 
 Findings are reported through the `PackReader` like every other problem, as
 ``file:line: message``.
@@ -69,10 +70,16 @@ def speech_seconds(text: str, language: str = "es", speed: float = 1.0) -> float
     return word_count(text) / rate
 
 
+#: How a choice is read (the ``choice`` prompt of ``content/prompts/es.yaml``): the answer
+#: first, the key last, so a number in the answer is never heard as a key. Other languages
+#: are estimated with the Spanish wording.
+CHOICE_READING = "Si tu respuesta es {text}, marca {key}."
+
+
 def heard_question(question: Question, language: str) -> str:
-    """A question as the caller hears it: the stem, then "1: …, 2: …"."""
+    """A question as the caller hears it: the stem, then each choice as `CHOICE_READING`."""
     choices = [
-        f"{number}: {choice[language]}"
+        CHOICE_READING.format(text=choice[language], key=number)
         for number, choice in enumerate(question.choices, start=1)
         if language in choice
     ]
@@ -195,6 +202,12 @@ UNREADABLE: tuple[Unreadable, ...] = (
     Unreadable("the ordinal", re.compile(r"\d\.?[ºª]"), 'it in words ("primero", "tercera")'),
     Unreadable("the symbol", re.compile(r"°"), '"grados"'),
     Unreadable("the time", re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b"), _time),
+    # In Peru a point groups thousands (1.000 is one thousand), a comma marks decimals.
+    Unreadable(
+        "the number",
+        re.compile(r"\b\d{1,3}(?:\.\d{3})+\b(?![.,]\d)"),
+        lambda m: f'"{m.group(0).replace(".", "")}", without the point (it reads as a decimal)',
+    ),
     Unreadable("the decimal", re.compile(r"\b(\d+)[.,](\d+)\b"), _decimal),
     Unreadable("the sign", re.compile(r"\d\s*[xX*]\s*\d"), '"por"'),
     Unreadable("the sign", re.compile(r"\d\s*/\s*\d"), 'the fraction in words ("tres cuartos")'),
@@ -265,7 +278,8 @@ def _bare_number(choice: str) -> str | None:
     if not _BARE_NUMBER.fullmatch(choice):
         return None
     return (
-        f'is only a number ("{choice}"): read as "2: {choice}" it sounds like two numbers; '
+        f'is only a number ("{choice}"): read as "…es {choice}, marca 2" two bare numbers come '
+        "close together; "
         f'give it its noun ("{choice} choclos") or write it in words'
     )
 
@@ -312,7 +326,7 @@ def _findings(
 def _question_length(question: Question) -> Iterable[_Finding]:
     for language in question.stem:
         heard = heard_question(question, language)
-        if message := _too_long(heard, language, ', stem and choices read as "1: …"'):
+        if message := _too_long(heard, language, ", stem and choices read in full"):
             yield _Finding(language, message, True)
 
 

@@ -1,8 +1,10 @@
 """`yachay content ...`: commands for the people who write content packs.
 
 - ``validate PATH``: every problem as ``file:line: message`` (exit 1), or a one-line summary.
-- ``import PATH``: the packs into the database, all or nothing; safe to run again.
+- ``import PATH``: the packs into the database (:mod:`yachay.cli.content_import`).
 - ``stats PATH [--json]``: what the packs hold, as tables or as one JSON object.
+- ``coverage PATH [--json]``: what the lessons cover of the curriculum registry
+  (``content/curriculum.yaml``): grade x competency, and the desempeños no lesson teaches.
 
 PATH is a pack folder (or its ``pack.yaml``) or a folder whose subfolders are packs.
 """
@@ -14,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask.cli import with_appcontext
 
 from yachay.content.loader import PACK_FILE, LoadedPack, PackError, load_pack, load_packs
 
@@ -49,11 +50,15 @@ def validate(path: Path) -> None:
     """Check the pack in PATH (a pack folder or its pack.yaml), or every pack in the
     subfolders of PATH, and print each problem as file:line: message."""
     packs = load_or_exit(path)
+    _exit_on_prompt_problems(path)
     lessons = sum(len(pack.lessons) for pack in packs)
     questions = sum(len(pack.questions) for pack in packs)
     skills = sum(len(pack.pack.skills) for pack in packs)
     templates = sum(len(entry.lesson.templates) for pack in packs for entry in pack.lessons)
     generated = sum(len(entry.generated) for pack in packs for entry in pack.lessons)
+    warnings = [warning for pack in packs for warning in pack.warnings]
+    for warning in warnings:
+        click.echo(f"{warning.file.as_posix()}:{warning.line}: warning: {warning.message}")
     summary = f"ok: {lessons} lessons, {questions} questions"
     if templates:
         noun = "template" if templates == 1 else "templates"
@@ -61,55 +66,22 @@ def validate(path: Path) -> None:
     summary += f", {skills} skills"
     if len(packs) > 1:
         summary += f" in {len(packs)} packs"
+    if warnings:
+        summary += f"; {len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
     click.echo(summary)
 
 
-@content.command("import")
-@click.argument("path", type=PACK_PATH)
-@with_appcontext
-def import_command(path: Path) -> None:
-    """Import the pack(s) in PATH into the database: new items are added, changed ones
-    updated in place, and items no longer in a pack retired (never deleted), so every
-    student's progress and answers are kept. Safe to run again.
+def _exit_on_prompt_problems(path: Path) -> None:
+    """The menu prompts beside the packs (``content/prompts`` for ``content/packs``) are
+    validated too: a choice prompt that lets a key run into an answer is refused."""
+    from yachay.content.prompts import find_prompts, prompt_file_problems
 
-    Nothing is imported if any pack has a problem: they are printed as by validate."""
-    from flask import current_app
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import OperationalError
-
-    from yachay.app import db
-    from yachay.db import migrate
-    from yachay.db.content_import import conflicts, import_packs
-
-    packs = load_or_exit(path)
-    settings = current_app.config["YACHAY"]
-    where = make_url(settings.database_url).render_as_string(hide_password=True)
-    try:
-        migrate.upgrade(settings.database_url)
-        with db.session() as session:
-            refused = conflicts(session, packs)
-            if refused:
-                for line in refused:
-                    click.echo(line)
-                raise SystemExit(1)
-            reports = import_packs(session, packs)
-    except OperationalError as exc:
-        raise click.ClickException(f"cannot use the database {where}: {exc.orig}") from exc
-    for report in reports:
-        click.echo(report.summary())
-    changed = [report for report in reports if report.changed]
-    noun = "pack" if len(reports) == 1 else "packs"
-    if not changed:
-        click.echo(f"imported {len(reports)} {noun} into {where}: nothing changed")
-        return
-    added, updated, retired = (
-        sum(sum(getattr(report, name).values()) for report in reports)
-        for name in ("added", "updated", "retired")
-    )
-    click.echo(
-        f"imported {len(reports)} {noun} into {where}: "
-        f"{added} added, {updated} updated, {retired} retired"
-    )
+    folder = find_prompts(path.parent if path.name == PACK_FILE else path)
+    problems = prompt_file_problems(folder) if folder is not None else []
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise SystemExit(1)
 
 
 @content.command("stats")
@@ -125,6 +97,44 @@ def stats_command(path: Path, as_json: bool) -> None:
         click.echo(json.dumps(numbers, ensure_ascii=False, indent=2))
         return
     _print_tables(numbers)
+
+
+@content.command("coverage")
+@click.argument("path", type=PACK_PATH)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@click.option(
+    "--curriculum",
+    "curriculum_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The registry to report on (default: the curriculum.yaml the packs use).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 if a grade and competency has no lesson or a desempeño is taught by none.",
+)
+def coverage_command(path: Path, as_json: bool, curriculum_file: Path | None, strict: bool) -> None:
+    """What the lessons of the pack(s) in PATH cover of the CNEB curriculum: per grade and
+    competency the lessons, questions, templates and minutes taught, and the desempeños no
+    lesson teaches."""
+    from yachay.content.coverage import coverage, coverage_text
+    from yachay.content.curriculum import find_curriculum, load_curriculum
+
+    packs = load_or_exit(path)
+    try:
+        curriculum = load_curriculum(curriculum_file or find_curriculum(packs[0].folder))
+    except PackError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem))
+        raise SystemExit(1) from None
+    report = coverage(packs, curriculum)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        click.echo(coverage_text(report))
+    empty = any(not c["lessons"] for row in report["cells"].values() for c in row.values())
+    if strict and (empty or report["untaught"]):
+        raise SystemExit(1)
 
 
 def _print_tables(numbers: dict[str, Any]) -> None:

@@ -64,6 +64,8 @@ class LoadedPack:
     pack: Pack
     lessons: tuple[LoadedLesson, ...]
     folder: Path
+    #: What is doubtful but allowed (visual-only wording), as ``file:line: message``.
+    warnings: tuple[Problem, ...] = ()
 
     @cached_property
     def _lessons_by_id(self) -> dict[str, Lesson]:
@@ -136,6 +138,7 @@ def _read(folder: Path) -> tuple[PackReader, LoadedPack | None]:
             for entry in lessons
         ),
         folder=folder,
+        warnings=tuple(reader.sorted_warnings()),
     )
     return reader, loaded
 
@@ -184,7 +187,8 @@ def load_packs(directory: Path) -> list[LoadedPack]:
                     )
                 else:
                     seen[item_id] = where
-        problems.extend(reader.sorted_problems())
+        # The curriculum registry is shared: its problems are reported once.
+        problems.extend(p for p in reader.sorted_problems() if p not in problems)
         if loaded is not None and not reader.problems:
             packs.append(loaded)
     if problems:

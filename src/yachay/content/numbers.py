@@ -33,7 +33,9 @@ Aymara:
 
 from __future__ import annotations
 
-__all__ = ["MAX_SPELLED", "spoken_number"]
+from decimal import Decimal
+
+__all__ = ["MAX_SPELLED", "spoken_hour", "spoken_number"]
 
 #: Largest number spelled in words; anything larger (or negative) is left as digits.
 MAX_SPELLED = 9999
@@ -121,3 +123,24 @@ def spoken_number(n: int, language: str) -> str:
     if speller is None or type(n) is not int or not 0 <= n <= MAX_SPELLED:
         return str(n)
     return speller(n)
+
+
+_HOUR_WORDS = "doce una dos tres cuatro cinco seis siete ocho nueve diez once".split()
+
+
+def spoken_hour(value: Decimal | float) -> str:
+    """An hour of the clock as said in Spanish: 6 -> "las seis", 1 -> "la una",
+    6.5 -> "las seis y media", 6.25 -> "las seis y cuarto", 6.75 -> "las siete menos
+    cuarto" (13 to 24 are read on a twelve-hour clock)."""
+    number = Decimal(str(value))
+    whole = int(number)
+    part = number - whole
+    tails = {Decimal("0"): "", Decimal("0.5"): " y media", Decimal("0.25"): " y cuarto"}
+    if part == Decimal("0.75"):
+        whole, tail = whole + 1, " menos cuarto"
+    elif part in tails:
+        tail = tails[part]
+    else:
+        raise ArithmeticError(f"{value} is not an hour, half or quarter hour")
+    word = _HOUR_WORDS[whole % 12]
+    return ("la una" if word == "una" else f"las {word}") + tail

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import ValidationError
 
-from yachay.content import checks, cross_checks
+from yachay.content import checks, cross_checks, curriculum_checks, teacher_checks
 from yachay.content.problems import (
     Problem,
     all_field_names,
@@ -57,6 +57,8 @@ class PackReader:
         #: Problems show files relative to the folder that holds the pack.
         self.root = Path(folder.resolve().name)
         self.problems: list[Problem] = []
+        #: What is doubtful but allowed (visual-only wording): printed, never fatal.
+        self.warnings: list[Problem] = []
         self.documents: dict[str, Document] = {}
         self.file_order: list[str] = [PACK_FILE]
         self.pack_id_position: dict[str, Problem] = {}
@@ -75,6 +77,15 @@ class PackReader:
     def at(self, relative: str, loc: Loc, message: str) -> None:
         """A problem at the line of `loc` in file `relative`."""
         self.problem(relative, self.documents[relative].line(loc), message)
+
+    def warn_at(self, relative: str, loc: Loc, message: str) -> None:
+        """A warning at the line of `loc` in file `relative`."""
+        line = self.documents[relative].line(loc)
+        self.warnings.append(Problem(self.shown(relative), line, message))
+
+    def sorted_warnings(self) -> list[Problem]:
+        order = {self.shown(name): index for index, name in enumerate(self.file_order)}
+        return sorted(self.warnings, key=lambda p: (order.get(p.file, len(order)), p.file, p.line))
 
     def position(self, relative: str, loc: Loc) -> Problem:
         """A place, as a message-less Problem (file and line)."""
@@ -113,6 +124,8 @@ class PackReader:
                 lessons.append(ReadLesson(unit_index, relative, lesson, []))
         self.check_unlisted_files({relative for _, relative in entries})
         cross_checks.check_lessons(self, pack, lessons)
+        curriculum_checks.check_curriculum(self, pack, lessons)
+        teacher_checks.check_as_a_teacher(self, pack, lessons)
         checks.check_what_callers_hear(self, pack, lessons)
         if self.problems or pack is None:
             return None

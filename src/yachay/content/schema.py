@@ -407,10 +407,20 @@ class Template(ContentModel):
 
 
 class Translation(ContentModel):
-    """A language a lesson adds beyond the pack's: every text of the lesson must have it."""
+    """A language a lesson adds beyond the pack's: every text of the lesson must have it.
+
+    See `yachay.content.mother_tongue` for what is checked of a Quechua translation."""
 
     reviewed_by_native_speaker: StrictBool
     note: str = ""
+    #: The written variety the texts keep to; for Southern Quechua (``qu``) ``collao`` or
+    #: ``chanka`` (MINEDU publishes them apart: two varieties are two translations).
+    variety: Literal["collao", "chanka"] | None = None
+    #: Spanish words kept as loans, as written in the texts (a suffix may follow):
+    #: the only words of a Quechua text allowed an e or an o.
+    loans: list[str] = Field(default_factory=list)
+    #: What the reviewer should check first: word choices, grammar the writer was unsure of.
+    doubts: list[str] = Field(default_factory=list)
 
 
 class Lesson(ContentModel):
@@ -427,6 +437,12 @@ class Lesson(ContentModel):
     templates: list[Template] = Field(default_factory=list)
     #: Languages this lesson adds beyond the pack's languages.
     translations: dict[LanguageCode, Translation] = Field(default_factory=dict)
+    #: The CNEB competency the lesson works on (an id of ``content/curriculum.yaml``, like
+    #: ``cantidad`` or ``oral``) and the desempeños it teaches; checked against that
+    #: registry by `yachay.content.curriculum_checks`. Optional: ``yachay content
+    #: coverage`` lists the lessons without them.
+    competency: Id | None = None
+    desempenos: list[Id] = Field(default_factory=list)
 
     text_fields: ClassVar[tuple[str, ...]] = ("title",)
 

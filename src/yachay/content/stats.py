@@ -22,9 +22,10 @@ Listening time is estimated by `yachay.content.checks.speech_seconds` (the estim
 `yachay.content.checks.WORDS_PER_SECOND`, 2.3 a second for Spanish): every segment
 of every lesson (the stories of listening lessons at `LISTENING_SPEED`, 85 %), plus every
 hand-written question read aloud as the call reads it (its stem, then each choice as
-"1: text"). Explanations are left out (heard only after a wrong answer), and so are
-generated practice items (practice asks only a few of them). A pack's ``minutes`` are in
-its first language; each language's are over the texts that language has.
+"Si tu respuesta es …, marca 1."). Explanations are left out (heard only after a wrong
+answer), and so are generated practice items (practice asks only a few of them). A pack's
+``minutes`` are in its first language; each language's are over the texts that language
+has.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def segment_seconds(text: str, language: str, kind: str = "lesson") -> float:
 
 
 def question_seconds(question: Question, language: str) -> float:
-    """A question read aloud in `language`: its stem, then each choice as ``"N: text"``."""
+    """A question read aloud in `language`: its stem, then each choice (`heard_question`)."""
     return speech_seconds(heard_question(question, language), language)
 
 

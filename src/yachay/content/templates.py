@@ -37,6 +37,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pydantic import ValidationError
 
 from yachay.content.expressions import Expression, ExpressionError, compile_expression
+from yachay.content.numbers import MAX_SPELLED, spoken_hour, spoken_number
 from yachay.content.schema import Question, Template
 from yachay.content.yaml_lines import Loc
 
@@ -55,6 +56,8 @@ __all__ = [
 MAX_COMBINATIONS = 20_000
 #: The word between the whole and the decimal part of a number, per language.
 DECIMAL_WORDS = {"es": "coma", "qu": "coma", "ay": "coma"}
+#: Languages whose whole numbers are written in words in generated texts.
+SPELLED_LANGUAGES = frozenset({"qu", "ay"})
 NEGATIVE_WORDS = {"es": "menos", "qu": "menos", "ay": "menos"}
 _CENT = Decimal("0.01")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -109,8 +112,17 @@ def canonical(value: float) -> Decimal:
 
 
 def format_number(value: float | Decimal, language: str = "es") -> str:
-    """How a number is read: ``12``, ``2 coma 5``, ``menos 3`` (rounded to 2 decimals)."""
+    """How a number is read: ``12``, ``2 coma 5``, ``menos 3`` (rounded to 2 decimals).
+
+    In Quechua and Aymara a whole number from 0 to `MAX_SPELLED` is written in words
+    (``chunka iskayniyuq``): their voice does not read digits (`yachay.content.numbers`)."""
     number = value if isinstance(value, Decimal) else canonical(value)
+    if (
+        language in SPELLED_LANGUAGES
+        and number == number.to_integral_value()
+        and 0 <= number <= MAX_SPELLED
+    ):
+        return spoken_number(int(number), language)
     sign = ""
     if number < 0:
         sign = NEGATIVE_WORDS.get(language, "menos") + " "
@@ -202,6 +214,10 @@ def _check_texts(template: Template, problems: list[TemplateProblem]) -> None:
                 if inside in allowed:
                     used.add(inside)
                     continue
+                name, _, spec = inside.partition(":")
+                if spec in FORMATS and name in allowed:
+                    used.add(name)
+                    continue
                 if inside == "value":
                     why = "which only choice can use (it is the value of each choice)"
                 elif (bare := re.split(r"[:!]", inside)[0].strip()) in allowed:
@@ -223,7 +239,7 @@ def _check_texts(template: Template, problems: list[TemplateProblem]) -> None:
                     TemplateProblem(loc, f"{label} must say the choice's value with {{value}}")
                 )
     for param in params:
-        if not any(f"{{{param}}}" in text for text in template.stem.values()):
+        if not any(re.search(rf"\{{{param}(?::\w+)?\}}", text) for text in template.stem.values()):
             problems.append(
                 TemplateProblem(
                     ("params", param),
@@ -309,9 +325,16 @@ def _valid_items(
     return items
 
 
+#: Formats a placeholder may take: ``{a:hora}`` says an hour ("las seis", "la una").
+FORMATS = {"hora": spoken_hour}
+
+
 def _fill(text: str, values: Mapping[str, Decimal | float], language: str) -> str:
     def replace(match: re.Match[str]) -> str:
-        return format_number(values[match.group(1)], language)
+        name, _, spec = match.group(1).partition(":")
+        if spec in FORMATS:
+            return FORMATS[spec](values[name])
+        return format_number(values[name], language)
 
     return _PLACEHOLDER.sub(replace, text)
 
@@ -372,5 +395,8 @@ def expand(template: Template, lesson_grade: int) -> Expansion:
         ]
     except ValidationError as exc:  # a texts problem the checks above did not foresee
         problems.append(TemplateProblem(("id",), f"generates an item that is not valid: {exc}"))
+        expansion.items = []
+    except ArithmeticError as exc:  # {x:hora} given a value that is not an hour
+        problems.append(TemplateProblem(("stem",), f"cannot say a value as an hour: {exc}"))
         expansion.items = []
     return expansion

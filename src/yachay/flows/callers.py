@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from yachay.content.prompts import BASE_LANGUAGE
 from yachay.flows.engine import Turn
 from yachay.flows.events import LanguageChanged, StudentIdentified, StudentRegistered
 from yachay.flows.menus import KeyMenu
@@ -15,9 +16,21 @@ GRADES = range(1, 7)
 MAX_STUDENTS_PER_PHONE = 8
 
 
+def offered_languages(turn: Turn) -> dict[str, str]:
+    """Menu key -> language, for the languages this server speaks (its prompts'): without
+    espeak-ng, Spanish alone. The keys stay those of the keypad map."""
+    return {key: code for key, code in LANGUAGE_KEYS.items() if code in turn.ctx.prompts.languages}
+
+
+def spoken(turn: Turn, language: str) -> str:
+    """The student's language if this server speaks it, else Spanish (the student keeps
+    their choice for when it does)."""
+    return language if language in turn.ctx.prompts.languages else BASE_LANGUAGE
+
+
 def greet(turn: Turn, student: StudentView) -> None:
     turn.state.student_id = student.id
-    turn.state.language = student.language
+    turn.state.language = spoken(turn, student.language)
     turn.emit(StudentIdentified(student.id))
     if student.name:
         turn.say("welcome_back_named", name=student.name)
@@ -38,7 +51,7 @@ class Start:
             greet(turn, students[0])
         else:
             ids = [s.id for s in students[:MAX_STUDENTS_PER_PHONE]]
-            turn.state.language = students[0].language
+            turn.state.language = spoken(turn, students[0].language)
             turn.goto("who_is_calling", students=ids)
 
     def on_keys(self, turn: Turn, digits: str) -> None:  # pragma: no cover - never waits
@@ -82,13 +95,14 @@ class ChooseLanguage(KeyMenu):
     name = "choose_language"
 
     def prompt(self, turn: Turn) -> None:
-        for language in LANGUAGE_KEYS.values():
+        for language in offered_languages(turn).values():
             turn.say("choose_language", language)
 
     def choose(self, turn: Turn, key: str) -> bool:
-        if key not in LANGUAGE_KEYS:
+        offered = offered_languages(turn)
+        if key not in offered:
             return False
-        self._chosen(turn, LANGUAGE_KEYS[key])
+        self._chosen(turn, offered[key])
         return True
 
     def fallback(self, turn: Turn) -> None:

@@ -3,20 +3,29 @@
 A call is a walk over nodes. Entering a node emits what the caller hears and ends either
 in a wait (keys, a recording) or by moving to another node. The caller's next input goes
 to the node that is waiting. No Flask, no TwiML, no database: the catalog answers the
-read-only questions, and everything that must be stored leaves as a domain event.
+read-only questions, the tutor chooses questions, and everything that must be stored
+leaves as a domain event.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from yachay.content.prompts import BASE_LANGUAGE, Prompts
-from yachay.flows.events import Event, GatherKeys, Hangup, RecordVoice, Speak, Wait
-from yachay.flows.ports import Catalog, Texts
+from yachay.flows.events import (
+    AnswerGraded,
+    Event,
+    GatherKeys,
+    Hangup,
+    RecordVoice,
+    Speak,
+    Wait,
+)
+from yachay.flows.ports import Catalog, Texts, Tutor
 from yachay.flows.resume import Keys, Recording, Resume, Silence
 from yachay.flows.state import CallState
 
@@ -41,6 +50,7 @@ class Timing:
 @dataclass(frozen=True)
 class FlowContext:
     catalog: Catalog
+    tutor: Tutor
     prompts: Prompts
     timing: Timing = field(default_factory=Timing)
 
@@ -88,6 +98,15 @@ class Turn:
     @property
     def catalog(self) -> Catalog:
         return self.ctx.catalog
+
+    @property
+    def tutor(self) -> Tutor:
+        return self.ctx.tutor
+
+    @property
+    def graded(self) -> Sequence[AnswerGraded]:
+        """The answers graded so far in this turn: storage has not seen them yet."""
+        return [e for e in self.events if isinstance(e, AnswerGraded)]
 
     @property
     def timing(self) -> Timing:

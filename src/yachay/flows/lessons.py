@@ -89,7 +89,7 @@ def finish(turn: Turn, mode: str, lesson_id: str | None, answered: int, right: i
         turn.emit(LessonCompleted(_student(turn), lesson_id))
         turn.say("lesson_done", right=right, total=answered)
         more = list(
-            turn.catalog.questions_after_lesson(_student(turn), lesson_id, AFTER_LESSON, turn.now)
+            turn.tutor.after_lesson(_student(turn), lesson_id, AFTER_LESSON, turn.now, turn.graded)
         )
         if more:
             turn.say("after_lesson_practice")

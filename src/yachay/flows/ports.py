@@ -1,7 +1,9 @@
-"""The read-only questions a flow asks about the world, and the shapes of the answers.
+"""What a flow asks of the world, and the shapes of the answers.
 
-Storage implements `Catalog` over the database; flow unit tests implement it over plain
-dictionaries. Writes never go through here: they are domain events.
+`Catalog`: the read-only questions about students, lessons and questions. `Tutor`: which
+questions to ask next. Storage and the tutor implement them over the database; flow unit
+tests implement them over plain dictionaries. Writes never go through here: they are
+domain events.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+
+from yachay.flows.events import AnswerGraded
 
 #: A text in several languages, language code -> text.
 Texts = Mapping[str, str]
@@ -80,14 +84,26 @@ class Catalog(Protocol):
 
     def question(self, question_id: str) -> QuestionView: ...
 
-    def practice_questions(self, student_id: int, limit: int, now: datetime) -> Sequence[str]:
-        """A practice round, as the tutor chooses it."""
+    def progress(self, student_id: int, now: datetime) -> ProgressView: ...
+
+
+class Tutor(Protocol):
+    """Which questions to ask next. ``graded`` is the answers graded earlier in this turn,
+    not stored yet: a choice made in the turn that graded an answer must see it."""
+
+    def practice_round(
+        self, student_id: int, limit: int, now: datetime, graded: Sequence[AnswerGraded]
+    ) -> Sequence[str]:
+        """A practice round: questions that stand on their own (no story needed)."""
         ...
 
-    def questions_after_lesson(
-        self, student_id: int, lesson_id: str, limit: int, now: datetime
+    def after_lesson(
+        self,
+        student_id: int,
+        lesson_id: str,
+        limit: int,
+        now: datetime,
+        graded: Sequence[AnswerGraded],
     ) -> Sequence[str]:
         """A few practice questions on what a lesson just taught (may be none)."""
         ...
-
-    def progress(self, student_id: int, now: datetime) -> ProgressView: ...

@@ -52,7 +52,9 @@ class Practice(_Passing):
 
     def enter(self, turn: Turn) -> None:
         assert turn.state.student_id is not None
-        ids = list(turn.catalog.practice_questions(turn.state.student_id, PRACTICE_ROUND, turn.now))
+        ids = list(
+            turn.tutor.practice_round(turn.state.student_id, PRACTICE_ROUND, turn.now, turn.graded)
+        )
         if not ids:
             turn.say("practice_empty")
             turn.goto("main_menu")

@@ -25,7 +25,7 @@ import torch
 
 from yachay.tutor.data import FEATURE_NAMES
 from yachay.tutor.models import MODELS, KTModel
-from yachay.tutor.train import TrainConfig
+from yachay.tutor.train_config import TrainConfig
 
 __all__ = ["SCHEMA_VERSION", "Checkpoint", "CheckpointError", "load_checkpoint", "save_checkpoint"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from yachay.tutor.choices import (
+from yachay.tutor.defaults import (
     DEFAULT_EVALUATION,
     DEFAULT_MODEL,
     MAX_EPOCHS,
@@ -160,37 +160,11 @@ def _app_settings_and_db():  # noqa: ANN202
     return current_app.config["YACHAY"], current_app.extensions["yachay.db"]
 
 
-def _registry(read_ahead: bool = False, quiet: bool = False):  # noqa: ANN202
-    """The registry; with ``read_ahead``, a switch of the production model first reads the
-    active students' histories with the new version (:mod:`yachay.tutor.read_ahead`)."""
+def _registry():  # noqa: ANN202
     from yachay.tutor.registry import Registry
 
-    settings, db = _app_settings_and_db()
-    if not read_ahead:
-        return Registry(settings)
-
-    def prepare(pointer) -> None:  # noqa: ANN001
-        from yachay.tutor.read_ahead import read_ahead as read
-
-        done = read(settings, db, pointer, progress=not quiet)
-        if not quiet:
-            click.echo(
-                f"· read ahead with v{done.version}: {done.prepared:,} of {done.students:,} "
-                f"students who answered in the last {done.days:g} days "
-                f"({done.seconds:.1f} s)",
-                err=True,
-            )
-
-    return Registry(settings, before_switch=prepare)
-
-
-#: For the commands that switch the production model.
-no_read_ahead = click.option(
-    "--no-read-ahead",
-    is_flag=True,
-    help="Switch at once, without first reading the active students' histories with the new "
-    "model (then each student's history is read when their next call begins).",
-)
+    settings, _ = _app_settings_and_db()
+    return Registry(settings)
 
 
 @tutor.command("train")
@@ -226,7 +200,6 @@ no_read_ahead = click.option(
 @click.option("--no-promote", is_flag=True, help="Register the version but do not promote it.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-@no_read_ahead
 @with_appcontext
 def train_command(
     model_name: str,
@@ -236,7 +209,6 @@ def train_command(
     no_promote: bool,
     as_json: bool,
     quiet: bool,
-    no_read_ahead: bool,
 ) -> None:
     """Train on the answers in the database; promote if not worse than production.
 
@@ -267,7 +239,7 @@ def train_command(
             promote=not no_promote,
             progress=not quiet,
             on_stage=stage,
-            registry=_registry(read_ahead=not no_read_ahead, quiet=quiet),
+            registry=_registry(),
         )
     except NotEnoughData as exc:
         if as_json:
@@ -396,9 +368,8 @@ def models_command(as_json: bool) -> None:
 
 @tutor.command("promote")
 @click.argument("version", type=click.IntRange(min=1), metavar="VERSION")
-@no_read_ahead
 @with_appcontext
-def promote_command(version: int, no_read_ahead: bool) -> None:
+def promote_command(version: int) -> None:
     """Put VERSION in production (serving picks it up within a second of the switch).
 
     The histories of the students who answered in the last 100 days are first read with
@@ -406,7 +377,7 @@ def promote_command(version: int, no_read_ahead: bool) -> None:
     """
     from yachay.tutor.registry import RegistryError
 
-    registry = _registry(read_ahead=not no_read_ahead)
+    registry = _registry()
     before = registry.production()
     try:
         promoted = registry.promote(version)
@@ -417,30 +388,27 @@ def promote_command(version: int, no_read_ahead: bool) -> None:
 
 
 @tutor.command("rollback")
-@no_read_ahead
 @with_appcontext
-def rollback_command(no_read_ahead: bool) -> None:
-    """Go back to the version that was in production before the current one (first reading
-    the active students' histories with it, unless --no-read-ahead)."""
+def rollback_command() -> None:
+    """Go back to the version that was in production before the current one."""
     from yachay.tutor.registry import RegistryError
 
     try:
-        old, new = _registry(read_ahead=not no_read_ahead).rollback()
+        old, new = _registry().rollback()
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"production: v{old.version} -> v{new.version}")
 
 
 @tutor.command("sync")
-@no_read_ahead
 @with_appcontext
-def sync_command(no_read_ahead: bool) -> None:
+def sync_command() -> None:
     """Point serving at MLflow's production version (after a change made in MLflow itself,
-    or on another host); a change of version reads the active students' histories first."""
+    or on another host)."""
     from yachay.tutor.registry import RegistryError
 
     try:
-        version = _registry(read_ahead=not no_read_ahead).sync()
+        version = _registry().sync()
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
     if version is None:

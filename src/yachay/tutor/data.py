@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from yachay.tutor.timing import known_ms, seconds
+from yachay.tutor.response_times import known_ms, seconds
 
 __all__ = [
     "FEATURE_NAMES",
@@ -45,6 +45,7 @@ __all__ = [
     "StudentSequence",
     "collate",
     "history_features",
+    "next_features",
     "read_three_line",
     "split_by_student",
     "window_start",
@@ -209,30 +210,26 @@ def feature_count(sequences: Sequence[StudentSequence]) -> int:
     return len(FEATURE_NAMES) if timed else UNTIMED_FEATURES
 
 
-def history_features(sequence: StudentSequence) -> np.ndarray:
-    """``[T, len(FEATURE_NAMES)]`` float32: what the history says about each position's answer.
+class _RunningCounts:
+    """What :data:`FEATURE_NAMES` are computed from, answer by answer: one definition of the
+    features for both a history's own answers and the questions that could come next."""
 
-    Position ``t`` only uses answers before ``t`` (never its own response, nor its time).
-    """
-    n = len(sequence)
-    out = np.zeros((n, len(FEATURE_NAMES)), dtype=np.float32)
-    skill_att: dict[int, int] = {}
-    skill_succ: dict[int, int] = {}
-    skill_last: dict[int, tuple[int, int]] = {}  # skill -> (position, response)
-    skill_seconds: dict[int, float] = {}
-    item_att: dict[int, int] = {}
-    item_last: dict[int, int] = {}
-    total_succ = 0
-    recent: list[int] = []
-    questions = sequence.questions.tolist()
-    skills = sequence.skills.tolist()
-    responses = sequence.responses.tolist()
-    times = [seconds(v) for v in sequence.ms.tolist()] if sequence.ms is not None else [0.0] * n
-    for t in range(n):
-        q, s, r = questions[t], skills[t], responses[t]
-        att, succ = skill_att.get(s, 0), skill_succ.get(s, 0)
-        last = skill_last.get(s)
-        row = out[t]
+    def __init__(self) -> None:
+        self.skill_att: dict[int, int] = {}
+        self.skill_succ: dict[int, int] = {}
+        self.skill_last: dict[int, tuple[int, int]] = {}  # skill -> (position, response)
+        self.skill_seconds: dict[int, float] = {}
+        self.item_att: dict[int, int] = {}
+        self.item_last: dict[int, int] = {}
+        self.total_succ = 0
+        self.recent: list[int] = []
+        self.last_seconds = 0.0
+
+    def row(self, t: int, q: int, s: int, row: np.ndarray) -> None:
+        """The features of question ``q`` (skill ``s``) asked at position ``t``."""
+        att, succ = self.skill_att.get(s, 0), self.skill_succ.get(s, 0)
+        last = self.skill_last.get(s)
+        recent = self.recent
         row[0] = np.log1p(att)
         row[1] = np.log1p(succ)
         row[2] = np.log1p(att - succ)
@@ -241,23 +238,64 @@ def history_features(sequence: StudentSequence) -> np.ndarray:
             row[4] = 1.0
             row[5] = last[1]
             row[6] = np.log1p(t - last[0] - 1)
-        row[7] = np.log1p(item_att.get(q, 0))
-        row[8] = item_last.get(q, 0)
+        row[7] = np.log1p(self.item_att.get(q, 0))
+        row[8] = self.item_last.get(q, 0)
         row[9] = np.log1p(t)
-        row[10] = (total_succ + 1) / (t + 2)
+        row[10] = (self.total_succ + 1) / (t + 2)
         row[11] = sum(recent) / len(recent) if recent else 0.5
-        row[12] = times[t - 1] if t else 0.0
-        row[13] = skill_seconds.get(s, 0.0)
-        skill_att[s] = att + 1
-        skill_succ[s] = succ + r
-        skill_last[s] = (t, r)
-        skill_seconds[s] = times[t]
-        item_att[q] = item_att.get(q, 0) + 1
-        item_last[q] = r
-        total_succ += r
-        recent.append(r)
-        if len(recent) > 5:
-            recent.pop(0)
+        row[12] = self.last_seconds if t else 0.0
+        row[13] = self.skill_seconds.get(s, 0.0)
+
+    def add(self, t: int, q: int, s: int, r: int, secs: float) -> None:
+        """Count the answer ``r`` to ``q`` (skill ``s``) at position ``t``."""
+        self.skill_att[s] = self.skill_att.get(s, 0) + 1
+        self.skill_succ[s] = self.skill_succ.get(s, 0) + r
+        self.skill_last[s] = (t, r)
+        self.skill_seconds[s] = secs
+        self.item_att[q] = self.item_att.get(q, 0) + 1
+        self.item_last[q] = r
+        self.total_succ += r
+        self.recent.append(r)
+        if len(self.recent) > 5:
+            self.recent.pop(0)
+        self.last_seconds = secs
+
+
+def _counted(sequence: StudentSequence, out: np.ndarray | None) -> _RunningCounts:
+    counts = _RunningCounts()
+    n = len(sequence)
+    questions = sequence.questions.tolist()
+    skills = sequence.skills.tolist()
+    responses = sequence.responses.tolist()
+    times = [seconds(v) for v in sequence.ms.tolist()] if sequence.ms is not None else [0.0] * n
+    for t in range(n):
+        q, s = questions[t], skills[t]
+        if out is not None:
+            counts.row(t, q, s, out[t])
+        counts.add(t, q, s, responses[t], times[t])
+    return counts
+
+
+def history_features(sequence: StudentSequence) -> np.ndarray:
+    """``[T, len(FEATURE_NAMES)]`` float32: what the history says about each position's answer.
+
+    Position ``t`` only uses answers before ``t`` (never its own response, nor its time).
+    """
+    out = np.zeros((len(sequence), len(FEATURE_NAMES)), dtype=np.float32)
+    _counted(sequence, out)
+    return out
+
+
+def next_features(
+    sequence: StudentSequence, questions: np.ndarray, skills: np.ndarray
+) -> np.ndarray:
+    """``[C, len(FEATURE_NAMES)]`` float32: the features each of the questions (with their
+    skills) would have if asked right after ``sequence``."""
+    counts = _counted(sequence, None)
+    out = np.zeros((len(questions), len(FEATURE_NAMES)), dtype=np.float32)
+    t = len(sequence)
+    for row, q, s in zip(out, questions.tolist(), skills.tolist(), strict=True):
+        counts.row(t, q, s, row)
     return out
 
 

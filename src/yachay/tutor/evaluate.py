@@ -36,10 +36,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from yachay.tutor import metrics
+from yachay.tutor import model_quality
 from yachay.tutor.baselines import BASELINES, labels, run_baseline
 from yachay.tutor.checkpoint import save_checkpoint
-from yachay.tutor.choices import TRAIN_MINUTES
 from yachay.tutor.data import (
     StudentSequence,
     count_ids,
@@ -47,17 +46,18 @@ from yachay.tutor.data import (
     read_three_line,
     split_by_student,
 )
+from yachay.tutor.defaults import TRAIN_MINUTES
 from yachay.tutor.models import DEFAULT_EVALUATION, SELECTIONS, build_model
 from yachay.tutor.train import (
     BestCheckpoint,
     EarlyStopping,
     ProgressBar,
-    TrainConfig,
     Trainer,
     predict_sequences,
     seed_everything,
     set_threads,
 )
+from yachay.tutor.train_config import TrainConfig
 
 __all__ = ["METRICS", "TRAIN_MINUTES", "evaluate_dataset", "train_model"]
 
@@ -232,7 +232,7 @@ def evaluate_dataset(
             for name, job in baseline_jobs.items():
                 p_test, seconds = job.result()
                 results[name] = {
-                    **metrics.all_metrics(y_test, p_test[scored]),
+                    **model_quality.all_metrics(y_test, p_test[scored]),
                     "train_seconds": seconds,
                 }
                 if progress:
@@ -267,7 +267,7 @@ def _summarise(
     out["train_seconds"] = sum(summaries[c]["train_seconds"] for c in candidates)
     if len(candidates) > 1:
         out["selected"] = chosen
-        # For the record; the choice above never looks at the test metrics.
+        # For the record; the choice above never looks at the test model_quality.
         out["candidates"] = {
             c: {k: summaries[c][k] for k in (*METRICS, "best_val_auc", "train_seconds")}
             for c in candidates
@@ -285,7 +285,7 @@ def _over_seeds(runs: list[TrainedModel], y_test: np.ndarray, scored: np.ndarray
     """Mean metrics over the seeds of one model, their std, seeds and epochs."""
     per_seed = []
     for run in runs:
-        row = metrics.all_metrics(y_test, run.test_probabilities[scored])
+        row = model_quality.all_metrics(y_test, run.test_probabilities[scored])
         row["best_val_auc"] = run.val_auc
         row["train_seconds"] = run.train_seconds
         per_seed.append(row)

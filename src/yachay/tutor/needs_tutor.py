@@ -27,14 +27,8 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from yachay.tutor.mastery import (
-    AnswerEvent,
-    Catalog,
-    MasteryRule,
-    Predictor,
-    as_utc,
-    skill_mastery,
-)
+from yachay.tutor.domain import AnswerEvent, Catalog, Predictor, as_utc
+from yachay.tutor.mastery import MasteryRule, skill_mastery
 
 __all__ = [
     "CallRecord",

@@ -30,7 +30,7 @@
 Everything is deterministic for the same inputs (ties go to the easier item, then the id).
 `questions_after_lesson` picks practice on a lesson's own skills the same way.
 
-The predictor is the serving model (or any `mastery.Predictor`); the policy reads only its
+The predictor is the serving model (or any `domain.Predictor`); the policy reads only its
 predictions, the catalog and the history. `yachay.tutor.simulation` measures the policy on
 simulated students.
 """
@@ -41,18 +41,16 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from yachay.tutor.mastery import (
+from yachay.tutor.domain import (
     Answered,
     AnswerEvent,
     Catalog,
     History,
-    MasteryRule,
     Predictor,
-    SkillMastery,
     as_answers,
     as_utc,
-    skill_mastery,
 )
+from yachay.tutor.mastery import MasteryRule, SkillMastery, skill_mastery
 
 __all__ = [
     "AHEAD",
@@ -218,7 +216,7 @@ def next_items(
 
     ``history``: the student's answers, oldest first (`AnswerEvent`, or ``(item_id,
     correct[, response_ms])`` tuples — then only the count-based recency rule applies);
-    the predictor reads the response times too (`mastery.as_answers`). ``grade``: the
+    the predictor reads the response times too (`domain.as_answers`). ``grade``: the
     student's grade (None: no grade preference, nothing presumed). ``due_reviews``: skill
     ids, or objects with a ``skill`` attribute such as `review.DueReview`, most urgent
     first. ``exclude``: item ids never to ask in this round.

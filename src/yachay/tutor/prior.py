@@ -8,7 +8,8 @@ import math
 from collections import deque
 from collections.abc import Iterable
 
-from yachay.tutor.db_data import NO_SKILL, QuestionInfo
+from yachay.tutor.answer_log import NO_SKILL
+from yachay.tutor.bank import QuestionInfo
 
 __all__ = ["DEFAULT_QUESTION", "RecentAnswers", "prior_probability"]
 

@@ -26,7 +26,6 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -160,16 +159,10 @@ class Registry:
         self,
         settings: Settings,
         client: MlflowClient | None = None,
-        *,
-        before_switch: Callable[[Pointer], object] | None = None,
     ) -> None:
         self.settings = settings
         self.tutor_dir = settings.tutor_dir
         self._client = client
-        #: Called with the pointer serving is about to switch to, before it is written
-        #: (the CLI reads students' histories ahead with the new model, see
-        #: :mod:`yachay.tutor.read_ahead`). If it fails, the switch still happens.
-        self.before_switch = before_switch
 
     @property
     def client(self) -> MlflowClient:
@@ -338,24 +331,14 @@ class Registry:
             fingerprint=info.fingerprint,
             promoted_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
-        current = read_pointer(self.tutor_dir)
-        switching = current is None or (current.version, current.checkpoint) != (
-            pointer.version,
-            pointer.checkpoint,
-        )
-        if switching and self.before_switch is not None:
-            try:
-                self.before_switch(pointer)
-            except Exception:  # it only saves the workers time: the switch matters more
-                log.exception("preparing the switch to v%s failed; switching anyway", version)
         write_pointer(self.tutor_dir, pointer)
         return info
 
 
 def _check_loadable(path: Path, version: int) -> None:
     """Refuse to promote a checkpoint serving could not load."""
+    from yachay.tutor.answer_log import Vocabulary
     from yachay.tutor.checkpoint import CheckpointError, load_checkpoint
-    from yachay.tutor.db_data import Vocabulary
 
     try:
         Vocabulary.from_metadata(load_checkpoint(path).metadata)

@@ -3,7 +3,7 @@ worse than the production model.
 
 :func:`train_from_db`:
 
-1. reads every answer (:mod:`yachay.tutor.db_data`) and its fingerprint;
+1. reads every answer (:mod:`yachay.tutor.answer_log`) and its fingerprint;
 2. holds out 20% of the students, chosen by a hash of their id (stable as data grows), and
    trains on the rest (early stopping on a validation split of those);
 3. predicts every holdout answer from the answers before it with the new model, with the
@@ -37,15 +37,9 @@ import numpy as np
 
 from yachay.config import Settings
 from yachay.db.database import Database
-from yachay.tutor import metrics
-from yachay.tutor.db_data import (
-    HOLDOUT_FRACTION,
-    AnswerLog,
-    QuestionInfo,
-    Vocabulary,
-    read_answer_log,
-    read_questions,
-)
+from yachay.tutor import model_quality
+from yachay.tutor.answer_log import HOLDOUT_FRACTION, AnswerLog, Vocabulary, read_answer_log
+from yachay.tutor.bank import QuestionInfo, read_questions
 from yachay.tutor.prior import DEFAULT_QUESTION, RecentAnswers
 from yachay.tutor.registry import (
     CHECKPOINT_ARTIFACT,
@@ -110,7 +104,7 @@ def train_from_db(
     training run and a fair comparison.
     """
     from yachay.tutor.models import DEFAULT_MODEL
-    from yachay.tutor.train import TrainConfig
+    from yachay.tutor.train_config import TrainConfig
 
     stage = on_stage or (lambda _message: None)
     model_name = model_name or DEFAULT_MODEL
@@ -148,8 +142,8 @@ def train_from_db(
         )
         stage("evaluating on the holdout")
         y, new_p = _predict(model, vocab, holdout, config)
-        new = metrics.all_metrics(y, new_p)
-        prior = metrics.all_metrics(y, _prior_predictions(holdout, questions))
+        new = model_quality.all_metrics(y, new_p)
+        prior = model_quality.all_metrics(y, _prior_predictions(holdout, questions))
         production_version = registry.production()
         production, production_error = None, None
         if production_version is not None:
@@ -343,7 +337,7 @@ def _evaluate_version(
     y_prod, p = _predict(checkpoint.model, vocab, holdout, checkpoint.train_config)
     if not np.array_equal(y_prod, y):  # the same answers in the same order, or no comparison
         return None, "its predictions do not line up with the holdout answers"
-    return metrics.all_metrics(y, p), None
+    return model_quality.all_metrics(y, p), None
 
 
 def _prior_predictions(holdout: AnswerLog, questions: dict[str, QuestionInfo]) -> np.ndarray:

@@ -35,7 +35,7 @@ from typing import Any
 
 from fsrs import Card, Rating, Scheduler
 
-from yachay.tutor.mastery import AnswerEvent, Catalog, as_utc
+from yachay.tutor.domain import AnswerEvent, Catalog, as_utc
 
 __all__ = [
     "SCHEDULER",

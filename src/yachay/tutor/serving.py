@@ -1,14 +1,15 @@
 """The tutor model in the running server: P(right) for candidate questions, by our ids.
 
-    tutor = current_app.extensions["yachay.tutor"]
+    tutor = TutorService(settings)
     tutor.predict([("g1-suma-q1", True, 4200), ("g1-suma-q2", False, 9100)],
-                  ["g1-suma-q3", "g1-resta-q1"])
+                  ["g1-suma-q3", "g1-resta-q1"], bank.info)
     # -> {"g1-suma-q3": 0.71, "g1-resta-q1": 0.64}
 
 A history is the student's answers, oldest first, as ``(question id, correct,
 response_ms)`` — the time in milliseconds, None when unknown — or ``(question id,
-correct)`` pairs (times unknown). A model trained on our answers reads the times
-(:data:`yachay.tutor.data.FEATURE_NAMES`); one trained without them ignores them.
+correct)`` pairs (times unknown). ``info`` is what the question bank says of each question
+(:class:`~yachay.tutor.answer_log.QuestionInfo`): the skill of a question the model never
+saw, and what the cold-start prior reads.
 
 - **The production model.** :class:`TutorService` loads the version named by
   ``var/tutor/production.json`` (see :mod:`yachay.tutor.registry`) and checks that file at
@@ -16,55 +17,111 @@ correct)`` pairs (times unknown). A model trained on our answers reads the times
   version is picked up by the next prediction, without a restart. The thread that notices
   loads the new checkpoint while other threads go on with the old model; the swap is one
   reference assignment. A checkpoint that fails to load is logged and the old model kept.
-- **Speed.** All candidates are scored in one pass over the history
-  (:class:`yachay.tutor.scoring.CandidateScorer`), and a student's next question grows the
-  state the scorer kept of the history before it, whichever worker process of the host
-  scored that one (the states are shared through ``var/tutor/states.sqlite``,
-  :mod:`yachay.tutor.shared_states`). No question waits for a history to be read: a call
-  prepares its student's state once the greeting is sent (:meth:`TutorService.prepare_students`),
-  and a promotion reads the active students' states with the new version before serving
-  switches (:meth:`TutorService.read_ahead`, :mod:`yachay.tutor.read_ahead`).
-  ``bench/tutor_scoring.py`` measures each path.
+- **Scoring** reads the history once and every candidate in one batch
+  (:func:`yachay.tutor.scoring.score_candidates`); ``bench/tutor_scoring.py`` times it.
 - **Cold start.** With no model yet (a fresh install), for a question the model never saw
   (added after it was trained), or if scoring fails, the probability comes from
   :func:`yachay.tutor.prior.prior_probability` — never an error.
 - **Torch in the server.** Loading happens on first use or on :meth:`TutorService.start`,
-  never at import or in ``create_app``: CLI commands do not pay for importing torch.
-  :meth:`TutorService.start` sets torch to ``threads`` intra-op threads (1 by default: with
-  single-student batches a second thread costs more than it gains, see the benchmark; each
-  gunicorn worker is one process and one core's worth of scoring).
+  never at import: commands that do not predict never import torch.
 """
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import repeat
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from flask import Flask
 
 from yachay.config import Settings
-from yachay.tutor.db_data import NO_SKILL, QuestionInfo, Vocabulary, read_questions
-from yachay.tutor.mastery import Answered, as_answers
+from yachay.tutor.answer_log import NO_SKILL, Vocabulary
+from yachay.tutor.bank import QuestionInfo
+from yachay.tutor.domain import Answered, Predictor
 from yachay.tutor.prior import DEFAULT_QUESTION, RecentAnswers
 from yachay.tutor.registry import Pointer, pointer_path, read_pointer
-from yachay.tutor.served_model import ServedModel, question_ids
+from yachay.tutor.response_times import known_ms
 
 if TYPE_CHECKING:
-    from yachay.db.database import Database
+    from yachay.tutor.models import KTModel
 
-__all__ = ["STATES_FILE", "TutorService", "init_app", "model_id"]
+__all__ = ["ServedModel", "TutorService"]
 
 log = logging.getLogger(__name__)
 
-#: Where the worker processes share students' model states (in the tutor folder).
-STATES_FILE = "states.sqlite"
 
-# --- the service --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ServedModel:
+    """One production model, ready to score (immutable: swapped whole on a promotion)."""
+
+    pointer: Pointer
+    model: KTModel
+    vocabulary: Vocabulary
+    window: int
+    stride: int
+
+    @classmethod
+    def load(cls, tutor_dir: Path, pointer: Pointer) -> ServedModel:
+        from yachay.tutor.checkpoint import load_checkpoint
+
+        checkpoint = load_checkpoint(tutor_dir / pointer.checkpoint)
+        config = checkpoint.train_config
+        return cls(
+            pointer,
+            checkpoint.model.eval(),
+            Vocabulary.from_metadata(checkpoint.metadata),
+            config.window,
+            config.stride,
+        )
+
+    def ids(self, questions: Sequence[str]) -> np.ndarray:
+        """The model's ids of questions, 0 for those it was not trained on."""
+        known = self.vocabulary.questions
+        return np.fromiter(map(known.get, questions, repeat(0)), dtype=np.int64)
+
+    def skill_ids(self, questions: Sequence[str], info: Mapping[str, QuestionInfo]) -> np.ndarray:
+        """The model's skill id of each question: the one it was trained under, or for a
+        question new to the model the skill the bank gives it."""
+        vocab = self.vocabulary
+
+        def skill(question: str) -> str:
+            trained = vocab.question_skills.get(question)
+            return trained if trained is not None else info.get(question, DEFAULT_QUESTION).skill
+
+        return np.fromiter((vocab.skill_id(skill(q)) for q in questions), dtype=np.int64)
+
+    def score(
+        self,
+        history: Sequence[Answered],
+        candidates: Sequence[str],
+        info: Mapping[str, QuestionInfo],
+    ) -> np.ndarray:
+        """P(right) of each candidate (all known to the model) after ``history``."""
+        from yachay.tutor.data import StudentSequence
+        from yachay.tutor.scoring import score_candidates
+
+        asked = [answer[0] for answer in history]
+        items = self.ids(asked)
+        items[items == 0] = self.vocabulary.unknown_question  # answered, new to the model
+        sequence = StudentSequence(
+            items,
+            self.skill_ids(asked, info),
+            np.fromiter((bool(answer[1]) for answer in history), dtype=np.int64),
+            known_ms([answer[2] if len(answer) > 2 else None for answer in history]),
+        )
+        return score_candidates(
+            self.model,
+            sequence,
+            self.ids(candidates),
+            self.skill_ids(candidates, info),
+            window=self.window,
+            stride=self.stride,
+        )
 
 
 class TutorService:
@@ -73,48 +130,25 @@ class TutorService:
     def __init__(
         self,
         settings: Settings,
-        db: Database | None = None,
         *,
         poll_interval: float = 1.0,
-        threads: int | None = 1,
-        questions_refresh: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
-        share_states: bool = True,
     ) -> None:
         self.tutor_dir = settings.tutor_dir
-        self.share_states = share_states
-        self.db = db
         self.poll_interval = poll_interval
-        self.threads = threads
-        self.questions_refresh = questions_refresh
         self._clock = clock
         self._model: ServedModel | None = None
         self._lock = threading.Lock()
         self._checked = False
         self._next_check = 0.0
         self._stamp: tuple[int, int, int] | None = None
-        self._questions: dict[str, QuestionInfo] = {}
-        self._questions_loaded_at: float | None = None
-        self._questions_lock = threading.Lock()
         self._warm_up: threading.Thread | None = None
 
     # -- lifecycle --
 
     def start(self) -> None:
-        """Load the production model (if any) and the question bank now."""
-        self._set_threads()
+        """Load the production model (if any) now."""
         self._refresh(now=self._clock(), force=True)
-        self._question_info()
-
-    def _set_threads(self) -> None:
-        if self.threads:
-            import torch
-            from threadpoolctl import threadpool_limits
-
-            torch.set_num_threads(self.threads)
-            # NumPy's BLAS too (scoring_numpy): its threads, one set per worker process,
-            # spin against each other's on a small machine (a 5 ms read-out, not 0.2).
-            threadpool_limits(self.threads, user_api="blas")
 
     def warm_up(self) -> None:
         """:meth:`start` in a background thread, once (the server's first request)."""
@@ -141,26 +175,32 @@ class TutorService:
 
     # -- predictions --
 
-    def predict(self, history: Sequence[Answered], candidates: Sequence[str]) -> dict[str, float]:
+    def predict(
+        self,
+        history: Sequence[Answered],
+        candidates: Sequence[str],
+        info: Mapping[str, QuestionInfo] | None = None,
+    ) -> dict[str, float]:
         """P(right) for each candidate question if it were asked next.
 
         ``history`` is the student's answers, oldest first, as ``(question id, correct,
-        response_ms)`` or ``(question id, correct)``; ``candidates`` are question ids.
-        Returns ``{question id: probability}`` in the order of ``candidates``. Never raises
-        for unknown questions or a missing model.
+        response_ms)`` or ``(question id, correct)``; ``candidates`` are question ids;
+        ``info`` the bank's facts about the questions (see the module doc). Returns
+        ``{question id: probability}`` in the order of ``candidates``. Never raises for
+        unknown questions or a missing model.
         """
         if not candidates:
             return {}
+        info = info or {}
         self._refresh(now=self._clock())
         model = self._model
-        info = self._question_info(history, candidates)
         if model is None:
             return self._prior(history, candidates, info, None)
-        ids = question_ids(model.items, candidates)
+        known = [c for c in candidates if c in model.vocabulary.questions]
         scores: dict[str, float] = {}
-        if ids.any():
+        if known:
             try:
-                scores = self._score(model, history, candidates, ids, info)
+                scores = dict(zip(known, model.score(history, known, info).tolist(), strict=True))
             except Exception:
                 log.exception(
                     "scoring with tutor model v%s failed; using the prior", model.pointer.version
@@ -172,27 +212,16 @@ class TutorService:
         scores.update(self._prior(history, missing, info, model.vocabulary))
         return {c: scores[c] for c in candidates}
 
-    def _score(
-        self,
-        model: ServedModel,
-        history: Sequence[Answered],
-        candidates: Sequence[str],
-        ids: np.ndarray,
-        info: dict[str, QuestionInfo],
-    ) -> dict[str, float]:
-        """The model's scores of the candidates it knows (``ids`` > 0), in order."""
-        known = ids > 0
-        if not known.all():
-            candidates = [c for c, k in zip(candidates, known.tolist(), strict=True) if k]
-            ids = ids[known]
-        probabilities = model.score(history, ids, info)
-        return dict(zip(candidates, probabilities.tolist(), strict=True))
+    def predictor(self, info: Mapping[str, QuestionInfo]) -> Predictor:
+        """This service as a :class:`~yachay.tutor.domain.Predictor` that reads ``info`` (the
+        question bank's facts) for what the model does not know."""
+        return _BoundPredictor(self, info)
 
     def _prior(
         self,
         history: Sequence[Answered],
         candidates: Sequence[str],
-        info: dict[str, QuestionInfo],
+        info: Mapping[str, QuestionInfo],
         vocab: Vocabulary | None,
     ) -> dict[str, float]:
         def skill(question: str) -> str:
@@ -204,84 +233,6 @@ class TutorService:
 
         recent = RecentAnswers((skill(answer[0]), bool(answer[1])) for answer in history)
         return {c: recent.prior(info.get(c, DEFAULT_QUESTION)) for c in candidates}
-
-    # -- reading ahead --
-
-    def prepare(self, history: Sequence[Answered]) -> bool:
-        """Compute (and share) the production model's state after ``history`` now, with the
-        next window when the history has reached it, so that scoring it, or it grown by a
-        few answers, reads nothing. False when there is nothing to prepare (no model, or a
-        model without a fast path)."""
-        self._refresh(now=self._clock())
-        model = self._model
-        if model is None:
-            return False
-        info = self._question_info(history)
-        return model.prepare(history, info)
-
-    def prepare_students(self, student_ids: Iterable[int]) -> None:
-        """:meth:`prepare` the history of each student, as the database holds it.
-
-        The server calls this when a student's call begins, once the reply is sent (see
-        ``yachay.app``): the call's first scoring then finds the state even where no worker
-        computed it yet (a student back after the states expired, a promotion made without
-        reading ahead, a new states file). Never raises: nobody waits for it.
-        """
-        if self.db is None:
-            return
-        from yachay.db.tutor_data import histories_of
-
-        ids = list(student_ids)
-        try:
-            with self.db.read_session() as session:
-                histories = histories_of(session, ids)
-        except Exception:
-            log.exception("could not read the histories of students %s for the tutor", ids)
-            return
-        for student_id, history in histories.items():
-            try:
-                if history:
-                    self.prepare(as_answers(history))
-            except Exception:
-                log.exception("could not prepare the tutor for student %s", student_id)
-
-    def read_ahead(
-        self,
-        pointer: Pointer,
-        histories: Iterable[Sequence[Answered]],
-        progress: Callable[[int], None] | None = None,
-    ) -> int:
-        """Leave each history's state for the version ``pointer`` names in the shared states
-        file, before serving switches to it (:mod:`yachay.tutor.read_ahead`).
-
-        After a switch every worker starts with no states, and without this each student's
-        next question would read their whole window through the model — all students at
-        once, just after a promotion. The workers find these states instead, as if they had
-        scored the histories themselves (the same checkpoint, ids and file). ``progress`` is
-        called with each history done. Returns how many states were prepared: 0 when the
-        model has no fast path or states are not shared (nothing to prepare).
-        """
-        if not self.share_states:
-            return 0
-        self._set_threads()
-        model = self._load(pointer)
-        scorer = model.scorer
-        try:
-            if scorer.shared is None:
-                return 0
-            info = self._question_info()
-            done = 0
-            for history in histories:
-                if history:
-                    done += model.prepare(history, info)
-                if progress is not None:
-                    progress(1)
-            if not scorer.shared.flush(timeout=max(5.0, done / 100)):
-                log.warning("read-ahead states were still being written when it ended")
-            return done
-        finally:
-            if scorer.shared is not None:
-                scorer.shared.close()
 
     # -- the production pointer --
 
@@ -301,123 +252,51 @@ class TutorService:
                 return
             self._stamp = stamp
             self._checked = True
-            pointer = read_pointer(self.tutor_dir)
-            if pointer is None:
-                if self._model is not None:
-                    log.warning(
-                        "%s is gone; still serving v%s",
-                        pointer_path(self.tutor_dir),
-                        self._model.pointer.version,
-                    )
-                return
-            current = self._model
-            if current is not None and current.pointer.version == pointer.version:
-                return
-            try:
-                self._model = self._load(pointer)
-                if current is not None and current.scorer.shared is not None:
-                    current.scorer.shared.close()
-                # Everything loaded so far (torch, the app, this model: ~200,000 objects)
-                # lives as long as the worker; a full collection that walks it all stalls a
-                # request for ~200 ms now and then. Frozen, the collector skips it (it is
-                # still freed when no longer referenced, as an old model is).
-                gc.freeze()
-            except Exception:
-                log.exception(
-                    "could not load tutor model v%s from %s; keeping %s",
-                    pointer.version,
-                    pointer.checkpoint,
-                    f"v{current.pointer.version}" if current else "the prior",
-                )
-            else:
-                log.info(
-                    "serving tutor model v%s (%s)",
-                    pointer.version,
-                    self._model.scorer.model.__class__.__name__,
-                )
+            self._switch(read_pointer(self.tutor_dir))
         finally:
             self._lock.release()
 
-    def _load(self, pointer: Pointer) -> ServedModel:
-        from yachay.tutor.checkpoint import load_checkpoint
-        from yachay.tutor.scoring import CandidateScorer
-
-        checkpoint = load_checkpoint(self.tutor_dir / pointer.checkpoint)
-        vocabulary = Vocabulary.from_metadata(checkpoint.metadata)
-        config = checkpoint.train_config
-        shared = None
-        if self.share_states:
-            from yachay.tutor.shared_states import SharedStates
-
-            shared = SharedStates(self.tutor_dir / STATES_FILE, model_id(pointer))
-        scorer = CandidateScorer(
-            checkpoint.model, config.window, stride=config.stride, shared=shared
-        )
-        return ServedModel.build(pointer, scorer, vocabulary)
-
-    # -- the question bank (for the prior) --
-
-    def _question_info(
-        self, history: Sequence[Answered] = (), candidates: Sequence[str] = ()
-    ) -> dict[str, QuestionInfo]:
-        """Skill, difficulty, choices by question id, from the database, cached.
-
-        Reloaded when a question asked about is missing, at most every
-        ``questions_refresh`` seconds (so content imported while the server runs is seen).
-        """
-        if self.db is None:
-            return self._questions
-        questions = self._questions
-        loaded_at = self._questions_loaded_at
-        now = self._clock()
-        stale = loaded_at is None or (
-            now - loaded_at >= self.questions_refresh
-            and (
-                any(q not in questions for q in candidates)
-                or any(answer[0] not in questions for answer in history)
+    def _switch(self, pointer: Pointer | None) -> None:
+        current = self._model
+        if pointer is None:
+            if current is not None:
+                log.warning(
+                    "%s is gone; still serving v%s",
+                    pointer_path(self.tutor_dir),
+                    current.pointer.version,
+                )
+            return
+        if current is not None and current.pointer == pointer:
+            return
+        try:
+            self._model = ServedModel.load(self.tutor_dir, pointer)
+        except Exception:
+            log.exception(
+                "could not load tutor model v%s from %s; keeping %s",
+                pointer.version,
+                pointer.checkpoint,
+                f"v{current.pointer.version}" if current else "the prior",
             )
-        )
-        if stale and self._questions_lock.acquire(blocking=loaded_at is None):
-            try:
-                # Read-only: this runs inside a call turn's write transaction.
-                with self.db.read_session() as session:
-                    self._questions = read_questions(session)
-            except Exception:
-                log.exception("could not read the question bank; the prior uses defaults")
-            finally:
-                self._questions_loaded_at = now
-                self._questions_lock.release()
-        return self._questions
+        else:
+            log.info(
+                "serving tutor model v%s (%s)",
+                pointer.version,
+                self._model.model.__class__.__name__,
+            )
 
 
-def model_id(pointer: Pointer) -> str:
-    """A version's name in the shared states file: its number and checkpoint file, so a
-    re-registered version never reads the states of the checkpoint it replaced."""
-    return f"v{pointer.version}:{pointer.checkpoint}"
+@dataclass(frozen=True)
+class _BoundPredictor:
+    service: TutorService
+    info: Mapping[str, QuestionInfo]
+
+    def predict(self, history: Sequence[Answered], candidates: Sequence[str]) -> dict[str, float]:
+        return self.service.predict(history, candidates, self.info)
 
 
-def _stamp(path) -> tuple[int, int, int] | None:  # noqa: ANN001
+def _stamp(path: Path) -> tuple[int, int, int] | None:
     try:
         st = path.stat()
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-
-def init_app(app: Flask) -> TutorService:
-    """Put a :class:`TutorService` in ``app.extensions["yachay.tutor"]``.
-
-    The model loads in the background on the app's first request (so CLI commands, which
-    also build the app, never import torch for it), or at the first prediction.
-    """
-    from yachay.db.database import Database
-
-    db = app.extensions.get("yachay.db")
-    service = TutorService(app.config["YACHAY"], db if isinstance(db, Database) else None)
-    app.extensions["yachay.tutor"] = service
-
-    @app.before_request
-    def _warm_up_tutor() -> None:
-        service.warm_up()
-
-    return service

@@ -17,48 +17,21 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from yachay.tutor import metrics
-from yachay.tutor.choices import MAX_EPOCHS
+from yachay.tutor import model_quality
 from yachay.tutor.data import StudentSequence, batches, history_features, windows
 from yachay.tutor.models import KTModel
+from yachay.tutor.train_config import TrainConfig
 
 __all__ = [
     "BestCheckpoint",
     "Callback",
     "EarlyStopping",
     "ProgressBar",
-    "TrainConfig",
     "Trainer",
     "predict",
     "seed_everything",
     "set_threads",
 ]
-
-
-@dataclass
-class TrainConfig:
-    """How to train; the same defaults serve every dataset."""
-
-    batch_size: int = 64
-    lr: float = 3e-3
-    weight_decay: float = 1e-5
-    max_epochs: int = MAX_EPOCHS
-    patience: int = 4  # epochs without a better validation AUC before stopping
-    window: int = 200  # answers per training window; longer histories are cut
-    eval_stride: int = 100  # evaluation windows overlap: >= window - stride answers of context
-    val_fraction: float = 0.1  # students split off the training file for early stopping
-    split_seed: int = 0  # the validation split does not move with the training seed
-    seed: int = 0
-    grad_clip: float = 1.0
-    ema: float | None = 0.98  # validate (and keep) an exponential moving average of weights
-    lr_patience: int | None = 2  # halve the learning rate after this many epochs without
-    #                              a better validation AUC (None: constant rate)
-    max_seconds: float | None = None  # no epoch starts that would end past this budget
-
-    @property
-    def stride(self) -> int:
-        """The evaluation stride, never longer than a window (short windows in tests)."""
-        return min(self.eval_stride, self.window)
 
 
 def seed_everything(seed: int) -> None:
@@ -243,7 +216,7 @@ class Trainer:
                 self.model.load_state_dict(averaged.module.state_dict())
             y, p = predict(self.model, val_items, config.batch_size * 4)
             logs = {"epoch": self.epoch + 1, "loss": total / max(count, 1)}
-            logs.update({f"val_{k}": v for k, v in metrics.all_metrics(y, p).items()})
+            logs.update({f"val_{k}": v for k, v in model_quality.all_metrics(y, p).items()})
             if logs["val_auc"] > self.best_metric:
                 self.best_metric, self.best_epoch = logs["val_auc"], self.epoch
             self.history.append(logs)

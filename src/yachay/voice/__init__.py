@@ -1,0 +1,50 @@
+"""The Twilio adapter: signature check, form -> typed resume, events -> TwiML, audio."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from yachay.config import Settings
+from yachay.content.audio import AudioStore
+from yachay.content.prompts import BASE_LANGUAGE, Prompts
+from yachay.flows.events import Speak
+from yachay.voice import audio as audio_routes
+from yachay.voice import routes as voice_routes
+from yachay.voice.twiml import SayVoice, TwimlRenderer, apology
+
+
+def init_app(app: Flask, settings: Settings) -> Prompts:
+    """Bind the Twilio adapter: its routes, the prompts it offers, audio and TwiML. Returns
+    the prompts in the languages this server can speak (the calls' flows use them)."""
+    every_prompt = Prompts.load(settings.content_dir / "prompts")
+    store = AudioStore(settings.audio_dir)
+    say = {"es": SayVoice(settings.say_voice, settings.say_language)}
+    # Callers are offered only the languages the server can speak: with no espeak-ng a
+    # Quechua <Play> would fail, and the caller would hear nothing.
+    prompts = every_prompt.only(set(say) | store.languages())
+    app.extensions["yachay.silent_languages"] = {
+        code: language.name
+        for code, language in every_prompt.languages.items()
+        if code not in prompts.languages
+    }
+
+    def audio_url(speak: Speak) -> str:
+        if speak.audio:
+            return f"/audio/content/{speak.audio}"
+        return f"/audio/{speak.language}/{store.remember(speak.language, speak.text)}.wav"
+
+    def apologise(language: str) -> str:
+        if language not in prompts.languages:
+            language = BASE_LANGUAGE
+        text = prompts.text("apology", language)
+        if language in say:
+            return apology(text, say[language], None)
+        return apology(text, None, audio_url(Speak(text, language)))
+
+    app.extensions["yachay.prompts"] = prompts
+    app.extensions["yachay.audio"] = store
+    app.extensions["yachay.twiml"] = TwimlRenderer(say, audio_url)
+    app.extensions["yachay.apology"] = apologise
+    app.register_blueprint(voice_routes.bp)
+    app.register_blueprint(audio_routes.bp)
+    return prompts

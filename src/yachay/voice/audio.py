@@ -33,9 +33,10 @@ def rendered(language: str, key: str) -> ResponseReturnValue:
             path = store.render_key(language, key)
         except KeyError:
             abort(404)
-        except AudioError:
-            log.exception("cannot render %s/%s", language, key)
-            abort(503)
+        except AudioError as exc:
+            # Not a bug of ours: the machine lacks espeak-ng or sox (or they failed).
+            log.error("cannot render audio %s/%s: %s", language, key, exc)
+            abort(503, description=f"This audio cannot be rendered here: {exc}")
     response = send_file(path, mimetype="audio/wav", max_age=86400)
     text = store.text_of(language, key)
     if text is not None:

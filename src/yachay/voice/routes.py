@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from yachay.calls import CallService, IncomingCall, StatusUpdate, UnknownCall
 from yachay.config import Settings
 from yachay.flows.resume import Keys, Recording, Resume, Silence
-from yachay.voice import signature
+from yachay.voice.signature import is_valid
 from yachay.voice.twiml import TwimlRenderer
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def _renderer() -> TwimlRenderer:
 @bp.before_request
 def check_signature() -> None:
     settings: Settings = current_app.config["YACHAY"]
-    if not signature.is_valid(
+    if not is_valid(
         request, settings.twilio_auth_token, settings.twilio_shared_keys, settings.public_url
     ):
         log.warning(

@@ -1,5 +1,5 @@
 """Knowledge-tracing models, by name. Add a model: one file, one line in ``MODELS`` and its
-name in ``yachay.tutor.choices.MODEL_NAMES`` (a test keeps the two the same).
+name in ``yachay.tutor.defaults.MODEL_NAMES`` (a test keeps the two the same).
 
 ``SELECTIONS`` name sets of models trained side by side, of which evaluation keeps the one
 with the best validation AUC (model selection on the validation split, never on test).
@@ -7,7 +7,7 @@ with the best validation AUC (model selection on the validation split, never on 
 
 from __future__ import annotations
 
-from yachay.tutor.choices import DEFAULT_EVALUATION, DEFAULT_MODEL, SELECTIONS
+from yachay.tutor.defaults import DEFAULT_EVALUATION, DEFAULT_MODEL, SELECTIONS
 from yachay.tutor.models.attention_features import AttentionFeatures
 from yachay.tutor.models.base import KTConfig, KTModel
 from yachay.tutor.models.dkt import DKT

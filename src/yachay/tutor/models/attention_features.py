@@ -18,7 +18,15 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from yachay.tutor.models.base import ConceptEvidence, KTConfig, KTModel, PFAHead
+from yachay.tutor.models.base import (
+    ConceptEvidence,
+    Context,
+    KTConfig,
+    KTModel,
+    PFAHead,
+    at_positions,
+    query_positions,
+)
 
 
 @dataclass
@@ -30,6 +38,16 @@ class AttentionFeaturesConfig(KTConfig):
     dropout: float = 0.2
     concepts: int = 16  # learned concepts for ConceptEvidence; 0 turns it off
     pfa_head: bool = True
+
+
+def causal_distances(positions: torch.Tensor, length: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """For questions asked at ``positions`` (``[Q]``) over memory slots ``0..length-1``: which
+    slots each may read (``[1, 1, Q, length]``: slot ``j`` holds the answer before ``j``, so
+    up to its own position) and their log distances (``[Q, length]``)."""
+    slots = torch.arange(length)
+    allowed = positions.view(1, 1, -1, 1) >= slots.view(1, 1, 1, -1)
+    distance = torch.log1p((positions.view(-1, 1) - slots.view(1, -1)).clamp(min=0).float())
+    return allowed, distance
 
 
 class RecencyAttention(nn.Module):
@@ -119,29 +137,37 @@ class AttentionFeatures(KTModel):
         self.pfa = PFAHead(config.num_skills, config.num_features) if config.pfa_head else None
         self.dropout = nn.Dropout(config.dropout)
 
-    def logits(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        skills, items, feats = self.skill_ids(batch), self.item_ids(batch), self.features(batch)
+    def encode(self, batch: dict[str, torch.Tensor]) -> Context:
+        skills, items = self.skill_ids(batch), self.item_ids(batch)
         responses, mask = batch["responses"], batch["mask"]
-        b, t = skills.shape
+        b = skills.shape[0]
         asked = self.item(items) + self.skill(skills)  # [B, T, d]
         width = self.config.num_skills + 2
         answered = asked + self.interaction(torch.where(mask, skills + width * responses, 0))
         # Memory slot 0 is a start token, slot j + 1 the answer at j; position t may read
         # slots 0..t, i.e. the start and the answers before t.
         start_value = self.interaction.weight[-1].expand(b, 1, -1)
-        key = torch.cat([self.start_key.expand(b, 1, -1), asked[:, :-1]], dim=1)
-        value = torch.cat([start_value, answered[:, :-1]], dim=1)
-        position = torch.arange(t)
-        allowed = position.view(1, 1, t, 1) >= position.view(1, 1, 1, t)
-        distance = torch.log1p((position.view(t, 1) - position.view(1, t)).clamp(min=0).float())
-        x = self.dropout(asked)
-        key, value = self.dropout(key), self.dropout(value)
+        context = {
+            "key": torch.cat([self.start_key.expand(b, 1, -1), asked[:, :-1]], dim=1),
+            "value": torch.cat([start_value, answered[:, :-1]], dim=1),
+        }
+        if self.evidence is not None:
+            context["evidence"] = self.evidence.totals(items, responses, mask)
+        return context
+
+    def read_out(self, context: Context, asked: dict[str, torch.Tensor]) -> torch.Tensor:
+        skills, items, feats = self.skill_ids(asked), self.item_ids(asked), self.features(asked)
+        length = context["key"].shape[1]
+        allowed, distance = causal_distances(query_positions(asked, length), length)
+        question = self.item(items) + self.skill(skills)  # [B, Q, d]
+        x = self.dropout(question)
+        key, value = self.dropout(context["key"]), self.dropout(context["value"])
         for block in self.blocks:
             x = block(x, key, value, allowed, distance)
-        parts = [x, asked, feats]
+        parts = [x, question, feats]
         extra = torch.zeros_like(feats[..., 0])
         if self.evidence is not None:
-            evidence, read = self.evidence(items, responses, mask)
+            evidence, read = self.evidence.read(items, at_positions(context["evidence"], asked))
             parts.append(evidence)
             extra = extra + read
         if self.pfa is not None:

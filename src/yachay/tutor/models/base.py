@@ -4,6 +4,18 @@ A model maps a batch (see :mod:`yachay.tutor.data`) to ``(probabilities, loss)``
 ``probabilities`` is ``[B, T]``, the chance that the answer at each position is right given
 the answers before it; ``loss`` is the mean binary cross-entropy over the positions marked in
 ``batch["score"]`` (padding and context-only positions never count).
+
+Every model is causal, and says so in two steps that its ``forward`` is made of:
+
+- :meth:`KTModel.encode` reads the answers: per position, what the answers *before* it say
+  (an LSTM's state, attention keys and values, evidence totals);
+- :meth:`KTModel.read_out` predicts the answer to a question asked at a position from that
+  context and the question itself (its item, skill and history features).
+
+Training reads out each position's own question. Serving
+(:func:`yachay.tutor.scoring.score_candidates`) encodes a student's history once and reads
+out every candidate question at the next position, in one batch, with the same two
+functions: there is no second copy of any model.
 """
 
 from __future__ import annotations
@@ -27,8 +39,13 @@ class KTConfig:
     num_features: int = len(FEATURE_NAMES)
 
 
+#: What a model's encode step returns: named tensors over the batch's positions.
+Context = dict[str, torch.Tensor]
+
+
 class KTModel(nn.Module):
-    """Base class: subclasses set ``Config`` and implement :meth:`logits`."""
+    """Base class: subclasses set ``Config`` and implement :meth:`encode` and
+    :meth:`read_out`."""
 
     Config: type[KTConfig] = KTConfig
 
@@ -36,8 +53,19 @@ class KTModel(nn.Module):
         super().__init__()
         self.config = config
 
-    def logits(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    def encode(self, batch: dict[str, torch.Tensor]) -> Context:
+        """What the answers before each position say, ``[B, T, ...]`` tensors."""
         raise NotImplementedError
+
+    def read_out(self, context: Context, asked: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Logits of the questions in ``asked`` (``questions``, ``skills``: ``[B, Q]``;
+        ``features``: ``[B, Q, F]``). Without ``asked["positions"]`` question ``t`` is asked
+        at position ``t`` (training: ``Q == T``); with it (``[Q]``), each is asked at that
+        position (serving: every candidate at the position after the history)."""
+        raise NotImplementedError
+
+    def logits(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        return self.read_out(self.encode(batch), batch)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         logits = self.logits(batch)
@@ -55,6 +83,18 @@ class KTModel(nn.Module):
     # times (or before they were features) reads the ones it was trained on.
     def features(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         return batch["features"][..., : self.config.num_features]
+
+
+def at_positions(values: torch.Tensor, asked: dict[str, torch.Tensor]) -> torch.Tensor:
+    """``values`` ``[B, T, ...]`` at the positions the questions are asked at."""
+    positions = asked.get("positions")
+    return values if positions is None else values[:, positions]
+
+
+def query_positions(asked: dict[str, torch.Tensor], length: int) -> torch.Tensor:
+    """The position of each asked question, ``[Q]``, in a context of ``length`` positions."""
+    positions = asked.get("positions")
+    return torch.arange(length) if positions is None else positions
 
 
 def masked_bce(logits: torch.Tensor, targets: torch.Tensor, score: torch.Tensor) -> torch.Tensor:
@@ -121,14 +161,19 @@ class ConceptEvidence(nn.Module):
     def size(self) -> int:
         return 2 * self.concepts + 2
 
-    def forward(
+    def totals(
         self, items: torch.Tensor, responses: torch.Tensor, mask: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    ) -> torch.Tensor:
+        """Right and wrong evidence per concept before each position, ``[B, T, 2 * concepts]``."""
         member = torch.softmax(self.membership(items), dim=-1)
         weight = member * mask.unsqueeze(-1)
         right = responses.unsqueeze(-1).float()
         per_step = torch.cat([weight * right, weight * (1 - right)], dim=-1)
-        totals = torch.cumsum(per_step, dim=1) - per_step  # before t: exclusive
+        return torch.cumsum(per_step, dim=1) - per_step  # before t: exclusive
+
+    def read(self, items: torch.Tensor, totals: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The evidence features and logit term of ``items`` asked after ``totals``."""
+        member = torch.softmax(self.membership(items), dim=-1)
         k = self.concepts
         read = torch.stack(
             [(member * totals[..., :k]).sum(-1), (member * totals[..., k:]).sum(-1)], dim=-1

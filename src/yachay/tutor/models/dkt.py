@@ -11,7 +11,13 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from yachay.tutor.models.base import KTConfig, KTModel, previous_interactions
+from yachay.tutor.models.base import (
+    Context,
+    KTConfig,
+    KTModel,
+    at_positions,
+    previous_interactions,
+)
 
 
 @dataclass
@@ -39,11 +45,15 @@ class DKT(KTModel):
         self.dropout = nn.Dropout(config.dropout)
         self.out = nn.Linear(config.hidden_dim, width)
 
-    def logits(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    def encode(self, batch: dict[str, torch.Tensor]) -> Context:
         skills = self.skill_ids(batch)
         x = self.interaction(
             previous_interactions(skills, batch["responses"], batch["mask"], self.config.num_skills)
         )
         hidden, _ = self.lstm(self.dropout(x))
-        per_skill = self.out(self.dropout(hidden))
+        return {"hidden": hidden}
+
+    def read_out(self, context: Context, asked: dict[str, torch.Tensor]) -> torch.Tensor:
+        skills = self.skill_ids(asked)
+        per_skill = self.out(self.dropout(at_positions(context["hidden"], asked)))
         return per_skill.gather(-1, skills.unsqueeze(-1)).squeeze(-1)

@@ -17,13 +17,16 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from yachay.tutor.models.attention_features import RecencyAttention
+from yachay.tutor.models.attention_features import RecencyAttention, causal_distances
 from yachay.tutor.models.base import (
     ConceptEvidence,
+    Context,
     KTConfig,
     KTModel,
     PFAHead,
+    at_positions,
     previous_interactions,
+    query_positions,
 )
 
 
@@ -74,33 +77,44 @@ class DKTFeatures(KTModel):
         )
         self.pfa = PFAHead(config.num_skills, config.num_features) if config.pfa_head else None
 
-    def logits(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    def encode(self, batch: dict[str, torch.Tensor]) -> Context:
         skills, items, feats = self.skill_ids(batch), self.item_ids(batch), self.features(batch)
-        prev = previous_interactions(
-            skills, batch["responses"], batch["mask"], self.config.num_skills
-        )
+        responses, mask = batch["responses"], batch["mask"]
+        prev = previous_interactions(skills, responses, mask, self.config.num_skills)
         # The LSTM input at t is interaction t-1 with the features it was answered under.
         prev_feats = torch.cat([torch.zeros_like(feats[:, :1]), feats[:, :-1]], dim=1)
-        hidden, _ = self.lstm(self.dropout(torch.cat([self.interaction(prev), prev_feats], -1)))
-        asked = self.item(items) + self.skill(skills)
-        parts = [self.dropout(hidden), self.item(items), self.skill(skills), feats]
+        interactions = self.interaction(prev)
+        hidden, _ = self.lstm(self.dropout(torch.cat([interactions, prev_feats], -1)))
+        context = {"hidden": hidden}
         if self.attention is not None:
-            parts.append(self.attend(asked, self.interaction(prev)))
+            # Slot t holds what was asked at t-1 (the start key at 0) and how it went.
+            asked = self.item(items) + self.skill(skills)
+            key = torch.cat([self.start_key.expand(len(asked), 1, -1), asked[:, :-1]], dim=1)
+            context.update(key=key, value=interactions + key)
+        if self.evidence is not None:
+            context["evidence"] = self.evidence.totals(items, responses, mask)
+        return context
+
+    def read_out(self, context: Context, asked: dict[str, torch.Tensor]) -> torch.Tensor:
+        skills, items, feats = self.skill_ids(asked), self.item_ids(asked), self.features(asked)
+        item, skill = self.item(items), self.skill(skills)
+        parts = [self.dropout(at_positions(context["hidden"], asked)), item, skill, feats]
+        if self.attention is not None:
+            parts.append(self.attend(item + skill, context, asked))
         extra = torch.zeros_like(feats[..., 0])
         if self.evidence is not None:
-            evidence, read = self.evidence(items, batch["responses"], batch["mask"])
+            evidence, read = self.evidence.read(items, at_positions(context["evidence"], asked))
             parts.append(evidence)
             extra = extra + read
         if self.pfa is not None:
             extra = extra + self.pfa(skills, feats)
         return self.mlp(torch.cat(parts, dim=-1)).squeeze(-1) + extra
 
-    def attend(self, asked: torch.Tensor, previous: torch.Tensor) -> torch.Tensor:
-        """Attention from the question asked at t to the answers before t."""
-        b, t, _ = asked.shape
-        key = torch.cat([self.start_key.expand(b, 1, -1), asked[:, :-1]], dim=1)
-        value = previous + key  # what was asked and how it went; slot 0 is the start token
-        position = torch.arange(t)
-        allowed = position.view(1, 1, t, 1) >= position.view(1, 1, 1, t)
-        distance = torch.log1p((position.view(t, 1) - position.view(1, t)).clamp(min=0).float())
-        return self.attention(asked, key, self.dropout(value), allowed, distance)
+    def attend(
+        self, query: torch.Tensor, context: Context, asked: dict[str, torch.Tensor]
+    ) -> torch.Tensor:
+        """Attention from each question asked to the answers before its position."""
+        length = context["key"].shape[1]
+        allowed, distance = causal_distances(query_positions(asked, length), length)
+        value = self.dropout(context["value"])
+        return self.attention(query, context["key"], value, allowed, distance)

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from yachay.tutor.models.base import KTConfig, KTModel, previous_interactions
+from yachay.tutor.models.base import (
+    Context,
+    KTConfig,
+    KTModel,
+    previous_interactions,
+    query_positions,
+)
 
 
 @dataclass
@@ -55,17 +61,22 @@ class SAKT(KTModel):
         )
         self.out = nn.Linear(config.dim, 1)
 
-    def logits(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        skills, items = self.skill_ids(batch), self.item_ids(batch)
+    def encode(self, batch: dict[str, torch.Tensor]) -> Context:
+        skills = self.skill_ids(batch)
         length = skills.shape[1]
         positions = torch.arange(length).clamp(max=self.config.max_positions - 1)
         prev = previous_interactions(
             skills, batch["responses"], batch["mask"], self.config.num_skills
         )
-        memory = self.interaction(prev) + self.position(positions)
-        # True = may not attend: position t sees the interactions shifted in at 0..t.
-        causal = torch.ones(length, length, dtype=torch.bool).triu(1)
-        x = self.question(items)
+        return {"memory": self.interaction(prev) + self.position(positions)}
+
+    def read_out(self, context: Context, asked: dict[str, torch.Tensor]) -> torch.Tensor:
+        memory = context["memory"]
+        length = memory.shape[1]
+        # True = may not attend: a question asked at t sees the interactions shifted in at
+        # 0..t (the answers before t).
+        hidden = torch.arange(length).view(1, -1) > query_positions(asked, length).view(-1, 1)
+        x = self.question(self.item_ids(asked))
         for block in self.blocks:
-            x = block(x, memory, causal)
+            x = block(x, memory, hidden)
         return self.out(x).squeeze(-1)

@@ -21,6 +21,17 @@ schedule and the same stream of random draws):
 On request (``--policy adaptive-untimed``) a fifth: **adaptive-untimed**, adaptive whose
 filter reads correctness only; it measures what the response times add.
 
+What it leaves out
+------------------
+Its items have no context: every question stands on its own. The default curriculum
+(`synthetic_curriculum`) has only such questions. A pack's curriculum (``--pack``,
+`pack_curriculum`) includes *every* item of the pack, the questions of listening lessons
+too, although the served policy never draws those in practice (they ask about a story,
+which their lesson tells just before them: ``QuestionBank.needs_story`` in
+`yachay.tutor.bank`). The simulation still draws them, so a run on a pack with stories
+(``comunicacion-escucha``) practises questions the phone would not ask; the numbers below
+and in the README come from the default curriculum and are unchanged by this.
+
 The student model
 -----------------
 Each student has a hidden knowledge ``k`` in [0, 1] per skill.

@@ -6,7 +6,8 @@ import random
 from collections.abc import Callable
 from datetime import datetime
 
-from yachay.tutor.mastery import AnswerEvent, MasteryRule, Predictor
+from yachay.tutor.domain import AnswerEvent, Predictor
+from yachay.tutor.mastery import MasteryRule
 from yachay.tutor.policy import PolicyConfig, next_items
 from yachay.tutor.review import ReviewState
 from yachay.tutor.simulation.predictors import (

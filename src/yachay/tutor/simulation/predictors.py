@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from yachay.tutor.mastery import Catalog
+from yachay.tutor.domain import Catalog
 from yachay.tutor.simulation.world import Student, World
 
 # --- predictors ----------------------------------------------------------------------

@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
-from yachay.tutor.mastery import AnswerEvent
+from yachay.tutor.domain import AnswerEvent
 from yachay.tutor.simulation.policies import POLICIES, Policy
 from yachay.tutor.simulation.predictors import fit_quick_rule, fit_skill_filter
 from yachay.tutor.simulation.world import (

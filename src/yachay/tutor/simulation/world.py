@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from yachay.tutor.mastery import Catalog, Item, SkillNode
+from yachay.tutor.domain import Catalog, Item, SkillNode
 
 START = datetime(2025, 3, 3, tzinfo=UTC)  # a Monday: the Peruvian school year starts in March
 #: Mean P(right) over a skill's items at which it counts as mastered (the policy's threshold).

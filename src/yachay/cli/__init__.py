@@ -1,0 +1,169 @@
+"""The `yachay` console script: a click group whose commands get the app from `create_app`
+(through Flask's `ScriptInfo`, so `with_appcontext` works as in any Flask command line)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import ScriptInfo, with_appcontext
+
+from yachay.app import create_app, db
+from yachay.cli.content_import import import_command
+from yachay.cli.students import student
+from yachay.cli.users import users
+from yachay.config import Settings, masked_url
+from yachay.content.audio import INSTALL_COMMAND, missing_tools
+from yachay.content.audio_cli import audio
+from yachay.content.cli import content
+from yachay.db import migrate
+from yachay.db.starter import load_starter_content
+from yachay.flows.callers import LANGUAGE_KEYS
+from yachay.phone.cli import call
+from yachay.tutor.cli import tutor
+from yachay.tutor.reports_cli import due, needs_tutor
+from yachay.tutor.simulate_cli import simulate
+
+
+def _settings() -> Settings:
+    return current_app.config["YACHAY"]
+
+
+class YachayGroup(click.Group):
+    """Builds the app only for a command that needs it (`with_appcontext`).
+
+    Not Flask's `FlaskGroup`: that one builds the app to list commands (so `--help` wrote
+    the development token into the current folder), reads `.env` files from it, and adds
+    `run`, `shell`, `routes`, `--app` and `--env-file`, which would serve or load an app
+    other than the one `yachay serve` sets up."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        if "obj" not in extra and "obj" not in self.context_settings:
+            extra["obj"] = ScriptInfo(
+                create_app=create_app, set_debug_flag=False, load_dotenv_defaults=False
+            )
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+
+@click.group(cls=YachayGroup, help="Yachay: lessons and practice over any phone.")
+@click.version_option(package_name="yachay", message="yachay %(version)s")
+def cli() -> None:
+    pass
+
+
+#: Languages in the order the language menu offers them.
+KEYPAD_ORDER = {code: position for position, code in enumerate(LANGUAGE_KEYS.values())}
+
+
+def describe(settings: Settings, offered: Mapping[str, str], silent: Mapping[str, str]) -> str:
+    """What a started server uses and offers, and once, what it cannot offer and how to
+    fix that (language code -> name in each mapping)."""
+
+    def named(languages: Mapping[str, str]) -> str:
+        in_menu_order = sorted(
+            languages, key=lambda code: KEYPAD_ORDER.get(code, len(KEYPAD_ORDER))
+        )
+        return ", ".join(f"{code} ({languages[code]})" for code in in_menu_order)
+
+    lines = [
+        f"Database:      {masked_url(settings.database_url)}",
+        f"Content:       {settings.content_dir}",
+        f"Runtime files: {settings.var_dir}",
+        f"Languages:     {named(offered)}",
+    ]
+    if silent:
+        missing = missing_tools() or ["espeak-ng or sox"]
+        verb = "are" if len(missing) > 1 else "is"
+        lines.append(
+            f"Not offered:   {named(silent)}: {' and '.join(missing)}, which render their "
+            f"audio, {verb} not installed. To offer them: {INSTALL_COMMAND}, then restart."
+        )
+    return "\n".join(lines)
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int) -> None:
+    """Apply migrations, load the starter content if there is none, and serve."""
+    from werkzeug.serving import run_simple
+
+    settings = _settings()
+    offered = {
+        code: lang.name for code, lang in current_app.extensions["yachay.prompts"].languages.items()
+    }
+    click.echo(describe(settings, offered, current_app.extensions["yachay.silent_languages"]))
+    migrate.upgrade(settings.database_url)
+    loaded = load_starter_content(db, settings.content_dir / "packs")
+    if loaded:
+        click.echo(f"Loaded the starter content: {', '.join(loaded)}")
+    base = f"http://{host}:{port}"
+    click.echo(
+        f"Yachay is answering calls at {base}/voice\n"
+        f"The console is at {base}/ (the first admin: yachay users add --role admin ...)\n"
+        f"Call it with the phone simulator:  yachay call --url {base}\n"
+        f"  (or scripted: yachay call --url {base} --keys 1,3,1 --json)"
+    )
+    run_simple(
+        host,
+        port,
+        current_app._get_current_object(),
+        threaded=True,  # type: ignore[attr-defined]
+        use_reloader=False,
+    )
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    url = _settings().database_url
+    migrate.upgrade(url, revision)
+    click.echo(f"database {masked_url(url)} at {revision}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Undo migrations down to REVISION (use 'base' for an empty database)."""
+    migrate.downgrade(_settings().database_url, revision)
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@with_appcontext
+def db_revision(message: str) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    migrate.revision(_settings().database_url, message)
+
+
+cli.add_command(call)
+content.add_command(import_command)
+cli.add_command(content)
+cli.add_command(audio)
+cli.add_command(student)
+cli.add_command(users)
+tutor.add_command(simulate)
+tutor.add_command(due)
+tutor.add_command(needs_tutor)
+cli.add_command(tutor)
+
+
+def main() -> None:
+    cli()
