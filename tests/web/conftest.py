@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 
 from yachay.app import create_app
@@ -16,7 +17,13 @@ from yachay.db import migrate
 from yachay.db import models as m
 from yachay.db import people as p
 from yachay.db.models import utcnow
+from yachay.web import accounts
 from yachay.web.accounts import NewUser, create_user
+
+# Real argon2id, with the cheapest parameters: the production ones (64 MiB, 3 passes) take
+# ~0.4 s a hash here, and these tests sign in hundreds of times. A hash records its own
+# parameters, so verifying is unchanged; the browser suite's server keeps the real ones.
+accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 PASSWORD = "clave-de-prueba-1"
 TWILIO_RECORDINGS = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings"
