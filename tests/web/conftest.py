@@ -4,6 +4,7 @@ answers, calls and recorded questions, and a user of every role."""
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from yachay.web.accounts import NewUser, create_user
 # parameters, so verifying is unchanged; the browser suite's server keeps the real ones.
 accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
+ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "clave-de-prueba-1"
 TWILIO_RECORDINGS = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings"
 
@@ -141,9 +143,14 @@ def seed(database, recording_base: str = TWILIO_RECORDINGS) -> Seed:
 
 
 def make_console(folder: Path) -> tuple[Flask, Seed]:
+    """A console with its own content folder (the prompts, no packs): publishing a pack
+    installs it there."""
     url = f"sqlite:///{folder / 'console.db'}"
     migrate.upgrade(url)
-    app = create_app({"database_url": url, "var_dir": folder})
+    content = folder / "content"
+    shutil.copytree(ROOT / "content" / "prompts", content / "prompts")
+    (content / "packs").mkdir()
+    app = create_app({"database_url": url, "var_dir": folder, "content_dir": content})
     app.config["TESTING"] = True
     return app, seed(app.extensions["yachay.db"])
 

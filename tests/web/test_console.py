@@ -245,6 +245,13 @@ def test_a_valid_pack_is_previewed_as_text_then_published(console):
     assert "Publicado: comunicacion-escucha" in published.text
     assert _count(app, m.ContentPack) == 2
     assert _count(app, m.Lesson) > 1
+    installed = Path(app.config["YACHAY"].content_dir) / "packs" / "comunicacion-escucha"
+    assert (installed / "pack.yaml").read_bytes() == (folder / "pack.yaml").read_bytes()
+    # Publishing again (an edited pack) replaces the installed folder and updates in place.
+    again = _post(client, "/content/upload", {"paquete": (_zip(folder), "paquete.zip")})
+    republished = _post(client, again.headers["Location"] + "/publish", follow_redirects=True)
+    assert "Publicado: comunicacion-escucha" in republished.text
+    assert sorted(p.name for p in installed.parent.iterdir()) == ["comunicacion-escucha"]
 
 
 def test_the_admin_creates_a_school_a_class_and_its_teacher_and_reads_the_status(console):

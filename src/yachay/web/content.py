@@ -158,18 +158,55 @@ def preview(token: str, lesson_id: str) -> Any:
 @bp.post("/staged/<token>/publish")
 @roles(*CREATING)
 def publish(token: str) -> Any:
-    loaded = _staged_pack(token)
-    with database().session() as session:
-        refused = conflicts(session, [loaded])
-        if not refused:
-            report = import_packs(session, [loaded])[0]
+    """Install the pack's files where the server plays recorded audio from (the content
+    folder's packs/<pack id>), then import it; either both happen or neither does."""
+    staged_pack = _staged_pack(token)
+    packs_dir: Path = current_app.config["YACHAY"].content_dir / "packs"
+    target = packs_dir / staged_pack.id
+    previous = _staging().parent / "replaced" / token
+    try:
+        packs_dir.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            previous.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(target, previous)
+        shutil.copytree(staged_pack.folder, target)
+    except OSError as exc:
+        _restore(target, previous)
+        flash(
+            _(
+                "No se pudo copiar el paquete a %(folder)s (%(error)s). Publícalo con "
+                "«yachay content import».",
+                folder=str(packs_dir),
+                error=exc.strerror or exc,
+            ),
+            "error",
+        )
+        return redirect(url_for(".staged", token=token))
+    try:
+        loaded = load_pack(target)
+        with database().session() as session:
+            refused = conflicts(session, [loaded])
+            if not refused:
+                report = import_packs(session, [loaded])[0]
+    except Exception:
+        _restore(target, previous)
+        raise
     if refused:
+        _restore(target, previous)
         for line in refused:
             flash(line, "error")
         return redirect(url_for(".staged", token=token))
+    shutil.rmtree(previous, ignore_errors=True)
     shutil.rmtree(_staging() / token, ignore_errors=True)
     flash(_("Publicado: %(summary)s", summary=report.summary()), "ok")
     return redirect(url_for(".packs"))
+
+
+def _restore(target: Path, previous: Path) -> None:
+    """Put back the pack folder a failed publication replaced."""
+    shutil.rmtree(target, ignore_errors=True)
+    if previous.exists():
+        shutil.move(previous, target)
 
 
 @bp.post("/staged/<token>/discard")
