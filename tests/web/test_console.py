@@ -290,3 +290,20 @@ def test_a_wrong_user_in_the_admin_form_is_refused_in_spanish(console):
     page = _post(client, "/admin/users", form, follow_redirects=True).text
     assert "la contraseña es muy corta: al menos 8 caracteres" in page
     assert _count(app, p.User) == 5
+
+
+def test_a_spreadsheet_csv_with_semicolons_and_local_numbers_is_read(console):
+    app, data = console
+    client = app.test_client()
+    sign_in(client, "teacher@ie.pe")
+    sheet = "nombre;telefono;grado\r\nQori Ccama;987 300 001;5\r\n"
+    page = _post(
+        client,
+        f"/classes/{data.own_class}/roster",
+        {"archivo": (io.BytesIO(sheet.encode("utf-8-sig")), "lista.csv")},
+        follow_redirects=True,
+    ).text
+    assert "1 alumnos agregados desde el archivo" in page
+    with app.extensions["yachay.db"].read_session() as session:
+        qori = session.scalars(select(m.Student).where(m.Student.name == "Qori Ccama")).one()
+        assert (qori.phone, qori.grade, qori.language) == ("+51987300001", 5, "es")

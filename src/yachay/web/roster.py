@@ -1,8 +1,9 @@
 """A class's roster: students and their parents, one by one or from a CSV file.
 
 The CSV has a header row ``nombre,telefono,grado,idioma,apoderado,telefono_apoderado``
-(the last three optional). Every row is checked before anything is stored: a file with any
-bad row stores nothing and gets one message per bad row, with its line number.
+(the last three optional; commas or, as a spreadsheet in Spanish saves it, semicolons).
+Every row is checked before anything is stored: a file with any bad row stores nothing and
+gets one message per bad row, with its line number. A 9-digit mobile number gets +51.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -44,15 +46,24 @@ class RosterError(ValueError):
         super().__init__("\n".join(messages))
 
 
-def check_row(values: dict[str, str]) -> tuple[RosterRow | None, list[str]]:
+def peru_number(text: str) -> str:
+    """A number as a teacher types it, in E.164: spaces and dashes go, and a 9-digit mobile
+    number (9XXXXXXXX) gets Peru's +51."""
+    number = "".join(ch for ch in text if ch not in " -.()")
+    if len(number) == 9 and number.isdigit() and number.startswith("9"):
+        return "+51" + number
+    return number
+
+
+def check_row(values: Mapping[str, str]) -> tuple[RosterRow | None, list[str]]:
     """A row from a form or a CSV line: the row, or what is wrong with it (in Spanish)."""
     errors: list[str] = []
     name = " ".join((values.get("nombre") or "").split())
-    phone = (values.get("telefono") or "").replace(" ", "")
+    phone = peru_number(values.get("telefono") or "")
     grade_text = (values.get("grado") or "").strip()
     language = (values.get("idioma") or "es").strip().lower() or "es"
     parent_name = " ".join((values.get("apoderado") or "").split()) or None
-    parent_phone = (values.get("telefono_apoderado") or "").replace(" ", "") or None
+    parent_phone = peru_number(values.get("telefono_apoderado") or "") or None
     if not name:
         errors.append("falta el nombre")
     elif len(name) > 80:
@@ -81,7 +92,10 @@ def read_csv(data: bytes) -> list[RosterRow]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise RosterError(["el archivo no está en UTF-8: guárdalo como «CSV UTF-8»"]) from None
-    reader = csv.DictReader(io.StringIO(text))
+    # A spreadsheet set to Spanish saves "CSV" with semicolons.
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in REQUIRED if c not in header]
     if missing:

@@ -124,7 +124,7 @@ def add_parent(class_id: int) -> Any:
     parent gets this child too."""
     student_id = request.form.get("student_id", "")
     name = " ".join(request.form.get("nombre", "").split())
-    phone = request.form.get("telefono", "").replace(" ", "")
+    phone = roster.peru_number(request.form.get("telefono", ""))
     problems: list[str] = []
     with database().session() as session:
         class_or_404(session, class_id)
