@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from tests.web.conftest import PASSWORD, csrf_token, sign_in
 from yachay.db import models as m
 from yachay.db import people as p
+from yachay.tutor.registry import Pointer, write_pointer
 
 ROOT = Path(__file__).resolve().parents[2]
 FAILED = "el usuario o la contraseña no son correctos"
@@ -280,6 +281,10 @@ def test_the_admin_creates_a_school_a_class_and_its_teacher_and_reads_the_status
     status = client.get("/admin").text
     assert "Llamadas hoy</dt><dd>" in status
     assert "Alumnos activos esta semana</dt><dd>1</dd>" in status
+    assert "Sin modelo entrenado" in status
+    pointer = Pointer(3, "models/v3.pt", "dkt", promoted_at="2026-12-01T10:00:00")
+    write_pointer(app.config["YACHAY"].tutor_dir, pointer)
+    assert "Versión 3 · dkt · en producción desde 2026-12-01" in client.get("/admin").text
 
 
 def test_a_wrong_user_in_the_admin_form_is_refused_in_spanish(console):

@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import distinct, func, select, union
 
 from yachay.db import models as m
 from yachay.db import people as p
+from yachay.tutor.registry import read_pointer
 from yachay.web.accounts import AccountError, NewUser, create_user, everyone
 from yachay.web.auth import database, reading, roles
 from yachay.web.teacher import LIMA, lima_today
@@ -54,7 +55,10 @@ def status() -> Any:
                 select(func.count()).select_from(m.ContentPack)
             ),
         }
-    return render_template("console/admin_status.html", numbers=numbers)
+    settings = current_app.config["YACHAY"]
+    return render_template(
+        "console/admin_status.html", numbers=numbers, model=read_pointer(settings.tutor_dir)
+    )
 
 
 @bp.route("/users", methods=["GET", "POST"])
