@@ -197,6 +197,8 @@ def test_roster_csv_with_a_bad_row(site, browser, shots, tmp_path):
     assert "Rosa Huamán" not in browser.find_element(By.ID, "roster").text
     assert browser.find_element(By.ID, "csv").get_attribute("open") is not None
     photograph(browser, shots, "roster")
+    browser.get(f"{server.url}/classes/{data.own_class}/needs-help")
+    photograph(browser, shots, "needs-help")
 
 
 def test_a_student_page_draws_its_charts(site, browser, shots):

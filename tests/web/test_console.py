@@ -8,6 +8,7 @@ import csv
 import io
 import logging
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from tests.web.conftest import PASSWORD, csrf_token, sign_in
 from yachay.db import models as m
 from yachay.db import people as p
+from yachay.db.models import utcnow
 from yachay.tutor.registry import Pointer, write_pointer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -312,3 +314,21 @@ def test_a_spreadsheet_csv_with_semicolons_and_local_numbers_is_read(console):
     with app.extensions["yachay.db"].read_session() as session:
         qori = session.scalars(select(m.Student).where(m.Student.name == "Qori Ccama")).one()
         assert (qori.phone, qori.grade, qori.language) == ("+51987300001", 5, "es")
+
+
+def test_the_needs_help_list_ranks_the_class_with_the_tutors_reasons(console):
+    app, data = console
+    now = utcnow()
+    with app.extensions["yachay.db"].session() as session:
+        for n, student in enumerate([data.own_student, data.own_student, data.other_student]):
+            session.add(
+                m.Call(sid=f"CAcut{n}", phone="+51987000001", student_id=student,
+                       status="completed", duration_seconds=40, state={"node": "question"},
+                       started_at=now - timedelta(days=n + 1),
+                       ended_at=now - timedelta(days=n + 1))
+            )  # fmt: skip
+    client = app.test_client()
+    sign_in(client, "teacher@ie.pe")
+    page = client.get(f"/classes/{data.own_class}/needs-help").text
+    assert "Ana Mamani" in page and "a mitad de la lección" in page
+    assert "Luis Condori" not in page

@@ -43,6 +43,7 @@ def _fetch(client, url: str) -> bytes:
         ("teacher@ie.pe", "/classes/{own_class}"),
         ("teacher@ie.pe", "/students/{own_student}"),
         ("teacher@ie.pe", "/classes/{own_class}/questions"),
+        ("teacher@ie.pe", "/classes/{own_class}/needs-help"),
         ("creator@ie.pe", "/content"),
         ("admin@ie.pe", "/admin"),
         ("admin@ie.pe", "/admin/users"),

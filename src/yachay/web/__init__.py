@@ -30,7 +30,7 @@ CSP = (
 
 
 def init_app(app: Flask) -> None:
-    from yachay.web import admin, auth, content, student_data, teacher
+    from yachay.web import admin, auth, content, needs_help, student_data, teacher
 
     settings: Settings = app.config["YACHAY"]
     if not app.config.get("SECRET_KEY"):
@@ -53,7 +53,8 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app)
     auth.login_manager.init_app(app)
-    for blueprint in (auth.bp, teacher.bp, student_data.bp, content.bp, admin.bp):
+    blueprints = (auth.bp, teacher.bp, needs_help.bp, student_data.bp, content.bp, admin.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
     @app.before_request
