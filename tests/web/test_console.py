@@ -332,3 +332,16 @@ def test_the_needs_help_list_ranks_the_class_with_the_tutors_reasons(console):
     page = client.get(f"/classes/{data.own_class}/needs-help").text
     assert "Ana Mamani" in page and "a mitad de la lección" in page
     assert "Luis Condori" not in page
+
+
+def test_five_wrong_passwords_lock_the_account_for_a_while_without_saying_so(console):
+    app, data = console
+    for _attempt in range(5):
+        assert sign_in(app.test_client(), "teacher@ie.pe", "no-es-la-clave").status_code == 401
+    locked = sign_in(app.test_client(), "teacher@ie.pe")
+    assert locked.status_code == 401 and FAILED in locked.text
+    with app.extensions["yachay.db"].session() as session:
+        user = session.get(p.User, data.teacher)
+        assert user.locked_until is not None
+        user.locked_until = utcnow() - timedelta(seconds=1)  # the 15 minutes went by
+    assert sign_in(app.test_client(), "teacher@ie.pe").status_code == 302

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -39,6 +40,10 @@ login_manager.login_message = None  # the login page says enough
 login_manager.session_protection = "basic"
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: Wrong passwords in a row before an account waits `LOCK`: guessing slows to a crawl, and
+#: the owner only waits (no administrator needed to unlock).
+MAX_FAILED = 5
+LOCK = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -109,23 +114,52 @@ def login() -> Any:
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
-        with database().session() as session:
-            user = find_login(session, form.login.data or "")
-            if user is not None and verify_secret(user.password_hash, form.password.data or ""):
-                user.last_login_at = utcnow()
-                login_user(ConsoleUser(user.id, user.role, user.name))
-                log.info("console sign-in: user %s (%s)", user.id, user.role)
-                return redirect(_safe_next(request.args.get("next")))
-            if user is None:
-                verify_secret(None, form.password.data or "")
-        who = form.login.data or ""
-        log.info("console sign-in failed for %s", "an email" if "@" in who else mask_phone(who))
+        signed_in = _check(form.login.data or "", form.password.data or "")
+        if signed_in is not None:
+            login_user(signed_in)
+            log.info("console sign-in: user %s (%s)", signed_in.id, signed_in.role)
+            return redirect(_safe_next(request.args.get("next")))
         failed = True
     elif request.method == "POST":
         failed = True
     if failed:
+        # The same words for a wrong password, an unknown user and a locked account.
         flash(_("No pudimos iniciar tu sesión: el usuario o la contraseña no son correctos."))
     return render_template("console/login.html", form=form), 401 if failed else 200
+
+
+def _check(login: str, password: str) -> ConsoleUser | None:
+    """The user when the password is right and the account not locked; else None, and the
+    failure counted (`MAX_FAILED` in a row lock the account for `LOCK`)."""
+    now = utcnow()
+    with database().session() as session:
+        user = find_login(session, login)
+        if user is None:
+            verify_secret(None, password)  # as slow as a real check
+            log.info("console sign-in failed: no such user (%s)", _masked(login))
+            return None
+        if user.locked_until is not None and user.locked_until > now:
+            verify_secret(None, password)
+            log.info("console sign-in refused: user %s is locked", user.id)
+            return None
+        if not verify_secret(user.password_hash, password):
+            user.failed_logins += 1
+            if user.failed_logins >= MAX_FAILED:
+                user.locked_until = now + LOCK
+                user.failed_logins = 0
+                log.warning("console user %s locked for %s after %d wrong passwords",
+                            user.id, LOCK, MAX_FAILED)  # fmt: skip
+            else:
+                log.info("console sign-in failed: wrong password for user %s", user.id)
+            return None
+        user.failed_logins = 0
+        user.locked_until = None
+        user.last_login_at = now
+        return ConsoleUser(user.id, user.role, user.name)
+
+
+def _masked(login: str) -> str:
+    return "an email" if "@" in login else mask_phone(login)
 
 
 @bp.post("/logout")
