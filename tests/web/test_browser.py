@@ -268,6 +268,7 @@ def test_the_admin_pages(site, browser, shots):
         ("/admin/users", "admin-users"),
         ("/admin/schools", "admin-schools"),
         ("/admin/access-log", "admin-access-log"),
+        ("/admin/students", "admin-students"),
     ]:
         browser.get(server.url + path)
         photograph(browser, shots, name)

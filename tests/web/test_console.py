@@ -345,3 +345,27 @@ def test_five_wrong_passwords_lock_the_account_for_a_while_without_saying_so(con
         assert user.locked_until is not None
         user.locked_until = utcnow() - timedelta(seconds=1)  # the 15 minutes went by
     assert sign_in(app.test_client(), "teacher@ie.pe").status_code == 302
+
+
+def test_an_admin_puts_a_student_who_registered_by_phone_in_a_class(console):
+    app, data = console
+    with app.extensions["yachay.db"].session() as session:
+        caller = m.Student(phone="+51987400001", name="Sumaq", language="qu", grade=2)
+        session.add(caller)
+        session.flush()
+        caller_id = caller.id
+    teacher = app.test_client()
+    sign_in(teacher, "teacher@ie.pe")
+    assert teacher.get(f"/students/{caller_id}").status_code == 404
+    admin = app.test_client()
+    sign_in(admin, "admin@ie.pe")
+    page = admin.get("/admin/students").text
+    assert "Sumaq" in page and "Ana Mamani" not in page
+    done = _post(
+        admin,
+        f"/admin/students/{caller_id}/class",
+        {"class_id": str(data.own_class)},
+        follow_redirects=True,
+    ).text
+    assert "Sumaq está ahora en 1.º A" in done and "Todos los alumnos tienen clase" in done
+    assert teacher.get(f"/students/{caller_id}").status_code == 200

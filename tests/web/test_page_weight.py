@@ -49,6 +49,7 @@ def _fetch(client, url: str) -> bytes:
         ("admin@ie.pe", "/admin/users"),
         ("admin@ie.pe", "/admin/schools"),
         ("admin@ie.pe", "/admin/access-log"),
+        ("admin@ie.pe", "/admin/students"),
     ],
 )
 def test_a_page_and_what_it_loads_stay_under_100_kb(shared_console, who, path):

@@ -168,6 +168,47 @@ def add_class() -> Any:
     return redirect(url_for(".schools"))
 
 
+@bp.get("/students")
+@roles("admin")
+def unassigned() -> Any:
+    """Students in no class (a phone registers them so): no teacher sees them until an
+    administrator puts them in one."""
+    with reading() as session:
+        students = list(
+            session.scalars(
+                select(m.Student)
+                .outerjoin(p.ClassStudent, p.ClassStudent.student_id == m.Student.id)
+                .where(p.ClassStudent.class_id.is_(None))
+                .order_by(m.Student.grade, m.Student.name, m.Student.id)
+                .limit(LOG_PAGE)
+            )
+        )
+        classes = list(session.scalars(select(p.SchoolClass).order_by(p.SchoolClass.name)))
+    return render_template("console/admin_students.html", students=students, classes=classes)
+
+
+@bp.post("/students/<int:student_id>/class")
+@roles("admin")
+def assign(student_id: int) -> Any:
+    class_id = request.form.get("class_id", "")
+    with database().session() as session:
+        student = session.get(m.Student, student_id)
+        school_class = session.get(p.SchoolClass, int(class_id)) if class_id.isdigit() else None
+        if student is None:
+            abort(404)
+        if school_class is None:
+            flash(_("Elige una clase."), "error")
+        else:
+            link = session.get(p.ClassStudent, student_id)
+            if link is None:
+                session.add(p.ClassStudent(student_id=student_id, class_id=school_class.id))
+            else:
+                link.class_id = school_class.id
+            name = student.name or str(student.id)
+            flash(_("%(name)s está ahora en %(group)s", name=name, group=school_class.name), "ok")
+    return redirect(url_for(".unassigned"))
+
+
 @bp.get("/access-log")
 @roles("admin")
 def access_log() -> Any:

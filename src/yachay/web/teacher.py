@@ -256,6 +256,8 @@ def mark_answered(question_id: int) -> Any:
             select(p.ClassStudent.class_id).where(p.ClassStudent.student_id == question.student_id)
         )
     flash(_("Pregunta marcada como respondida"), "ok")
+    if class_id is None:  # a student in no class: only an administrator gets here
+        return redirect(url_for(".student_page", student_id=question.student_id))
     return redirect(url_for(".question_queue", class_id=class_id))
 
 
