@@ -258,6 +258,25 @@ def test_a_pack_upload_shows_the_error_by_line(site, browser, shots, tmp_path):
     assert problem.find_element(By.CLASS_NAME, "line").text == "3"
     assert "grade must be a whole number" in problem.find_element(By.CLASS_NAME, "message").text
     photograph(browser, shots, "pack-problems")
+    # A valid pack: its page, a lesson's preview; discarded (publishing would install it
+    # in the checkout's content folder, which this server uses).
+    good = ROOT / "content/packs/comunicacion-escucha"
+    archive = tmp_path / "good.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for path in sorted(good.rglob("*")):
+            if path.is_file():
+                out.write(path, f"{good.name}/{path.relative_to(good)}")
+    browser.get(f"{server.url}/content")
+    browser.find_element(By.CSS_SELECTOR, "#pack-upload input[type=file]").send_keys(str(archive))
+    submit(browser, "#pack-upload button")
+    assert "revisado sin problemas" in browser.page_source
+    photograph(browser, shots, "pack-staged")
+    browser.find_element(By.CSS_SELECTOR, "table a").click()
+    assert browser.find_elements(By.CSS_SELECTOR, "ol.segments li")
+    photograph(browser, shots, "lesson-preview")
+    browser.back()
+    submit(browser, "form[action$='/discard'] button")
+    assert "Paquete descartado" in browser.page_source
 
 
 def test_the_admin_pages(site, browser, shots):
