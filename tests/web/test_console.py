@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from tests.web.conftest import PASSWORD, csrf_token, sign_in
+from yachay.content.audio import AudioStore
 from yachay.db import models as m
 from yachay.db import people as p
 from yachay.db.models import utcnow
@@ -244,6 +246,16 @@ def test_a_valid_pack_is_previewed_as_text_then_published(console):
     lesson = staged.split("/lessons/")[1].split('"')[0]
     preview = client.get(response.headers["Location"] + f"/lessons/{lesson}").text
     assert "Lo que escucha el alumno" in preview and '<ol class="segments"><li>' in preview
+    killa = response.headers["Location"] + "/lessons/g1-killa-busca-a-copito"
+    spanish = client.get(killa).text
+    assert "Sin grabación: durante la llamada lo lee la voz" in spanish
+    quechua = client.get(killa + "?idioma=qu").text
+    assert "Traducción sin revisar por un hablante nativo" in quechua
+    if AudioStore.available():
+        src = re.search(r'<audio controls preload="none" src="(/audio/qu/[^"]+)"', quechua)
+        assert src, "a Quechua segment has no audio to preview"
+        with client.get(src.group(1)) as spoken:
+            assert spoken.status_code == 200 and spoken.data[:4] == b"RIFF"
     published = _post(client, response.headers["Location"] + "/publish", follow_redirects=True)
     assert "Publicado: comunicacion-escucha" in published.text
     assert _count(app, m.ContentPack) == 2

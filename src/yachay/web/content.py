@@ -12,10 +12,21 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from yachay.content.audio import AudioStore
 from yachay.content.loader import PACK_FILE, LoadedPack, PackError, Problem, load_pack
 from yachay.db import models as m
 from yachay.db.content_import import conflicts, import_packs
@@ -143,16 +154,46 @@ def staged(token: str) -> Any:
 @bp.get("/staged/<token>/lessons/<lesson_id>")
 @roles(*CREATING)
 def preview(token: str, lesson_id: str) -> Any:
+    """A lesson as text in one of its languages, and as audio where a caller would hear a
+    file: the pack's own recording, else speech rendered here (Quechua, Aymara). Spanish
+    without a recording is read by the phone provider's voice during the call."""
     loaded = _staged_pack(token)
     entry = next((e for e in loaded.lessons if e.lesson.id == lesson_id), None)
     if entry is None:
         abort(404)
-    language = request.args.get("idioma", "es")
-    if language not in loaded.pack.languages:
-        language = loaded.pack.languages[0]
+    languages = list(dict.fromkeys([*loaded.pack.languages, *entry.lesson.translations]))
+    language = request.args.get("idioma", languages[0])
+    if language not in languages:
+        language = languages[0]
+    store: AudioStore = current_app.extensions["yachay.audio"]
+    # Languages the provider's voice reads live (<Say>): no file to preview.
+    spoken_live = set(current_app.extensions["yachay.twiml"].say_voices)
+    audio: list[str | None] = []
+    for segment in entry.lesson.segments:
+        if language in segment.audio:
+            audio.append(url_for(".staged_file", token=token, path=segment.audio[language]))
+        elif language not in spoken_live and language in store.languages():
+            key = store.remember(language, segment.text[language])
+            audio.append(url_for("audio.rendered", language=language, key=key))
+        else:
+            audio.append(None)
     return render_template(
-        "console/preview.html", token=token, loaded=loaded, entry=entry, language=language
+        "console/preview.html",
+        token=token,
+        loaded=loaded,
+        entry=entry,
+        language=language,
+        languages=languages,
+        translation=entry.lesson.translations.get(language),
+        audio=audio,
     )
+
+
+@bp.get("/staged/<token>/files/<path:path>")
+@roles(*CREATING)
+def staged_file(token: str, path: str) -> Any:
+    """A recording inside a pack under review (send_from_directory refuses paths outside)."""
+    return send_from_directory(_staged_folder(token), path, mimetype="audio/wav")
 
 
 @bp.post("/staged/<token>/publish")
