@@ -38,9 +38,11 @@ def _url(rule: str, data, own: bool = True) -> str:
         "token": "0123456789abcdef",
         "lesson_id": "demo-l1",
         "user_id": data.parent,
+        "path": "audio/uno.wav",
     }
     for name, value in values.items():
-        rule = rule.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+        for converter in ("int:", "path:", ""):
+            rule = rule.replace(f"<{converter}{name}>", str(value))
     assert "<" not in rule, f"no test value for a parameter of {rule}"
     return rule
 
