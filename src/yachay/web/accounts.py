@@ -11,7 +11,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yachay.db import models as m
@@ -265,7 +265,3 @@ def everyone(session: Session, role: str | None = None) -> list[dict[str, Any]]:
             row["classes"] = taught.get(u.id, [])
         rows.append(row)
     return rows
-
-
-def count_users(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(p.User)) or 0
