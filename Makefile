@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test test-slow lint format
+.PHONY: install run test test-slow lint format dashboards
 
 install: $(VENV)/.installed
 
@@ -34,3 +34,7 @@ lint: install
 format: install
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
+
+# Regenerate deploy/grafana/dashboards/*.json after changing deploy/grafana/dashboards.py.
+dashboards: install
+	$(BIN)/python deploy/grafana/dashboards.py

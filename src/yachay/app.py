@@ -14,6 +14,7 @@ from yachay.calls import CallService
 from yachay.config import Settings, load_settings, resolve_auth_token
 from yachay.db.database import Database
 from yachay.flows.engine import Timing
+from yachay.monitoring.web import init_app as init_monitoring
 from yachay.tutor.serving import TutorService
 
 db = Database()
@@ -31,13 +32,9 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     db.init_app(app)
     tutor = _init_tutor(app, settings)
     prompts = voice.init_app(app, settings)
-    app.extensions["yachay.calls"] = CallService(db, prompts, _timing(settings), tutor)
+    calls = app.extensions["yachay.calls"] = CallService(db, prompts, _timing(settings), tutor)
+    init_monitoring(app, calls)  # /metrics, /healthz (checks the database), call metrics
     web.init_app(app)
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
     return app
 
 

@@ -18,6 +18,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_CONTENT_DIR = PACKAGE_DIR.parents[1] / "content"
 #: The SQLite file in the var folder when no database URL is set.
 DATABASE_FILE = "yachay.db"
+#: How log lines are written (YACHAY_LOG_FORMAT).
+LOG_FORMATS = ("text", "json")
 
 
 def checkout_root(package_dir: Path = PACKAGE_DIR) -> Path | None:
@@ -102,6 +104,12 @@ class Settings:
     mlflow_uri: str = ""
     #: Signs the console's session cookies; empty means one generated into the var folder.
     secret_key: str = ""
+    #: Where gunicorn's workers keep their metric values (prometheus_client multiprocess
+    #: mode); empty for one process. prometheus_client reads the same variable itself.
+    metrics_multiproc_dir: str = ""
+    #: "text" (readable lines) or "json" (one object a line, with the CallSid); phone
+    #: numbers are masked in both.
+    log_format: str = "text"
 
     def __post_init__(self) -> None:
         pin = partial(object.__setattr__, self)  # frozen: set once, here
@@ -181,7 +189,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         say_language=env.get("YACHAY_SAY_LANGUAGE", Settings.say_language),
         mlflow_uri=env.get("YACHAY_MLFLOW_URI", ""),
         secret_key=env.get("YACHAY_SECRET_KEY", ""),
+        metrics_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR", ""),
+        log_format=env.get("YACHAY_LOG_FORMAT", Settings.log_format),
     )
+    if settings.log_format not in LOG_FORMATS:
+        raise ValueError(
+            f"YACHAY_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
+            f"not {settings.log_format!r}"
+        )
     return settings
 
 

@@ -69,7 +69,10 @@ def _read(session: Session) -> QuestionBank:
         )
         .join(m.Lesson, m.Lesson.id == m.Question.lesson_id)
         .where(m.Question.retired.is_(False))
-        .order_by(m.Lesson.grade, m.Lesson.position, m.Question.position)
+        # A total order, the same on every database: the policies break ties by it.
+        .order_by(
+            m.Lesson.grade, m.Lesson.pack_id, m.Lesson.position, m.Question.position, m.Question.id
+        )
     ).all()
     items = [
         Item(qid, tuple(skills), difficulty, grade) for qid, skills, difficulty, grade, _ in rows
@@ -77,7 +80,9 @@ def _read(session: Session) -> QuestionBank:
     skills = [
         SkillNode(s.id, tuple(s.prerequisites), s.grade, s.name.get("es", s.id))
         for s in session.scalars(
-            select(m.Skill).where(m.Skill.retired.is_(False)).order_by(m.Skill.grade)
+            select(m.Skill)
+            .where(m.Skill.retired.is_(False))
+            .order_by(m.Skill.grade, m.Skill.pack_id, m.Skill.id)
         )
     ]
     return QuestionBank(

@@ -1,0 +1,92 @@
+"""Yachay under gunicorn with several workers, as deployed (deploy/gunicorn.conf.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from tests.conftest import ROOT, TOKEN, free_port
+from yachay.config import DEFAULT_CONTENT_DIR
+from yachay.db import migrate
+from yachay.db.database import Database
+from yachay.db.starter import load_starter_content
+
+
+@dataclass
+class GunicornServer:
+    url: str
+    metrics_dir: Path
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def worker_pids(self) -> set[int]:
+        """Workers that wrote a metric (each has its own files in the metrics folder)."""
+        return {int(p.stem.rsplit("_", 1)[1]) for p in self.metrics_dir.glob("counter_*.db")}
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_gunicorn(
+    var_dir: Path, workers: int = 3, extra_env: dict[str, str] | None = None
+) -> GunicornServer:
+    database_url = f"sqlite:///{var_dir / 'yachay.db'}"
+    migrate.upgrade(database_url)
+    db = Database(database_url)
+    load_starter_content(db, DEFAULT_CONTENT_DIR / "packs")
+    db.dispose()
+    port = free_port()
+    metrics_dir = var_dir / "metrics"
+    env = {
+        **os.environ,
+        "YACHAY_BIND": f"127.0.0.1:{port}",
+        "YACHAY_WORKERS": str(workers),
+        "YACHAY_VAR_DIR": str(var_dir),
+        "YACHAY_DATABASE_URL": database_url,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        **(extra_env or {}),
+    }
+    log_path = var_dir / "gunicorn.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                str(ROOT / "deploy" / "gunicorn.conf.py"),
+                "yachay.app:create_app()",
+            ],
+            cwd=var_dir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = GunicornServer(f"http://127.0.0.1:{port}", metrics_dir, process, log_path)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited:\n{server.log()}")
+        try:
+            # The socket accepts before the workers have imported the app.
+            if requests.get(f"{server.url}/healthz", timeout=30).ok:
+                return server
+        except requests.RequestException:
+            time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"gunicorn did not start in 120 s:\n{server.log()}")
