@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from yachay import voice
+from yachay import voice, web
 from yachay.calls import CallService
 from yachay.config import Settings, load_settings, resolve_auth_token
 from yachay.db.database import Database
@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     prompts = voice.init_app(app, settings)
     calls = app.extensions["yachay.calls"] = CallService(db, prompts, _timing(settings), tutor)
     init_monitoring(app, calls)  # /metrics, /healthz (checks the database), call metrics
+    web.init_app(app)
     return app
 
 

@@ -102,6 +102,8 @@ class Settings:
     #: MLflow tracking (and model registry) URI for the tutor model: a tracking server
     #: (http://...) or a database URL; empty means a SQLite store in the var folder.
     mlflow_uri: str = ""
+    #: Signs the console's session cookies; empty means one generated into the var folder.
+    secret_key: str = ""
     #: Where gunicorn's workers keep their metric values (prometheus_client multiprocess
     #: mode); empty for one process. prometheus_client reads the same variable itself.
     metrics_multiproc_dir: str = ""
@@ -186,6 +188,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         say_voice=env.get("YACHAY_SAY_VOICE", Settings.say_voice),
         say_language=env.get("YACHAY_SAY_LANGUAGE", Settings.say_language),
         mlflow_uri=env.get("YACHAY_MLFLOW_URI", ""),
+        secret_key=env.get("YACHAY_SECRET_KEY", ""),
         metrics_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR", ""),
         log_format=env.get("YACHAY_LOG_FORMAT", Settings.log_format),
     )

@@ -13,6 +13,7 @@ from flask.cli import ScriptInfo, with_appcontext
 from yachay.app import create_app, db
 from yachay.cli.content_import import import_command
 from yachay.cli.students import student
+from yachay.cli.users import users
 from yachay.config import Settings, masked_url
 from yachay.content.audio import INSTALL_COMMAND, missing_tools
 from yachay.content.audio_cli import audio
@@ -109,6 +110,7 @@ def serve(host: str, port: int) -> None:
     base = f"http://{host}:{port}"
     click.echo(
         f"Yachay is answering calls at {base}/voice\n"
+        f"The console is at {base}/ (the first admin: yachay users add --role admin ...)\n"
         f"Call it with the phone simulator:  yachay call --url {base}\n"
         f"  (or scripted: yachay call --url {base} --keys 1,3,1 --json)"
     )
@@ -157,6 +159,7 @@ content.add_command(import_command)
 cli.add_command(content)
 cli.add_command(audio)
 cli.add_command(student)
+cli.add_command(users)
 tutor.add_command(simulate)
 tutor.add_command(due)
 tutor.add_command(needs_tutor)

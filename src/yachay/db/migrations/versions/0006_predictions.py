@@ -1,7 +1,7 @@
 """predictions: what the tutor predicted for each question it chose, joined to the answer
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-05 10:50:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

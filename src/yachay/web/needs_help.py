@@ -1,0 +1,84 @@
+"""A class's needs-help list: the tutor's needs-a-tutor ranking (`yachay.tutor.needs_tutor`)
+over the class's students only, with its reasons in the teacher's words. Computed when the
+page is opened, reading only this class's answers and calls."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, current_app, render_template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yachay.db import models as m
+from yachay.db import people as p
+from yachay.db.answers import answers_of_students
+from yachay.tutor.bank import question_bank
+from yachay.tutor.decisions import answer_events
+from yachay.tutor.domain import Predictor
+from yachay.tutor.needs_tutor import (
+    CallRecord,
+    NeedsTutor,
+    NeedsTutorConfig,
+    StudentActivity,
+    rank_students,
+)
+from yachay.tutor.reports import LESSON_NODES
+from yachay.web.auth import reading, roles
+from yachay.web.scope import class_or_404
+
+bp = Blueprint("console_needs", __name__)
+
+
+def _calls(session: Session, ids: list[int], since: datetime) -> dict[int, list[CallRecord]]:
+    out: dict[int, list[CallRecord]] = defaultdict(list)
+    query = (
+        select(m.Call)
+        .where(
+            m.Call.student_id.in_(ids),
+            m.Call.ended_at.is_not(None),
+            m.Call.started_at >= since.replace(tzinfo=None),
+        )
+        .order_by(m.Call.started_at)
+    )
+    for call in session.scalars(query):
+        node = (call.state or {}).get("node", "")
+        out[call.student_id].append(
+            CallRecord(call.sid, call.started_at, call.duration_seconds, node in LESSON_NODES)
+        )
+    return out
+
+
+def class_needs(
+    session: Session, predictor: Predictor, student_ids: list[int], now: datetime
+) -> list[NeedsTutor]:
+    config = NeedsTutorConfig()
+    answers = answers_of_students(session, student_ids)
+    calls = _calls(session, student_ids, now - timedelta(days=config.calls_window_days))
+    activity = [
+        StudentActivity(sid, answer_events(answers[sid]), calls.get(sid, ())) for sid in student_ids
+    ]
+    return rank_students(activity, question_bank(session).catalog, predictor, now, config)
+
+
+@bp.get("/classes/<int:class_id>/needs-help")
+@roles("teacher", "admin")
+def needs_help(class_id: int) -> Any:
+    tutor = current_app.extensions["yachay.tutor"]
+    with reading() as session:
+        school_class = class_or_404(session, class_id)
+        students = {
+            s.id: s
+            for s in session.scalars(
+                select(m.Student)
+                .join(p.ClassStudent, p.ClassStudent.student_id == m.Student.id)
+                .where(p.ClassStudent.class_id == class_id)
+            )
+        }
+        predictor = tutor.predictor(question_bank(session).info)
+        ranked = class_needs(session, predictor, list(students), datetime.now(UTC))
+    return render_template(
+        "console/needs_help.html", school_class=school_class, ranked=ranked, students=students
+    )
