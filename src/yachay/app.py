@@ -31,7 +31,9 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     db.init_app(app)
     tutor = _init_tutor(app, settings)
     prompts = voice.init_app(app, settings)
-    app.extensions["yachay.calls"] = CallService(db, prompts, _timing(settings), tutor)
+    app.extensions["yachay.calls"] = CallService(
+        db, prompts, _timing(settings), tutor, bridged_calls=bool(settings.school_number)
+    )
     web.init_app(app)
 
     @app.get("/healthz")

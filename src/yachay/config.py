@@ -102,6 +102,9 @@ class Settings:
     mlflow_uri: str = ""
     #: Signs the console's session cookies; empty means one generated into the var folder.
     secret_key: str = ""
+    #: The school's phone number (E.164, a number of the Twilio account): the caller id a
+    #: teacher's call to a student shows, never the teacher's own. Empty: no such calls.
+    school_number: str = ""
 
     def __post_init__(self) -> None:
         pin = partial(object.__setattr__, self)  # frozen: set once, here
@@ -181,6 +184,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         say_language=env.get("YACHAY_SAY_LANGUAGE", Settings.say_language),
         mlflow_uri=env.get("YACHAY_MLFLOW_URI", ""),
         secret_key=env.get("YACHAY_SECRET_KEY", ""),
+        school_number=env.get("YACHAY_SCHOOL_NUMBER", ""),
     )
     return settings
 
