@@ -175,7 +175,8 @@ class Catalog(Protocol):
 
 class Tutor(Protocol):
     """Which questions to ask next, and what the tutor knows of a child for the adults.
-    ``graded`` is the answers graded earlier in this turn, not stored yet: a choice made in the turn that graded an answer must see it."""
+    ``graded`` is the answers graded earlier in this turn, not stored yet: a choice made in
+    the turn that graded an answer must see it."""
 
     def practice_round(
         self, student_id: int, limit: int, now: datetime, graded: Sequence[AnswerGraded]
