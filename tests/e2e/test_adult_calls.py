@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -265,3 +266,19 @@ def test_a_student_registered_without_consent_forgets_each_call(school_server, d
     ana = add_student(db, number, grade=2, consent=False)
     dial_from(school_server, number).call(["2", *"11111", "h"])
     assert answers(db, ana) == []
+
+
+def test_a_quechua_parent_hears_recorded_quechua(school_server, db, number):
+    if not shutil.which("espeak-ng") or not shutil.which("sox"):
+        pytest.skip("espeak-ng and sox render the Quechua prompts")
+    child_phone = number.replace("+51977", "+51973")
+    ana = add_student(db, child_phone, grade=2, language="qu", name="Ana")
+    parent = add_adult(db, "parent", number, "Rosa")
+    link(db, parent, ana)
+    transcript = dial_from(school_server, number).call(["1", "h"])
+    assert transcript.ok, transcript.errors
+    assert not transcript.verbs("Say")  # every prompt is Quechua audio the server rendered
+    heard = [v.get("text") for v in transcript.verbs("Play")]
+    assert "¡Napaykullayki, Rosa!" in heard
+    assert any(t and t.startswith("Wawaykikunap imayna yachachkasqanta") for t in heard)
+    assert "Ana manaraqmi tapusqakunata kutichinchu." in heard

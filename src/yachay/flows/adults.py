@@ -3,6 +3,7 @@ PIN with its lockout, and how a child is named to an adult."""
 
 from __future__ import annotations
 
+from yachay.content.prompts import BASE_LANGUAGE
 from yachay.flows.engine import Turn
 from yachay.flows.events import AdultIdentified, PinAccepted, PinRejected
 from yachay.flows.menus import SILENCE_REPEATS
@@ -22,8 +23,13 @@ MENU_OF_ROLE = {"parent": "parent_menu", "teacher": "teacher_menu"}
 
 def start_adult(turn: Turn, adult: AdultView) -> None:
     """A parent goes to their menu (after the household PIN, where they set one); a teacher
-    always gives the clave first."""
+    always gives the clave first. A parent hears their children's language; a teacher that
+    of the students sharing the phone, else Spanish."""
     turn.state.user_id = adult.id
+    children = turn.catalog.children_of(adult.id) if adult.role == "parent" else []
+    if children and not turn.catalog.students_on(turn.state.phone):
+        language = children[0].language
+        turn.state.language = language if language in turn.ctx.prompts.languages else BASE_LANGUAGE
     turn.emit(AdultIdentified(adult.id, adult.role))
     turn.say("adult_welcome", name=adult.name)
     if adult.role == "teacher" and not adult.has_pin:
