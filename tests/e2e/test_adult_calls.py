@@ -129,7 +129,7 @@ def test_the_household_pin_then_the_daily_call_time(school_server, db, number):
     parent_phone = number.replace("+51977", "+51976")
     parent = add_adult(db, "parent", parent_phone, "Rosa", pin="1357")
     link(db, parent, ana)
-    transcript = dial_from(school_server, parent_phone).call(["1357", "2", "2300", "0730", "h"])
+    transcript = dial_from(school_server, parent_phone).call(["1357#", "2", "2300", "0730", "h"])
     assert transcript.ok, transcript.errors
     assert "Marca la clave de tu familia" in spoken(transcript, 0)
     assert "Esa hora no es válida." in spoken(transcript, 3)

@@ -59,7 +59,7 @@ def test_household_pin_and_the_daily_call_time(converse, world):
     ana = world.add_student(HOME, grade=2, name="Ana")
     parent = world.add_adult("parent", "+51900000101", "Rosa", pin="4321", children=(ana,))
     call = converse(phone="+51900000101")
-    assert "clave de tu familia" in call.said() and call.wait == GatherKeys(12, 4)
+    assert "clave de tu familia" in call.said() and call.wait == GatherKeys(12, 8)
     call.press("4321", "2")
     assert call.wait == GatherKeys(12, 4)
     call.press("2530")

@@ -14,9 +14,9 @@ from yachay.flows.resume import Recording
 MAX_PIN_FAILURES = 3
 #: How long a locked number waits before it may try a PIN again.
 LOCK_MINUTES = 15
-#: A household PIN has 4 digits; a teacher's clave 4 to 8, ended with #.
-HOUSEHOLD_PIN_DIGITS = 4
-CLAVE_MAX_DIGITS = 8
+#: A household PIN has 4 digits, a teacher's clave 4 to 8 (the console accepts 4 to 8 for
+#: both): either ends with # (or the Gather's timeout), so no length is assumed.
+PIN_MAX_DIGITS = 8
 
 MENU_OF_ROLE = {"parent": "parent_menu", "teacher": "teacher_menu"}
 
@@ -54,9 +54,6 @@ class PinEntry:
 
     name = "pin"
 
-    def _digits(self, turn: Turn) -> int:
-        return HOUSEHOLD_PIN_DIGITS if turn.state.vars["role"] == "parent" else CLAVE_MAX_DIGITS
-
     def enter(self, turn: Turn) -> None:
         lock = turn.catalog.pin_lock(turn.state.phone)
         if lock.locked_until is not None and lock.locked_until > turn.now:
@@ -64,7 +61,7 @@ class PinEntry:
             turn.hang_up()
             return
         turn.say("pin_household" if turn.state.vars["role"] == "parent" else "pin_clave")
-        turn.wait_keys(turn.timing.menu * 2, max_digits=self._digits(turn))
+        turn.wait_keys(turn.timing.menu * 2, max_digits=PIN_MAX_DIGITS)
 
     def on_keys(self, turn: Turn, digits: str) -> None:
         user_id = turn.state.user_id
