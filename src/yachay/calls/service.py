@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from yachay.calls.forgetting import forget_unconsented
+from yachay.calls.forgetting import forget_unconsented, forget_unfinished
 from yachay.calls.recorder import EventRecorder, TurnContext
 from yachay.calls.sql_catalog import SqlCatalog
 from yachay.calls.turn_tutor import Predictors, TurnTutor
@@ -92,6 +92,7 @@ class CallService:
                 if existing is None:
                     session.add(row)
                     session.flush()
+                    forget_unfinished(session, call.phone, now)
                 state = CallState(call_sid=call.sid, phone=call.phone)
                 result = self.engine.start(state, self._context(session, call.sid), now)
                 return self._store(session, row, result, step=0, now=now, render=render)
