@@ -55,7 +55,7 @@ def dial_from(server: LiveServer, number: str) -> PhoneSimulator:
     return PhoneSimulator(base_url=server.url, auth_token=TOKEN, from_number=number)
 
 
-def add_adult(db: Database, role: str, phone: str, name: str, pin: str | None = None) -> int:
+def add_adult(db: Database, role: str, phone: str | None, name: str, pin: str | None = None) -> int:
     with db.session() as session:
         user = p.User(
             role=role, name=name, phone=phone, pin_hash=_hasher.hash(pin) if pin else None
@@ -214,6 +214,7 @@ def test_a_recorded_question_is_heard_and_the_student_called_back(school_server,
 
 def test_a_recorded_lesson_waits_for_review(school_server, db, number):
     teacher = add_adult(db, "teacher", number, "Marta", pin=CLAVE)
+    creator = add_adult(db, "creator", None, "Lucía")
     class_id = add_class(db, teacher, "4.° A")
     transcript = dial_from(school_server, number).call([CLAVE + "#", "3", "r30", "h"])
     assert transcript.ok, transcript.errors
@@ -226,6 +227,13 @@ def test_a_recorded_lesson_waits_for_review(school_server, db, number):
         ).all()
         assert (row.class_id, row.status, row.duration_seconds) == (class_id, "pending", 30)
         assert row.recording_url.endswith(f"/Recordings/{record['recording_sid']}")
+        assert row.id in [r.id for r in pr.pending_class_recordings(session)]
+        pr.review_class_recording(session, row.id, creator, approve=True)
+    with db.session() as session:
+        row = session.get(pr.ClassRecording, row.id)
+        assert (row.status, row.reviewed_by) == ("approved", creator)
+        with pytest.raises(pr.ReviewError, match="already approved"):
+            pr.review_class_recording(session, row.id, creator, approve=False)
 
 
 # --- consent --------------------------------------------------------------------------

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from yachay.db.models import Base, utcnow
 
@@ -88,3 +88,37 @@ def mask_phone(phone: str | None) -> str:
     if not phone:
         return "-"
     return phone[:3] + "*" * max(len(phone) - 5, 0) + phone[-2:]
+
+
+#: What a review decides, and the status it leaves.
+REVIEW_STATUSES = {True: "approved", False: "rejected"}
+
+
+class ReviewError(ValueError):
+    pass
+
+
+def review_class_recording(
+    session: Session, recording_id: int, reviewer_id: int, approve: bool
+) -> ClassRecording:
+    """Approve or reject a teacher's recorded lesson once; only pending ones are reviewed."""
+    recording = session.get(ClassRecording, recording_id)
+    if recording is None:
+        raise ReviewError(f"no recorded lesson {recording_id}")
+    if recording.status != "pending":
+        raise ReviewError(f"recorded lesson {recording_id} was already {recording.status}")
+    recording.status = REVIEW_STATUSES[approve]
+    recording.reviewed_by = reviewer_id
+    recording.reviewed_at = utcnow()
+    return recording
+
+
+def pending_class_recordings(session: Session) -> list[ClassRecording]:
+    """Teachers' recorded lessons waiting for review, oldest first."""
+    return list(
+        session.scalars(
+            select(ClassRecording)
+            .where(ClassRecording.status == "pending")
+            .order_by(ClassRecording.created_at, ClassRecording.id)
+        )
+    )
