@@ -290,3 +290,23 @@ def test_a_quechua_parent_hears_recorded_quechua(school_server, db, number):
     assert "¡Napaykullayki, Rosa!" in heard
     assert any(t and t.startswith("Wawaykikunap imayna yachachkasqanta") for t in heard)
     assert "Ana manaraqmi tapusqakunata kutichinchu." in heard
+
+
+def test_the_class_summary_puts_a_student_whose_calls_drop_first(school_server, db, number):
+    ana_phone = number.replace("+51977", "+51972")
+    luis_phone = number.replace("+51977", "+51971")
+    ana = add_student(db, ana_phone, grade=3, name="Ana")
+    luis = add_student(db, luis_phone, grade=3, name="Luis")
+    teacher = add_adult(db, "teacher", number, "Marta", pin=CLAVE)
+    add_class(db, teacher, "3.° C", ana, luis)
+    # Ana hangs up twice in the middle of a lesson's first part: calls cut short.
+    for _ in range(2):
+        cut = dial_from(school_server, ana_phone).call(["1", "h"])
+        assert cut.ok and cut.duration < 90, cut.errors
+    transcript = dial_from(school_server, number).call([CLAVE + "#", "1", "h"])
+    heard = spoken(transcript, 2)
+    assert "3.° C: 2 estudiantes; 1 llamaron esta semana." in heard
+    assert (
+        "Necesitan ayuda primero: Ana. Varias de sus llamadas se cortaron a mitad de la lección."
+    ) in heard
+    assert "Luis." not in heard

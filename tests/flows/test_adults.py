@@ -181,3 +181,29 @@ def test_a_parent_on_their_own_phone_hears_the_childrens_language(converse, worl
     world.add_adult("parent", "+51900000102", "Rosa", children=(ana,))
     call = converse(phone="+51900000102")
     assert call.state.language == "ay" and "Kamisaki, Rosa" in call.said()
+
+
+def test_a_teacher_sharing_a_phone_with_a_child_is_8(converse, world):
+    ana = world.add_student(HOME, grade=2, name="Ana")
+    teacher = world.add_adult("teacher", HOME, "Marta", pin="2468")
+    call = converse(phone=HOME)
+    assert "Si eres Ana, marca 1. Si eres profesora o profesor, marca 8." in call.said()
+    assert "mamá o papá" not in call.said()
+    call.press("9")
+    assert "Esa tecla no es válida." in call.said()  # no parent on this phone
+    call.press("8", "2468#")
+    assert call.state.user_id == teacher and call.state.node == "teacher_menu"
+    assert call.state.student_id is None and ana
+
+
+def test_without_the_schools_number_a_teacher_is_not_offered_the_call(converse, world, prompts):
+    from yachay.flows.engine import FlowContext
+
+    ana, luis, teacher = teacher_with_class(world)
+    world.add_question(ana)
+    call = converse(phone=TEACHER_PHONE)
+    call.ctx = FlowContext(world, call.tutor, prompts, call.ctx.timing, bridged_calls=False)
+    call.press("2468", "2")
+    assert "Pregunta de Ana:" in call.said() and "Para llamar ahora" not in call.said()
+    call.press("1")
+    assert "Esa tecla no es válida." in call.said() and not world.dialed
