@@ -8,7 +8,7 @@ from yachay.flows.engine import Turn
 from yachay.flows.events import CallbackRequested, DailyCallTimeSet
 from yachay.flows.menus import KeyMenu, Menu
 from yachay.flows.ports import StudentView, Texts
-from yachay.flows.student_menu import _Passing
+from yachay.flows.student_menu import Passing
 
 #: Hours (Lima) a daily lesson call may ring: never during quiet hours.
 CALL_HOURS = range(7, 20)
@@ -30,7 +30,7 @@ def _in_language(turn: Turn, texts: Texts) -> str:
     return texts.get(turn.state.language) or texts.get("es") or next(iter(texts.values()))
 
 
-class ChildrenProgress(_Passing):
+class ChildrenProgress(Passing):
     name = "children_progress"
 
     def enter(self, turn: Turn) -> None:
@@ -98,7 +98,7 @@ class CallTime(KeyMenu):
         turn.goto("parent_menu")
 
 
-class TeacherCallback(_Passing):
+class TeacherCallback(Passing):
     name = "teacher_callback"
 
     def enter(self, turn: Turn) -> None:

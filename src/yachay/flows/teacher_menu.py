@@ -16,7 +16,7 @@ from yachay.flows.events import (
 from yachay.flows.menus import KeyMenu, Menu
 from yachay.flows.ports import ClassView, Texts
 from yachay.flows.resume import Recording
-from yachay.flows.student_menu import _Passing
+from yachay.flows.student_menu import Passing
 
 #: Students named in the class summary, and reasons read for each.
 NEEDS_HELP_NAMED = 3
@@ -53,7 +53,7 @@ def _name(turn: Turn, student_id: int) -> str:
     return child_label(turn, turn.catalog.student(student_id))
 
 
-class ClassSummary(_Passing):
+class ClassSummary(Passing):
     name = "class_summary"
 
     def enter(self, turn: Turn) -> None:
@@ -87,7 +87,7 @@ class ClassSummary(_Passing):
         turn.goto("teacher_menu")
 
 
-class NextQuestion(_Passing):
+class NextQuestion(Passing):
     name = "next_question"
 
     def enter(self, turn: Turn) -> None:
@@ -152,7 +152,7 @@ class BridgedCall:
         self.on_silence(turn)
 
 
-class RecordLesson(_Passing):
+class RecordLesson(Passing):
     name = "record_lesson"
 
     def enter(self, turn: Turn) -> None:
