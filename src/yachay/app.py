@@ -32,7 +32,9 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     db.init_app(app)
     tutor = _init_tutor(app, settings)
     prompts = voice.init_app(app, settings)
-    calls = app.extensions["yachay.calls"] = CallService(db, prompts, _timing(settings), tutor)
+    calls = app.extensions["yachay.calls"] = CallService(
+        db, prompts, _timing(settings), tutor, bridged_calls=bool(settings.school_number)
+    )
     init_monitoring(app, calls)  # /metrics, /healthz (checks the database), call metrics
     web.init_app(app)
     return app

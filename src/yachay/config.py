@@ -110,6 +110,9 @@ class Settings:
     #: "text" (readable lines) or "json" (one object a line, with the CallSid); phone
     #: numbers are masked in both.
     log_format: str = "text"
+    #: The school's phone number (E.164, a number of the Twilio account): the caller id a
+    #: teacher's call to a student shows, never the teacher's own. Empty: no such calls.
+    school_number: str = ""
 
     def __post_init__(self) -> None:
         pin = partial(object.__setattr__, self)  # frozen: set once, here
@@ -191,6 +194,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secret_key=env.get("YACHAY_SECRET_KEY", ""),
         metrics_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR", ""),
         log_format=env.get("YACHAY_LOG_FORMAT", Settings.log_format),
+        school_number=env.get("YACHAY_SCHOOL_NUMBER", ""),
     )
     if settings.log_format not in LOG_FORMATS:
         raise ValueError(

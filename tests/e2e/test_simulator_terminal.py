@@ -75,6 +75,9 @@ def test_an_interactive_call_with_the_development_token(dev_server):
     term.type("")  # Enter: stay silent until the timeout
     term.wait_for("No escuché ninguna tecla.")
     term.type("3")
+    term.wait_for("Si estás de acuerdo, marca 1.")
+    term.wait_for("> ")
+    term.type("1")
     term.wait_for("Para seguir con tu lección, marca 1.")
     term.type("h")
     screen = term.wait_for("completed")

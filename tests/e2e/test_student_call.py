@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from yachay.calls.sql_catalog import SqlCatalog
 from yachay.db import models as m
+from yachay.db.consent import give_consent
 
 
 def students(db, phone_number):  # noqa: ANN001, ANN201
@@ -21,11 +22,15 @@ def students(db, phone_number):  # noqa: ANN001, ANN201
         ).all()
 
 
-def add_student(db, phone_number, grade, language="es", name=None) -> int:  # noqa: ANN001
+def add_student(db, phone_number, grade, language="es", name=None, consent=True) -> int:  # noqa: ANN001
+    """A student registered with a parent's consent (recorded in the console), unless
+    ``consent`` is False: without it a call forgets the child's answers when it ends."""
     with db.session() as session:
         row = m.Student(phone=phone_number, grade=grade, language=language, name=name)
         session.add(row)
         session.flush()
+        if consent:
+            give_consent(session, row.id, "console")
         return row.id
 
 
@@ -71,11 +76,13 @@ def spoken_after(transcript, index: int) -> str:  # noqa: ANN001
 
 
 def test_first_call_registers_the_student_and_reaches_the_main_menu(phone, server_db, phone_number):
-    transcript = phone().call(["1", "4", "h"])
+    # Language, grade, then a parent's consent (1 agrees) on the first call.
+    transcript = phone().call(["1", "4", "1", "h"])
     assert transcript.ok, transcript.errors
     text = transcript.spoken_text()
     assert "Bienvenid" in text and "¿En qué grado estás?" in text
-    assert "Para seguir con tu lección, marca 1." in spoken_after(transcript, 2)
+    assert "Si estás de acuerdo, marca 1." in spoken_after(transcript, 2)
+    assert "Para seguir con tu lección, marca 1." in spoken_after(transcript, 3)
     [student] = students(server_db, phone_number)
     assert (student.language, student.grade) == ("es", 4)
     with server_db.session() as session:

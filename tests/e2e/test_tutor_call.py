@@ -74,8 +74,8 @@ def stories_asked(db, student_id):  # noqa: ANN001, ANN201
 def test_practice_never_asks_about_a_story_the_caller_did_not_hear(
     phone, server_db, phone_number, grade
 ):
-    # A new caller: Spanish, their grade, then practice straight away.
-    transcript = phone().call(["1", str(grade), "2", "1", "1", "1", "1", "1", "h"])
+    # A new caller: Spanish, their grade, a parent's consent, then practice straight away.
+    transcript = phone().call(["1", str(grade), "1", "2", "1", "1", "1", "1", "1", "h"])
     assert transcript.ok, transcript.errors
     assert "¡Vamos a practicar!" in transcript.spoken_text()
     assert "Terminaste la práctica." in transcript.spoken_text()

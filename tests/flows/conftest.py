@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 
 from yachay.content.prompts import Prompts
+from yachay.flows.call import CALL
 from yachay.flows.engine import FlowContext, Timing
 from yachay.flows.events import GatherKeys, Hangup, RecordVoice, Speak
 from yachay.flows.resume import Keys, Recording, Silence
 from yachay.flows.state import CallState
-from yachay.flows.student_call import STUDENT_CALL
 
 from .memory import MemoryTutor, MemoryWorld
 
@@ -30,11 +30,11 @@ class Conversation:
     ) -> None:
         self.world = world
         self.tutor = MemoryTutor(world)
-        self.ctx = FlowContext(world, self.tutor, prompts, Timing())
+        self.ctx = FlowContext(world, self.tutor, prompts, Timing(), bridged_calls=True)
         self.now = datetime(2026, 11, 25, 15, 0)
         self.state = CallState(call_sid=sid, phone=phone)
         self.turns: list[list] = []
-        self._record(STUDENT_CALL.start(self.state, self.ctx, self.now))
+        self._record(CALL.start(self.state, self.ctx, self.now))
 
     def _record(self, result) -> None:  # noqa: ANN001
         state = result.state
@@ -57,7 +57,7 @@ class Conversation:
                 )
             else:
                 resume = Keys(key, self.now)
-            self._record(STUDENT_CALL.resume(self.state, resume, self.ctx))
+            self._record(CALL.resume(self.state, resume, self.ctx))
         return self
 
     @property

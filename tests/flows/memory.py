@@ -13,11 +13,17 @@ from datetime import datetime
 
 from yachay.flows import events as ev
 from yachay.flows.ports import (
+    AdultView,
+    ClassView,
     LessonPosition,
     LessonView,
+    PinLock,
     ProgressView,
     QuestionView,
+    RecordedQuestion,
     SegmentView,
+    SkillReport,
+    StudentNeedView,
     StudentView,
 )
 
@@ -58,6 +64,23 @@ class MemoryWorld:
     recordings: list[ev.TeacherQuestionRecorded] = field(default_factory=list)
     #: What the tutor would add after a lesson, by lesson id.
     after_lesson: dict[str, list[str]] = field(default_factory=dict)
+    #: Parents and teachers: id -> (view, phone, pin).
+    adults: dict[int, tuple[AdultView, str, str | None]] = field(default_factory=dict)
+    parent_children: dict[int, list[int]] = field(default_factory=dict)
+    classes: dict[int, tuple[int, ClassView]] = field(default_factory=dict)
+    #: phone -> [failures, locked_until]
+    locks: dict[str, list] = field(default_factory=dict)
+    questions_asked: dict[int, RecordedQuestion] = field(default_factory=dict)
+    question_status: dict[int, str] = field(default_factory=dict)
+    minutes: dict[int, int] = field(default_factory=dict)
+    consents: set[int] = field(default_factory=set)
+    call_times: dict[int, tuple[int, int]] = field(default_factory=dict)
+    callbacks: list[tuple[int, int]] = field(default_factory=list)
+    class_recordings: list[ev.ClassRecordingMade] = field(default_factory=list)
+    dialed: list[int] = field(default_factory=list)
+    #: What the tutor says of each child and who needs help.
+    reports: dict[int, SkillReport] = field(default_factory=dict)
+    needs: list[StudentNeedView] = field(default_factory=list)
 
     def add_lesson(self, lesson_id: str, grade: int, segments: int = 3, questions: int = 4) -> None:
         view, qs = lesson(lesson_id, grade, segments, questions)
@@ -71,6 +94,67 @@ class MemoryWorld:
         self.students[sid] = StudentView(sid, language, grade, name)
         self.phones[sid] = phone
         return sid
+
+    def add_adult(
+        self, role: str, phone: str, name: str, pin: str | None = None, children: tuple = ()
+    ) -> int:
+        uid = 100 + len(self.adults)
+        self.adults[uid] = (AdultView(uid, role, name, pin is not None), phone, pin)
+        self.parent_children[uid] = list(children)
+        return uid
+
+    def add_class(self, teacher_id: int, name: str, students: list[int]) -> int:
+        cid = len(self.classes) + 1
+        self.classes[cid] = (teacher_id, ClassView(cid, name, students))
+        return cid
+
+    def add_question(self, student_id: int) -> int:
+        qid = len(self.questions_asked) + 1
+        self.questions_asked[qid] = RecordedQuestion(
+            qid, student_id, f"https://api.twilio.com/rec/RE{qid}"
+        )
+        self.question_status[qid] = "new"
+        return qid
+
+    # --- Catalog: parents and teachers ---
+    def adults_on(self, phone: str) -> list[AdultView]:
+        return [view for view, p, _ in self.adults.values() if p == phone]
+
+    def adult(self, user_id: int) -> AdultView:
+        return self.adults[user_id][0]
+
+    def pin_matches(self, user_id: int, pin: str) -> bool:
+        return self.adults[user_id][2] == pin
+
+    def pin_lock(self, phone: str) -> PinLock:
+        failures, until = self.locks.get(phone, [0, None])
+        return PinLock(failures, until)
+
+    def children_of(self, parent_id: int) -> list[StudentView]:
+        return [self.students[s] for s in self.parent_children.get(parent_id, [])]
+
+    def minutes_this_week(self, student_id: int, now: datetime) -> int:
+        return self.minutes.get(student_id, 0)
+
+    def classes_of(self, teacher_id: int) -> list[ClassView]:
+        return [c for t, c in self.classes.values() if t == teacher_id]
+
+    def active_this_week(self, student_ids, now: datetime) -> int:  # noqa: ANN001
+        return sum(1 for s in student_ids if self.minutes.get(s))
+
+    def callback_requests(self, teacher_id: int) -> list[int]:
+        mine = {s for c in self.classes_of(teacher_id) for s in c.student_ids}
+        return [s for _, s in self.callbacks if s in mine]
+
+    def next_question(self, teacher_id: int, after: int) -> RecordedQuestion | None:
+        mine = {s for c in self.classes_of(teacher_id) for s in c.student_ids}
+        for qid, q in sorted(self.questions_asked.items()):
+            if qid > after and self.question_status[qid] == "new" and q.student_id in mine:
+                return q
+        return None
+
+    def phone_of(self, student_id: int) -> str:
+        return self.phones[student_id]
 
     # --- Catalog ---
     def students_on(self, phone: str) -> list[StudentView]:
@@ -129,6 +213,26 @@ class MemoryWorld:
             self._row(event.student_id, event.lesson_id)["completed"] = True
         elif isinstance(event, ev.TeacherQuestionRecorded):
             self.recordings.append(event)
+        elif isinstance(event, ev.ConsentGiven):
+            self.consents.add(event.student_id)
+        elif isinstance(event, ev.PinRejected):
+            lock = self.locks.setdefault(event.phone, [0, None])
+            lock[0] += 1
+            if lock[0] >= 3:
+                lock[:] = [0, datetime(2100, 1, 1)]
+        elif isinstance(event, ev.PinAccepted):
+            self.locks.pop(event.phone, None)
+        elif isinstance(event, ev.DailyCallTimeSet):
+            for sid in event.student_ids:
+                self.call_times[sid] = (event.hour, event.minute)
+        elif isinstance(event, ev.CallbackRequested):
+            self.callbacks += [(event.parent_id, s) for s in event.student_ids]
+        elif isinstance(event, ev.TeacherQuestionAnswered):
+            self.question_status[event.question_id] = "answered"
+        elif isinstance(event, ev.StudentDialed):
+            self.dialed.append(event.question_id)
+        elif isinstance(event, ev.ClassRecordingMade):
+            self.class_recordings.append(event)
         return state
 
     def _row(self, student_id: int, lesson_id: str) -> dict:
@@ -168,6 +272,12 @@ class MemoryTutor:
         self.asked.append(("after_lesson", student_id, [a.question_id for a in graded]))
         candidates = self.world.after_lesson.get(lesson_id, [])
         return self._wrong_then_unseen(student_id, candidates, graded)[:limit]
+
+    def skill_report(self, student_id: int, now: datetime) -> SkillReport:
+        return self.world.reports.get(student_id, SkillReport(None, None))
+
+    def needs_help(self, student_ids, now: datetime, limit: int) -> list[StudentNeedView]:  # noqa: ANN001
+        return [n for n in self.world.needs if n.student_id in student_ids][:limit]
 
     def _wrong_then_unseen(
         self, student_id: int, candidates: Sequence[str], graded: Sequence[ev.AnswerGraded]

@@ -22,6 +22,10 @@ def test_unknown_number_chooses_language_then_grade_and_is_registered(converse, 
     student = world.student(call.state.student_id)
     assert (student.language, student.grade) == ("es", 4)
     assert "4.° grado" in call.said()
+    # A new student's first call asks a parent's consent before the menu.
+    assert "Si estás de acuerdo, marca 1." in call.said()
+    call.press("1")
+    assert world.consents == {call.state.student_id}
     assert "Para seguir con tu lección, marca 1" in call.said()
     assert call.state.node == "main_menu"
 

@@ -212,6 +212,23 @@ def test_dial_with_and_without_action(server: TwimlServer) -> None:
     assert (params["DialCallStatus"], params["DialCallDuration"]) == ("completed", "0")
 
 
+def test_dial_shows_the_caller_id_the_other_phone_sees(server: TwimlServer) -> None:
+    server.add("/voice", "<Dial callerId='+5116400123' action='/dialed'>+51999000111</Dial>")
+    server.add("/dialed", "<Hangup/>")
+    [dial] = server.simulator().call([]).verbs("Dial")
+    assert (dial["number"], dial["callerId"]) == ("+51999000111", "+5116400123")
+
+
+def test_a_providers_recording_is_played_by_name_not_fetched(server: TwimlServer) -> None:
+    url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE0123"
+    server.add("/voice", f"<Play>{url}</Play><Hangup/>")
+    transcript = server.simulator().call([])
+    assert transcript.ok, transcript.errors
+    [play] = transcript.verbs("Play")
+    assert (play["url"], play["recording_sid"]) == (url, "RE0123")
+    assert transcript.played() == [url]
+
+
 def test_play_measures_wav_audio(server: TwimlServer) -> None:
     server.add("/voice", '<Play loop="2">/audio/a.wav</Play><Play digits="12"/>')
     server.add("/audio/a.wav", audio)

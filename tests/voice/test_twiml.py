@@ -6,7 +6,15 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from yachay.flows.events import GatherKeys, Hangup, Pause, RecordVoice, Speak
+from yachay.flows.events import (
+    DialNumber,
+    GatherKeys,
+    Hangup,
+    Pause,
+    PlayRecording,
+    RecordVoice,
+    Speak,
+)
 from yachay.voice.twiml import SayVoice, TwimlRenderer, resume_url
 
 
@@ -72,3 +80,28 @@ def test_slow_speech_is_wrapped_in_ssml_prosody(render):
     assert [(p.tag, p.attrib, p.text) for p in say] == [
         ("prosody", {"rate": "85%"}, "Había una vez")
     ]
+
+
+def test_a_bridged_call_shows_the_schools_number_and_comes_back():
+    render = TwimlRenderer({"es": SayVoice("Polly.Mia", "es-MX")}, str, "+5116400123")
+    root = parse(render([Speak("Llamando a Ana.", "es"), DialNumber("+51974000001")], step=7))
+    say, dial = list(root)
+    assert (say.tag, dial.tag, dial.text) == ("Say", "Dial", "+51974000001")
+    assert dial.attrib == {
+        "callerId": "+5116400123",
+        "action": "/voice/resume?step=7",
+        "method": "POST",
+        "timeout": "30",
+    }
+
+
+def test_no_bridged_call_without_the_schools_number(render):
+    with pytest.raises(ValueError, match="school's number"):
+        render([DialNumber("+51974000001")], step=1)
+
+
+def test_a_students_recording_plays_from_the_provider(render):
+    url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1"
+    root = parse(render([Speak("Pregunta de Ana:", "es"), PlayRecording(url), GatherKeys(6)], 2))
+    gather = root[0]
+    assert [(c.tag, c.text) for c in gather] == [("Say", "Pregunta de Ana:"), ("Play", url)]

@@ -49,7 +49,8 @@ def post(
 def to_the_first_question(server, db, sid: str, phone: str, grade: int) -> int:  # noqa: ANN001
     """Register in Spanish at `grade` and skip through the lesson; the step of question 1."""
     step = 1
-    for digits in ("1", str(grade), "1"):  # Spanish, the grade, continue my lesson
+    # Spanish, the grade, a parent's consent, continue my lesson
+    for digits in ("1", str(grade), "1", "1"):
         post(server, f"/voice/resume?step={step}", params(sid, phone, Digits=digits))
         step += 1
     with db.session() as session:

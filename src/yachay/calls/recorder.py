@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import singledispatchmethod
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yachay.db import models as m
+from yachay.db import people as p
+from yachay.db import phone_roles as pr
+from yachay.db.consent import give_consent
 from yachay.db.predictions import link_answer
 from yachay.flows import events as ev
+from yachay.flows.adults import LOCK_MINUTES, MAX_PIN_FAILURES
 from yachay.flows.state import CallState
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -125,6 +132,113 @@ class EventRecorder:
                 )
             )
         return state
+
+    @apply.register
+    def _(self, event: ev.ConsentGiven, state: CallState) -> CallState:
+        give_consent(self.session, event.student_id, "keypad")
+        return state
+
+    @apply.register
+    def _(self, event: ev.PinRejected, state: CallState) -> CallState:
+        row = self._lockout(event.phone)
+        row.failures += 1
+        row.updated_at = self.ctx.now
+        if row.failures >= MAX_PIN_FAILURES:
+            row.failures = 0
+            row.locked_until = self.ctx.now + timedelta(minutes=LOCK_MINUTES)
+            log.warning(
+                "PIN lock: number %s locked until %s UTC after %d wrong PINs (call %s)",
+                pr.mask_phone(event.phone),
+                row.locked_until.isoformat(timespec="seconds"),
+                MAX_PIN_FAILURES,
+                self.ctx.call_sid,
+            )
+        return state
+
+    @apply.register
+    def _(self, event: ev.PinAccepted, state: CallState) -> CallState:
+        row = self.session.get(pr.PinLockout, event.phone)
+        if row is not None:
+            row.failures = 0
+            row.updated_at = self.ctx.now
+        return state
+
+    @apply.register
+    def _(self, event: ev.DailyCallTimeSet, state: CallState) -> CallState:
+        local_time = f"{event.hour:02d}:{event.minute:02d}"
+        for student_id in event.student_ids:
+            row = self.session.get(pr.DailyLessonCall, student_id)
+            if row is None:
+                row = pr.DailyLessonCall(student_id=student_id, local_time=local_time)
+                self.session.add(row)
+            row.local_time = local_time
+            row.set_by = event.parent_id
+            row.updated_at = self.ctx.now
+        return state
+
+    @apply.register
+    def _(self, event: ev.CallbackRequested, state: CallState) -> CallState:
+        for student_id in event.student_ids:
+            teacher = self.session.scalar(
+                select(p.SchoolClass.teacher_id)
+                .join(p.ClassStudent, p.ClassStudent.class_id == p.SchoolClass.id)
+                .where(p.ClassStudent.student_id == student_id)
+            )
+            pending = self.session.scalar(
+                select(pr.CallbackRequest.id).where(
+                    pr.CallbackRequest.student_id == student_id,
+                    pr.CallbackRequest.parent_id == event.parent_id,
+                    pr.CallbackRequest.status == "new",
+                )
+            )
+            if pending is None:  # asked twice before the teacher called: one request
+                self.session.add(
+                    pr.CallbackRequest(
+                        parent_id=event.parent_id,
+                        student_id=student_id,
+                        teacher_id=teacher,
+                        call_sid=self.ctx.call_sid,
+                        created_at=self.ctx.now,
+                    )
+                )
+        return state
+
+    @apply.register
+    def _(self, event: ev.TeacherQuestionAnswered, state: CallState) -> CallState:
+        question = self.session.get(m.TeacherQuestion, event.question_id)
+        if question is not None:
+            question.status = "answered"
+        return state
+
+    @apply.register
+    def _(self, event: ev.ClassRecordingMade, state: CallState) -> CallState:
+        exists = self.session.scalar(
+            select(pr.ClassRecording.id).where(
+                pr.ClassRecording.recording_sid == event.recording_sid
+            )
+        )
+        if exists is None:
+            self.session.add(
+                pr.ClassRecording(
+                    teacher_id=event.teacher_id,
+                    class_id=event.class_id,
+                    recording_sid=event.recording_sid,
+                    recording_url=event.recording_url,
+                    duration_seconds=event.duration_seconds,
+                    call_sid=self.ctx.call_sid,
+                    status="pending",
+                    created_at=self.ctx.now,
+                )
+            )
+        return state
+
+    def _lockout(self, phone: str) -> pr.PinLockout:
+        row = self.session.get(pr.PinLockout, phone)
+        if row is None:
+            row = pr.PinLockout(phone=phone, failures=0, updated_at=self.ctx.now)
+            self.session.add(row)
+            self.session.flush()
+        return row
 
     def _call(self) -> m.Call:
         call = self.session.get(m.Call, self.ctx.call_sid)

@@ -16,17 +16,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from yachay.calls.forgetting import forget_unconsented, forget_unfinished
 from yachay.calls.recorder import EventRecorder, TurnContext
 from yachay.calls.sql_catalog import SqlCatalog
 from yachay.calls.turn_tutor import Predictors, TurnTutor
 from yachay.content.prompts import Prompts
 from yachay.db import models as m
 from yachay.db.database import Database
+from yachay.flows.call import CALL
 from yachay.flows.engine import Engine, FlowContext, Timing, TurnResult
 from yachay.flows.events import Event
 from yachay.flows.resume import Resume
 from yachay.flows.state import CallState
-from yachay.flows.student_call import STUDENT_CALL
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +67,16 @@ class CallService:
         prompts: Prompts,
         timing: Timing,
         tutor: Predictors | None = None,
-        engine: Engine = STUDENT_CALL,
+        engine: Engine = CALL,
+        bridged_calls: bool = False,
     ) -> None:
         self.db = db
         self.tutor = tutor
         self.prompts = prompts
         self.timing = timing
         self.engine = engine
+        #: Teachers may be bridged to students (the school's caller id is configured).
+        self.bridged_calls = bridged_calls
         #: Called with every event of a stored turn (metrics hang off here).
         self.listeners: list[Callable[[object], None]] = []
 
@@ -88,6 +92,7 @@ class CallService:
                 if existing is None:
                     session.add(row)
                     session.flush()
+                    forget_unfinished(session, call.phone, now)
                 state = CallState(call_sid=call.sid, phone=call.phone)
                 result = self.engine.start(state, self._context(session, call.sid), now)
                 return self._store(session, row, result, step=0, now=now, render=render)
@@ -150,6 +155,8 @@ class CallService:
                     row.status_sequence = update.sequence_number
                 if update.status in FINAL_STATUSES and row.ended_at is None:
                     row.ended_at = now
+                if update.status in FINAL_STATUSES:
+                    forget_unconsented(session, update.call_sid)
                 if update.duration_seconds is not None:
                     row.duration_seconds = update.duration_seconds
                 return True
@@ -169,6 +176,7 @@ class CallService:
             tutor=TurnTutor(session, self.tutor, call_sid),
             prompts=self.prompts,
             timing=self.timing,
+            bridged_calls=self.bridged_calls,
         )
 
     def _store(

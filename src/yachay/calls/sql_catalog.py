@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from yachay.calls.adult_catalog import AdultCatalog
+from yachay.calls.weeks import LIMA_OFFSET, week_start
 from yachay.db import models as m
 from yachay.db.answers import count_since
 from yachay.flows.ports import (
@@ -19,21 +21,11 @@ from yachay.flows.ports import (
     StudentView,
 )
 
-#: Peru keeps UTC-5 all year; "this week" starts on Monday in Lima.
-LIMA_OFFSET = timedelta(hours=-5)
+__all__ = ["LIMA_OFFSET", "SqlCatalog", "UnknownRecord", "teaching_order", "week_start"]
 
 
 class UnknownRecord(LookupError):
     pass
-
-
-def week_start(now_utc: datetime) -> datetime:
-    """Monday 00:00 in Lima, as naive UTC."""
-    lima = now_utc.replace(tzinfo=None) + LIMA_OFFSET
-    monday = (lima - timedelta(days=lima.weekday())).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
-    return monday - LIMA_OFFSET
 
 
 def teaching_order(lessons: Sequence[m.Lesson]) -> list[m.Lesson]:
@@ -59,7 +51,7 @@ def _student_view(student: m.Student) -> StudentView:
     )
 
 
-class SqlCatalog:
+class SqlCatalog(AdultCatalog):
     """Built per turn with the turn's session; ``_lessons`` memoises lessons for that turn
     only (a turn asks for the same lesson at each node it passes)."""
 

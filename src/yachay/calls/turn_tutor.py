@@ -9,18 +9,26 @@ ids only.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yachay.db import models as m
+from yachay.db.answers import answers_of_students
 from yachay.db.predictions import NewPrediction, store_predictions
 from yachay.flows.events import AnswerGraded
+from yachay.flows.ports import NeedReason, SkillReport, StudentNeedView, Texts
 from yachay.tutor import decisions
 from yachay.tutor.bank import QuestionBank, QuestionInfo, question_bank
 from yachay.tutor.domain import AnswerEvent, Predictor
+from yachay.tutor.mastery import attempts_by_skill, skill_mastery
+from yachay.tutor.needs_tutor import CallRecord, NeedsTutorConfig, StudentActivity, rank_students
 from yachay.tutor.policy import ItemChoice
+from yachay.tutor.reports import LESSON_NODES
 
 __all__ = ["Predictors", "TurnTutor", "VersionedPredictor"]
 
@@ -103,3 +111,75 @@ class TurnTutor:
         return [
             AnswerEvent(a.question_id, a.correct, now, a.response_ms, self.call_sid) for a in graded
         ]
+
+    def skill_report(self, student_id: int, now: datetime) -> SkillReport:
+        history = decisions.answer_history(self.session, student_id)
+        if not history:
+            return SkillReport(None, None)
+        bank = question_bank(self.session)
+        if self.predictors is not None:
+            predictor = self.predictors.predictor(bank.info)
+            estimates = {
+                s: k.estimate
+                for s, k in skill_mastery(history, bank.catalog, predictor).items()
+                if k.attempts
+            }
+        else:  # no tutor model here: the share of right answers says the same in plain terms
+            estimates = {
+                s: right / n for s, (n, right) in attempts_by_skill(history, bank.catalog).items()
+            }
+        if not estimates:
+            return SkillReport(None, None)
+        ranked = sorted(estimates, key=lambda s: (-estimates[s], s))
+        names = self._skill_names([ranked[0], ranked[-1]])
+        weakest = names.get(ranked[-1]) if len(ranked) > 1 else None
+        return SkillReport(names.get(ranked[0]), weakest)
+
+    def needs_help(
+        self, student_ids: Sequence[int], now: datetime, limit: int
+    ) -> Sequence[StudentNeedView]:
+        if self.predictors is None or not student_ids:
+            return []
+        ids = list(student_ids)
+        bank, predictor = self._bank(self.predictors)
+        config = NeedsTutorConfig()
+        answers = answers_of_students(self.session, ids)
+        calls = self._calls(ids, now - timedelta(days=config.calls_window_days))
+        activity = [
+            StudentActivity(sid, decisions.answer_events(answers.get(sid, ())), calls.get(sid, ()))
+            for sid in ids
+        ]
+        ranked = rank_students(activity, bank.catalog, predictor, now, config, limit)
+        names = self._skill_names({s.skill for n in ranked for s in n.signals if s.skill})
+        return [
+            StudentNeedView(
+                int(n.student_id),
+                [NeedReason(s.kind, names.get(s.skill) if s.skill else None) for s in n.signals],
+            )
+            for n in ranked
+        ]
+
+    def _skill_names(self, skills: Sequence[str] | set[str]) -> dict[str, Texts]:
+        rows = self.session.execute(
+            select(m.Skill.id, m.Skill.name).where(m.Skill.id.in_(list(skills)))
+        ).all()
+        found = {sid: name for sid, name in rows}
+        return {s: found.get(s) or {"es": s} for s in skills}
+
+    def _calls(self, ids: list[int], since: datetime) -> dict[int, list[CallRecord]]:
+        out: dict[int, list[CallRecord]] = defaultdict(list)
+        query = (
+            select(m.Call)
+            .where(
+                m.Call.student_id.in_(ids),
+                m.Call.ended_at.is_not(None),
+                m.Call.started_at >= since.replace(tzinfo=None),
+            )
+            .order_by(m.Call.started_at)
+        )
+        for call in self.session.scalars(query):
+            node = (call.state or {}).get("node", "")
+            out[call.student_id].append(
+                CallRecord(call.sid, call.started_at, call.duration_seconds, node in LESSON_NODES)
+            )
+        return out

@@ -1,8 +1,14 @@
-"""Who is calling: a new number registers, a known one is greeted, a shared one is asked."""
+"""Who is calling: a new number registers, a known one is greeted, a shared one is asked.
+
+Everyone registered on the calling number counts: its students, a parent or guardian, a
+teacher. One person goes straight to their flow; several are asked who is calling
+(students 1 to 7, the teacher 8, mamá o papá 9, a new student 0).
+"""
 
 from __future__ import annotations
 
 from yachay.content.prompts import BASE_LANGUAGE
+from yachay.flows.adults import start_adult
 from yachay.flows.engine import Turn
 from yachay.flows.events import LanguageChanged, StudentIdentified, StudentRegistered
 from yachay.flows.menus import KeyMenu
@@ -12,8 +18,11 @@ from yachay.flows.resume import Recording
 #: Menu keys in the order languages are offered (keypad map: 1 es, 2 qu, 3 ay).
 LANGUAGE_KEYS = {"1": "es", "2": "qu", "3": "ay"}
 GRADES = range(1, 7)
-#: More students than this on one phone cannot be told apart with keys 1-8.
+#: More students than this on one phone cannot be told apart with keys 1-8 (7 where a
+#: teacher shares the phone: 8 is the teacher's key).
 MAX_STUDENTS_PER_PHONE = 8
+TEACHER_KEY = "8"
+PARENT_KEY = "9"
 
 
 def offered_languages(turn: Turn) -> dict[str, str]:
@@ -44,15 +53,22 @@ class Start:
 
     def enter(self, turn: Turn) -> None:
         students = list(turn.catalog.students_on(turn.state.phone))
-        if not students:
+        adults = list(turn.catalog.adults_on(turn.state.phone))
+        parent = next((a.id for a in adults if a.role == "parent"), None)
+        teacher = next((a.id for a in adults if a.role == "teacher"), None)
+        if students:
+            turn.state.language = spoken(turn, students[0].language)
+        if not students and not adults:
             turn.say("welcome_new")
             turn.goto("choose_language", purpose="register")
-        elif len(students) == 1:
+        elif len(students) == 1 and not adults:
             greet(turn, students[0])
+        elif not students and len(adults) == 1:
+            start_adult(turn, adults[0])
         else:
-            ids = [s.id for s in students[:MAX_STUDENTS_PER_PHONE]]
-            turn.state.language = spoken(turn, students[0].language)
-            turn.goto("who_is_calling", students=ids)
+            room = MAX_STUDENTS_PER_PHONE - (teacher is not None)
+            ids = [s.id for s in students[:room]]
+            turn.goto("who_is_calling", students=ids, parent=parent, teacher=teacher)
 
     def on_keys(self, turn: Turn, digits: str) -> None:  # pragma: no cover - never waits
         raise AssertionError("start never waits")
@@ -73,10 +89,18 @@ class WhoIsCalling(KeyMenu):
                 turn.say("who_is_calling_named", student.language, name=student.name, key=key)
             else:
                 turn.say("who_is_calling_grade", student.language, grade=student.grade, key=key)
+        if turn.state.vars.get("teacher") is not None:
+            turn.say("who_is_calling_teacher")
+        if turn.state.vars.get("parent") is not None:
+            turn.say("who_is_calling_parent")
         turn.say("who_is_calling_new")
 
     def choose(self, turn: Turn, key: str) -> bool:
         ids = turn.state.vars["students"]
+        adult = {TEACHER_KEY: "teacher", PARENT_KEY: "parent"}.get(key)
+        if adult is not None and turn.state.vars.get(adult) is not None:
+            start_adult(turn, turn.catalog.adult(turn.state.vars[adult]))
+            return True
         if key == "0":
             turn.goto("choose_language", purpose="register")
             return True
@@ -135,7 +159,7 @@ class ChooseGrade(KeyMenu):
         # Storage creates the student and fills in state.student_id after this turn.
         turn.emit(StudentRegistered(turn.state.phone, turn.state.language, grade))
         turn.say("registered", grade=grade)
-        turn.goto("main_menu")
+        turn.goto("consent")
         return True
 
     def fallback(self, turn: Turn) -> None:

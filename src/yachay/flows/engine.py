@@ -18,6 +18,7 @@ from typing import Protocol
 from yachay.content.prompts import BASE_LANGUAGE, Prompts
 from yachay.flows.events import (
     AnswerGraded,
+    DialNumber,
     Event,
     GatherKeys,
     Hangup,
@@ -53,6 +54,8 @@ class FlowContext:
     tutor: Tutor
     prompts: Prompts
     timing: Timing = field(default_factory=Timing)
+    #: Whether a teacher can be bridged to a student (the school's caller id is set).
+    bridged_calls: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class TurnResult:
     @property
     def wait(self) -> Wait:
         last = self.events[-1]
-        assert isinstance(last, GatherKeys | RecordVoice | Hangup)
+        assert isinstance(last, GatherKeys | RecordVoice | Hangup | DialNumber)
         return last
 
 
@@ -154,6 +157,10 @@ class Turn:
 
     def wait_recording(self, max_seconds: int) -> None:
         self._end(RecordVoice(max_seconds=max_seconds))
+
+    def dial(self, number: str) -> None:
+        """Bridge the caller to `number`; the node hears `on_silence` when that call ends."""
+        self._end(DialNumber(number))
 
     def hang_up(self) -> None:
         self._end(Hangup())

@@ -27,6 +27,13 @@ class Pause:
     seconds: int = 1
 
 
+@dataclass(frozen=True)
+class PlayRecording:
+    """A caller's recording, kept by the phone provider (a student's question)."""
+
+    url: str
+
+
 # --- how a stretch ends: exactly one of these closes every turn ------------------------
 
 
@@ -49,8 +56,17 @@ class Hangup:
     pass
 
 
-Output = Speak | Pause
-Wait = GatherKeys | RecordVoice | Hangup
+@dataclass(frozen=True)
+class DialNumber:
+    """Bridge the caller to another phone; the call comes back here when that one ends.
+    The adapter shows the school's number, never the caller's own."""
+
+    number: str
+    timeout: int = 30
+
+
+Output = Speak | Pause | PlayRecording
+Wait = GatherKeys | RecordVoice | Hangup | DialNumber
 
 # --- what happened (side effects hang off these) ---------------------------------------
 
@@ -108,6 +124,78 @@ class TeacherQuestionRecorded:
     duration_seconds: int
 
 
+@dataclass(frozen=True)
+class ConsentGiven:
+    """A parent agreed by keypad to keep the child's answers and recordings."""
+
+    student_id: int
+
+
+@dataclass(frozen=True)
+class AdultIdentified:
+    """A parent or a teacher is calling (users.id)."""
+
+    user_id: int
+    role: str
+
+
+@dataclass(frozen=True)
+class PinRejected:
+    """A wrong PIN from this number; storage counts them and locks the number."""
+
+    phone: str
+    user_id: int
+
+
+@dataclass(frozen=True)
+class PinAccepted:
+    phone: str
+    user_id: int
+
+
+@dataclass(frozen=True)
+class DailyCallTimeSet:
+    """When the daily lesson call rings these children, in Lima time."""
+
+    parent_id: int
+    student_ids: tuple[int, ...]
+    hour: int
+    minute: int
+
+
+@dataclass(frozen=True)
+class CallbackRequested:
+    """A parent asks the teacher of these children to call back."""
+
+    parent_id: int
+    student_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TeacherQuestionAnswered:
+    question_id: int
+    teacher_id: int
+
+
+@dataclass(frozen=True)
+class StudentDialed:
+    """A teacher is bridged to the student who recorded a question."""
+
+    question_id: int
+    teacher_id: int
+
+
+@dataclass(frozen=True)
+class ClassRecordingMade:
+    """A teacher's lesson or announcement for a class, to be reviewed before students hear it."""
+
+    teacher_id: int
+    class_id: int
+    recording_url: str
+    recording_sid: str
+    duration_seconds: int
+
+
 DomainEvent = (
     StudentRegistered
     | StudentIdentified
@@ -116,5 +204,14 @@ DomainEvent = (
     | AnswerGraded
     | LessonCompleted
     | TeacherQuestionRecorded
+    | ConsentGiven
+    | AdultIdentified
+    | PinRejected
+    | PinAccepted
+    | DailyCallTimeSet
+    | CallbackRequested
+    | TeacherQuestionAnswered
+    | StudentDialed
+    | ClassRecordingMade
 )
 Event = Output | Wait | DomainEvent

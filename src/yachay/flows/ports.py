@@ -71,8 +71,94 @@ class ProgressView:
     right_this_week: int
 
 
+@dataclass(frozen=True)
+class AdultView:
+    """A parent or a teacher (a console user with a phone)."""
+
+    id: int
+    role: str
+    name: str
+    has_pin: bool
+
+
+@dataclass(frozen=True)
+class PinLock:
+    """Wrong PINs from a number in a row, and until when it may not try again."""
+
+    failures: int
+    locked_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ClassView:
+    id: int
+    name: str
+    student_ids: Sequence[int]
+
+
+@dataclass(frozen=True)
+class RecordedQuestion:
+    """A question a student recorded for their teacher, not answered yet."""
+
+    id: int
+    student_id: int
+    recording_url: str
+
+
+@dataclass(frozen=True)
+class SkillReport:
+    """A child's strongest and weakest skills (names per language); None where the child
+    has not practised enough to say."""
+
+    strongest: Texts | None
+    weakest: Texts | None
+
+
+@dataclass(frozen=True)
+class NeedReason:
+    #: "stuck", "falling" or "dropped_calls" (`yachay.tutor.needs_tutor`).
+    kind: str
+    skill: Texts | None = None
+
+
+@dataclass(frozen=True)
+class StudentNeedView:
+    student_id: int
+    reasons: Sequence[NeedReason]
+
+
 class Catalog(Protocol):
     def students_on(self, phone: str) -> Sequence[StudentView]: ...
+
+    def adults_on(self, phone: str) -> Sequence[AdultView]:
+        """Active parents and teachers registered with this number."""
+        ...
+
+    def adult(self, user_id: int) -> AdultView: ...
+
+    def pin_matches(self, user_id: int, pin: str) -> bool: ...
+
+    def pin_lock(self, phone: str) -> PinLock: ...
+
+    def children_of(self, parent_id: int) -> Sequence[StudentView]: ...
+
+    def minutes_this_week(self, student_id: int, now: datetime) -> int: ...
+
+    def classes_of(self, teacher_id: int) -> Sequence[ClassView]: ...
+
+    def active_this_week(self, student_ids: Sequence[int], now: datetime) -> int:
+        """How many of these students called this week."""
+        ...
+
+    def callback_requests(self, teacher_id: int) -> Sequence[int]:
+        """Students whose family asked this teacher to call back, oldest request first."""
+        ...
+
+    def next_question(self, teacher_id: int, after: int) -> RecordedQuestion | None:
+        """The oldest unanswered question of the teacher's students with an id over `after`."""
+        ...
+
+    def phone_of(self, student_id: int) -> str: ...
 
     def student(self, student_id: int) -> StudentView: ...
 
@@ -88,8 +174,9 @@ class Catalog(Protocol):
 
 
 class Tutor(Protocol):
-    """Which questions to ask next. ``graded`` is the answers graded earlier in this turn,
-    not stored yet: a choice made in the turn that graded an answer must see it."""
+    """Which questions to ask next, and what the tutor knows of a child for the adults.
+    ``graded`` is the answers graded earlier in this turn, not stored yet: a choice made in
+    the turn that graded an answer must see it."""
 
     def practice_round(
         self, student_id: int, limit: int, now: datetime, graded: Sequence[AnswerGraded]
@@ -106,4 +193,14 @@ class Tutor(Protocol):
         graded: Sequence[AnswerGraded],
     ) -> Sequence[str]:
         """A few practice questions on what a lesson just taught (may be none)."""
+        ...
+
+    def skill_report(self, student_id: int, now: datetime) -> SkillReport:
+        """Strongest and weakest skills the child practised, from the tutor's mastery."""
+        ...
+
+    def needs_help(
+        self, student_ids: Sequence[int], now: datetime, limit: int
+    ) -> Sequence[StudentNeedView]:
+        """The tutor's needs-a-tutor ranking over these students, highest need first."""
         ...

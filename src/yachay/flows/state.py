@@ -14,6 +14,8 @@ class CallState:
     node: str = ""
     language: str = "es"
     student_id: int | None = None
+    #: The parent or teacher calling (users.id), once known.
+    user_id: int | None = None
     #: The current node's own values (lesson id, question index, score so far, ...).
     vars: dict[str, Any] = field(default_factory=dict)
     #: Consecutive waits at this node that ended in silence.

@@ -1,4 +1,5 @@
-"""The whole call a student makes, assembled from its nodes."""
+"""The student's nodes. The call every caller makes, these and the adults' and consent
+nodes, is `yachay.flows.call.CALL`; `STUDENT_CALL` alone cannot route a parent or teacher."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ MAIN_MENU = Menu(
 )
 
 
-class _Passing:
+class Passing:
     """A node that speaks and moves on at once, never waiting."""
 
     name = ""
@@ -40,14 +40,14 @@ class _Passing:
         raise AssertionError(f"{self.name} never waits")
 
 
-class ChangeLanguage(_Passing):
+class ChangeLanguage(Passing):
     name = "change_language"
 
     def enter(self, turn: Turn) -> None:
         turn.goto("choose_language", purpose="change")
 
 
-class Practice(_Passing):
+class Practice(Passing):
     name = "practice"
 
     def enter(self, turn: Turn) -> None:
@@ -63,7 +63,7 @@ class Practice(_Passing):
         turn.goto("question", mode=PRACTICE, lesson=None, ids=ids, index=0, answered=0, right=0)
 
 
-class Progress(_Passing):
+class Progress(Passing):
     name = "progress"
 
     def enter(self, turn: Turn) -> None:
@@ -109,7 +109,7 @@ class AskTeacher:
         self.on_silence(turn)
 
 
-class Goodbye(_Passing):
+class Goodbye(Passing):
     name = "goodbye"
 
     def enter(self, turn: Turn) -> None:

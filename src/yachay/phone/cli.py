@@ -82,7 +82,8 @@ class Display:
             method = verb.get("method", "POST")
             click.echo(click.style(f"↪  {method} {_short(verb['url'])}", dim=True))
         elif name == "Dial":
-            click.echo(f"☎  dial {verb['number']}")
+            shown = f" showing {verb['callerId']}" if verb.get("callerId") else ""
+            click.echo(f"☎  dial {verb['number']}{shown}")
         elif name == "Hangup":
             click.echo("☎  the server hung up")
         elif name == "Reject":

@@ -41,6 +41,9 @@ CHARS_PER_SECOND = 15
 MP3_BYTES_PER_SECOND = 16_000
 #: Twilio's default <Record maxLength> (one hour).
 RECORD_MAX_LENGTH = 3600
+#: Where Twilio keeps the recordings callers make (<Record> results). The simulator's own
+#: recordings exist only by name, so playing one back is shown, never fetched.
+TWILIO_RECORDINGS = "https://api.twilio.com/"
 
 
 def execute(run: CallRun, verbs: list[Verb], sink: Sink) -> Outcome:
@@ -98,6 +101,11 @@ def play(run: CallRun, verb: Verb, sink: Sink) -> Outcome:
         return None
     url = urljoin(run.doc_url, verb.text)
     record = _record(verb, sink, url=url)
+    if url.startswith(TWILIO_RECORDINGS) and "/Recordings/" in url:
+        record["recording_sid"] = url.rstrip("/").rsplit("/", 1)[-1].split(".")[0]
+        run.heard.append(url)
+        run.emit("verb", record)
+        return None
     assert run.session is not None
     started = time.perf_counter()
     try:
@@ -272,8 +280,10 @@ def reject(run: CallRun, verb: Verb, sink: Sink) -> Outcome:
 
 
 def dial(run: CallRun, verb: Verb, sink: Sink) -> Outcome:
+    """Bridges to `number` (shown with the callerId the other phone sees); the other side
+    answers and hangs up at once, then Twilio requests the action, if any."""
     run.answered = True
-    run.emit("verb", _record(verb, sink, number=verb.text))
+    run.emit("verb", _record(verb, sink, number=verb.text.strip()))
     if "action" not in verb.attributes:
         return None
     params = run.params(DialCallStatus="completed", DialCallDuration="0", DialCallSid=new_sid("CA"))

@@ -43,7 +43,7 @@ def init_app(app: Flask, settings: Settings) -> Prompts:
 
     app.extensions["yachay.prompts"] = prompts
     app.extensions["yachay.audio"] = store
-    app.extensions["yachay.twiml"] = TwimlRenderer(say, audio_url)
+    app.extensions["yachay.twiml"] = TwimlRenderer(say, audio_url, settings.school_number)
     app.extensions["yachay.apology"] = apologise
     app.register_blueprint(voice_routes.bp)
     app.register_blueprint(audio_routes.bp)

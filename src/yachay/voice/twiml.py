@@ -12,7 +12,16 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from yachay.flows.events import Event, GatherKeys, Hangup, Pause, RecordVoice, Speak
+from yachay.flows.events import (
+    DialNumber,
+    Event,
+    GatherKeys,
+    Hangup,
+    Pause,
+    PlayRecording,
+    RecordVoice,
+    Speak,
+)
 
 RESUME_PATH = "/voice/resume"
 #: SSML speaking rate for stories: children found radio lessons too fast.
@@ -37,15 +46,18 @@ class TwimlRenderer:
         self,
         say_voices: Mapping[str, SayVoice],
         audio_url: Callable[[Speak], str],
+        school_number: str = "",
     ) -> None:
         self.say_voices = dict(say_voices)
         self.audio_url = audio_url
+        #: The caller id of bridged calls: the school's number, never the caller's own.
+        self.school_number = school_number
 
     def __call__(self, events: Sequence[Event], step: int) -> str:
         response = VoiceResponse()
-        pending: list[Speak | Pause] = []
+        pending: list[Speak | Pause | PlayRecording] = []
         for event in events:
-            if isinstance(event, Speak | Pause):
+            if isinstance(event, Speak | Pause | PlayRecording):
                 pending.append(event)
             elif isinstance(event, GatherKeys):
                 gather = Gather(
@@ -74,14 +86,29 @@ class TwimlRenderer:
             elif isinstance(event, Hangup):
                 self._output(response, pending)
                 response.hangup()
+            elif isinstance(event, DialNumber):
+                if not self.school_number:
+                    raise ValueError("a bridged call needs the school's number (school_number)")
+                self._output(response, pending)
+                response.dial(
+                    event.number,
+                    caller_id=self.school_number,
+                    action=resume_url(step),
+                    method="POST",
+                    timeout=event.timeout,
+                )
         if pending:
             raise ValueError("the turn ended without a wait: nothing would follow the speech")
         return str(response)
 
-    def _output(self, parent: VoiceResponse | Gather, pending: list[Speak | Pause]) -> None:
+    def _output(
+        self, parent: VoiceResponse | Gather, pending: list[Speak | Pause | PlayRecording]
+    ) -> None:
         for item in pending:
             if isinstance(item, Pause):
                 parent.pause(length=item.seconds)
+            elif isinstance(item, PlayRecording):
+                parent.play(item.url)
             elif item.audio is None and item.language in self.say_voices:
                 voice = self.say_voices[item.language]
                 if item.slow:
