@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from yachay import voice
+from yachay import outreach, voice
 from yachay.calls import CallService
 from yachay.config import Settings, load_settings, resolve_auth_token
 from yachay.db.database import Database
@@ -32,6 +32,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     tutor = _init_tutor(app, settings)
     prompts = voice.init_app(app, settings)
     app.extensions["yachay.calls"] = CallService(db, prompts, _timing(settings), tutor)
+    outreach.init_app(app, db, settings)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -20,6 +20,7 @@ from yachay.content.cli import content
 from yachay.db import migrate
 from yachay.db.starter import load_starter_content
 from yachay.flows.callers import LANGUAGE_KEYS
+from yachay.outreach.cli import outreach, worker
 from yachay.phone.cli import call
 from yachay.tutor.cli import tutor
 from yachay.tutor.reports_cli import due, needs_tutor
@@ -160,6 +161,8 @@ tutor.add_command(simulate)
 tutor.add_command(due)
 tutor.add_command(needs_tutor)
 cli.add_command(tutor)
+cli.add_command(outreach)
+cli.add_command(worker)
 
 
 def main() -> None:

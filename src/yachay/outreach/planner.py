@@ -1,0 +1,134 @@
+"""Which calls each day brings: the daily lesson (or review) call inside each household's
+window, at the slot best-time learning picks, and the parents' weekly progress call.
+
+Planning is idempotent (each planned call has a dedupe key), so it runs on every tick of
+the scheduler, on any number of machines.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yachay.db import models as m
+from yachay.outreach.best_time import Observation, choose_minute
+from yachay.outreach.calls import FINAL_STATUSES, OutboundCalls, attempt_outcome
+from yachay.outreach.hours import LocalClock, Window
+
+#: Students due for reviews at a moment (tutor.reports.due_for_review's ids).
+DueStudents = Callable[[Session, datetime], set[int]]
+#: Day of the week of the parents' progress call (Monday is 0): Sunday, when parents are
+#: home.
+PROGRESS_WEEKDAY = 6
+
+
+def observations(session: Session, clock: LocalClock) -> dict[str, list[Observation]]:
+    """phone -> what its finished tries and its own calls to us say about its hours."""
+    out: dict[str, list[Observation]] = defaultdict(list)
+    tries = session.scalars(
+        select(m.OutboundAttempt).where(m.OutboundAttempt.status.in_(FINAL_STATUSES))
+    )
+    for attempt in tries:
+        outcome = attempt_outcome(attempt)
+        if outcome == "failed":  # a number Twilio could not reach says nothing of the hour
+            continue
+        out[attempt.phone].append(Observation(attempt.local_minute, outcome == "answered"))
+    inbound = session.execute(
+        select(m.Call.phone, m.Call.started_at).where(m.Call.direction == "inbound")
+    )
+    for phone, started in inbound:
+        out[phone].append(Observation(clock.minute_of_day(started), True))
+    return out
+
+
+def _rng(*parts: object) -> random.Random:
+    """The same draw for the same household and day, whichever worker plans it."""
+    return random.Random("|".join(map(str, parts)))
+
+
+def plan_day(
+    session: Session,
+    calls: OutboundCalls,
+    clock: LocalClock,
+    now: datetime,
+    due_students: DueStudents,
+) -> list[int]:
+    """Plan today's calls that are not planned yet; the ids of those added."""
+    today = clock.today(now)
+    windows = session.execute(select(m.CallWindow, m.Student).join(m.Student)).all()
+    if not windows:
+        return []
+    seen = observations(session, clock)
+    due = due_students(session, now)
+    added: list[int] = []
+    for window_row, student in windows:
+        window = Window(window_row.start_minute, window_row.end_minute)
+        end = clock.at(today, window.end)
+        if now >= end:
+            continue
+        kind = "review" if student.id in due else "lesson"
+        if kind == "lesson" and not window_row.every_day:
+            continue
+        minute = choose_minute(seen.get(student.phone, []), window, _rng(student.id, today))
+        at = max(now, clock.at(today, minute))
+        before = _existing(session, f"daily:{student.id}:{today}")
+        row = calls.request(
+            session,
+            kind,
+            student.phone,
+            at,
+            student.id,
+            not_after=end,
+            dedupe_key=f"daily:{student.id}:{today}",
+        )
+        if before is None:
+            session.flush()
+            added.append(row.id)
+    if today.weekday() == PROGRESS_WEEKDAY:
+        added.extend(_plan_progress_calls(session, calls, clock, now, today, windows, seen))
+    return added
+
+
+def _plan_progress_calls(
+    session: Session,
+    calls: OutboundCalls,
+    clock: LocalClock,
+    now: datetime,
+    today: date,
+    windows: list,  # type: ignore[type-arg]
+    seen: dict[str, list[Observation]],
+) -> list[int]:
+    """One call a week to each household phone with a window, inside its earliest window."""
+    by_phone: dict[str, Window] = {}
+    for window_row, student in windows:
+        window = Window(window_row.start_minute, window_row.end_minute)
+        if student.phone not in by_phone or window.start < by_phone[student.phone].start:
+            by_phone[student.phone] = window
+    added = []
+    week = today.isocalendar()
+    for phone, window in sorted(by_phone.items()):
+        end = clock.at(today, window.end)
+        key = f"progress:{phone}:{week.year}-{week.week}"
+        if now >= end or _existing(session, key) is not None:
+            continue
+        minute = choose_minute(seen.get(phone, []), window, _rng(phone, today, "progress"))
+        row = calls.request(
+            session,
+            "parent_progress",
+            phone,
+            max(now, clock.at(today, minute)),
+            not_after=end,
+            dedupe_key=key,
+        )
+        session.flush()
+        added.append(row.id)
+    return added
+
+
+def _existing(session: Session, key: str) -> int | None:
+    return session.scalar(select(m.OutboundCall.id).where(m.OutboundCall.dedupe_key == key))

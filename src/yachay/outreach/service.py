@@ -1,0 +1,103 @@
+"""The outreach part assembled from settings: what the scheduler ticks, what the voice
+adapter and the console call."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from yachay.config import Settings
+from yachay.db.database import Database
+from yachay.outreach.calls import Claimed, OutboundCalls
+from yachay.outreach.dialer import Dialer, TwilioDialer
+from yachay.outreach.hours import LocalClock, QuietHours
+from yachay.outreach.planner import DueStudents, plan_day
+from yachay.outreach.throttle import LocalThrottle, RedisThrottle, Throttle
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def due_for_review_ids(session: Session, now: datetime) -> set[int]:
+    # The tutor's reports read every answer: imported only when planning needs them.
+    from yachay.tutor.reports import due_for_review
+
+    return {due.student_id for due in due_for_review(session, now)}
+
+
+class Outreach:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        dialer: Dialer | None = None,
+        throttle: Throttle | None = None,
+        due_students: DueStudents = due_for_review_ids,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = LocalClock(settings.timezone, QuietHours.parse(settings.quiet_hours))
+        self.calls = OutboundCalls(db, self.clock, settings.retry_minutes)
+        self._dialer = dialer
+        self._throttle = throttle
+        self.due_students = due_students
+        self.now = now
+
+    @property
+    def can_dial(self) -> bool:
+        s = self.settings
+        return self._dialer is not None or bool(
+            s.twilio_account_sid and s.twilio_from_number and s.public_url
+        )
+
+    @property
+    def dialer(self) -> Dialer:
+        if self._dialer is None:
+            s = self.settings
+            self._dialer = TwilioDialer(
+                s.twilio_account_sid,
+                s.twilio_auth_token,
+                s.twilio_from_number,
+                s.public_url,
+                s.twilio_api_url,
+            )
+        return self._dialer
+
+    @property
+    def throttle(self) -> Throttle:
+        if self._throttle is None:
+            if self.settings.redis_url:
+                import redis
+
+                client = redis.Redis.from_url(self.settings.redis_url)
+                self._throttle = RedisThrottle(client, self.settings.calls_per_second)
+            else:
+                self._throttle = LocalThrottle(self.settings.calls_per_second)
+        return self._throttle
+
+    def plan(self, now: datetime | None = None) -> list[int]:
+        now = now or self.now()
+        with self.db.session() as session:
+            return plan_day(session, self.calls, self.clock, now, self.due_students)
+
+    def claim(self, now: datetime | None = None) -> list[Claimed]:
+        return self.calls.claim_due(now or self.now())
+
+    def place(self, claimed: Claimed) -> bool:
+        return self.calls.place(claimed, self.dialer, self.throttle, self.now())
+
+    def tick(self, now: datetime | None = None) -> int:
+        """Plan, then place every due try here, one after the other (the embedded
+        scheduler; with Celery each claimed try is a task of its own). Tries placed."""
+        self.plan(now)
+        placed = 0
+        for claimed in self.claim(now):
+            placed += self.place(claimed)
+        return placed
