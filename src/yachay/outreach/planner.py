@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,13 +25,22 @@ DueStudents = Callable[[Session, datetime], set[int]]
 #: Day of the week of the parents' progress call (Monday is 0): Sunday, when parents are
 #: home.
 PROGRESS_WEEKDAY = 6
+#: How far back the hours a household answers at are learned from: habits change with
+#: the seasons (harvest, school terms).
+HISTORY = timedelta(days=60)
 
 
-def observations(session: Session, clock: LocalClock) -> dict[str, list[Observation]]:
-    """phone -> what its finished tries and its own calls to us say about its hours."""
+def observations(
+    session: Session, clock: LocalClock, since: datetime | None = None
+) -> dict[str, list[Observation]]:
+    """phone -> what its finished tries and its own calls to us since `since` say about
+    its hours."""
     out: dict[str, list[Observation]] = defaultdict(list)
+    since = since or datetime.min
     tries = session.scalars(
-        select(m.OutboundAttempt).where(m.OutboundAttempt.status.in_(FINAL_STATUSES))
+        select(m.OutboundAttempt).where(
+            m.OutboundAttempt.status.in_(FINAL_STATUSES), m.OutboundAttempt.requested_at >= since
+        )
     )
     for attempt in tries:
         outcome = attempt_outcome(attempt)
@@ -39,7 +48,9 @@ def observations(session: Session, clock: LocalClock) -> dict[str, list[Observat
             continue
         out[attempt.phone].append(Observation(attempt.local_minute, outcome == "answered"))
     inbound = session.execute(
-        select(m.Call.phone, m.Call.started_at).where(m.Call.direction == "inbound")
+        select(m.Call.phone, m.Call.started_at).where(
+            m.Call.direction == "inbound", m.Call.started_at >= since
+        )
     )
     for phone, started in inbound:
         out[phone].append(Observation(clock.minute_of_day(started), True))
@@ -63,7 +74,7 @@ def plan_day(
     windows = session.execute(select(m.CallWindow, m.Student).join(m.Student)).all()
     if not windows:
         return []
-    seen = observations(session, clock)
+    seen = observations(session, clock, now - HISTORY)
     due = due_students(session, now)
     added: list[int] = []
     for window_row, student in windows:

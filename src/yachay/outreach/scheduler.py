@@ -19,7 +19,7 @@ from yachay.outreach.service import Outreach
 log = logging.getLogger(__name__)
 
 #: Seconds between ticks: a missed call is rung back well within a minute.
-TICK_SECONDS = 10.0
+TICK_SECONDS = 5.0
 
 
 class EmbeddedScheduler:

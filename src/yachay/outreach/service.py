@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,9 @@ from yachay.outreach.planner import DueStudents, plan_day
 from yachay.outreach.throttle import LocalThrottle, RedisThrottle, Throttle
 
 log = logging.getLogger(__name__)
+
+#: Planning reads every household's history of calls: once a minute is often enough.
+PLAN_EVERY = timedelta(seconds=60)
 
 
 def utcnow() -> datetime:
@@ -49,6 +52,7 @@ class Outreach:
         self._throttle = throttle
         self.due_students = due_students
         self.now = now
+        self._planned_at: datetime | None = None
 
     @property
     def can_dial(self) -> bool:
@@ -94,9 +98,13 @@ class Outreach:
         return self.calls.place(claimed, self.dialer, self.throttle, self.now())
 
     def tick(self, now: datetime | None = None) -> int:
-        """Plan, then place every due try here, one after the other (the embedded
-        scheduler; with Celery each claimed try is a task of its own). Tries placed."""
-        self.plan(now)
+        """Plan (once a minute), then place every due try here, one after the other (the
+        embedded scheduler; with Celery each claimed try is a task of its own). Tries
+        placed."""
+        now = now or self.now()
+        if self._planned_at is None or not timedelta(0) <= now - self._planned_at < PLAN_EVERY:
+            self.plan(now)
+            self._planned_at = now
         placed = 0
         for claimed in self.claim(now):
             placed += self.place(claimed)

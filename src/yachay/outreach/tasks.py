@@ -1,9 +1,10 @@
 """The task queue: Celery with Redis as broker, beat ticking the schedule.
 
 `yachay worker` configures this module with the app's outreach and starts a worker (and,
-unless told otherwise, the beat in it). Beat sends `tick` every few seconds; a tick plans
-the day and claims the tries that are due, each becoming a `place` task any worker on any
-machine may run; the Redis throttle keeps the whole fleet at the account's pace.
+unless told otherwise, the beat in it). Beat sends `plan` every minute (the day's calls)
+and `tick` every few seconds: a tick claims the tries that are due, each becoming a
+`place` task any worker on any machine may run; the Redis throttle keeps the whole fleet
+at the account's pace.
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ def configure(outreach: Outreach) -> Celery:
         task_acks_late=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
-        beat_schedule={"outreach-tick": {"task": "yachay.outreach.tick", "schedule": TICK_SECONDS}},
+        beat_schedule={
+            "outreach-plan": {"task": "yachay.outreach.plan", "schedule": 60.0},
+            "outreach-tick": {"task": "yachay.outreach.tick", "schedule": TICK_SECONDS},
+        },
         timezone="UTC",
     )
     return app
@@ -44,11 +48,14 @@ def _outreach() -> Outreach:
     return _runtime["outreach"]
 
 
+@app.task(name="yachay.outreach.plan")
+def plan() -> int:
+    return len(_outreach().plan())
+
+
 @app.task(name="yachay.outreach.tick")
 def tick() -> int:
-    outreach = _outreach()
-    outreach.plan()
-    claimed = outreach.claim()
+    claimed = _outreach().claim()
     for one in claimed:
         place.delay(asdict(one))
     return len(claimed)
