@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 
 from tests.conftest import TOKEN, free_port
 from tests.outreach.redis_server import RedisServer
 from tests.outreach.twilio_api import FakeTwilioApi
+from tests.postgres import Postgres, start_postgres
 from yachay.config import Settings
 from yachay.db import migrate
 from yachay.db import models as m
@@ -24,6 +28,35 @@ PUBLIC = "https://yachay.example.org"
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[Database]:
     url = f"sqlite:///{tmp_path / 'yachay.db'}"
+    migrate.upgrade(url)
+    db = Database(url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Postgres]:
+    cluster = start_postgres(free_port())
+    yield cluster
+    cluster.stop()
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A fresh, migrated database on SQLite and on a real PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'yachay.db'}"
+    else:
+        cluster: Postgres = request.getfixturevalue("postgres_cluster")
+        name = f"outreach_{os.getpid()}_{next(_databases)}"
+        admin = create_engine(cluster.url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"CREATE DATABASE {name}")
+        admin.dispose()
+        url = cluster.url.rsplit("/", 1)[0] + "/" + name
     migrate.upgrade(url)
     db = Database(url)
     yield db

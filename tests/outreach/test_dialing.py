@@ -3,17 +3,27 @@ what is sent, quiet hours, the pace, retries, refusals, and every try stored."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from tests.outreach.conftest import ACCOUNT, FROM, PUBLIC, add_student, lima, outreach_settings
 from tests.outreach.test_throttle import FakeTime
 from yachay.db import models as m
+from yachay.db.database import Database
 from yachay.outreach.service import Outreach
 from yachay.outreach.throttle import LocalThrottle
 
 NOON = lima("2026-12-07", "12:00")
+
+
+@pytest.fixture
+def database(any_database: Database) -> Database:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_database
 
 
 def make(tmp_path, database, twilio_api, at=NOON, **extra):  # noqa: ANN001, ANN201
@@ -184,3 +194,52 @@ def test_a_missed_call_is_rung_back_once_however_often_it_rang(tmp_path, databas
     assert outreach.tick() == 1
     (sent,) = twilio_api.calls_created()
     assert sent.one("To") == "+51987000300"
+
+
+def test_a_try_lost_with_its_worker_frees_the_phone_and_is_retried(tmp_path, database, twilio_api):
+    student = add_student(database, "+51987000400")
+    outreach, now, _ = make(tmp_path, database, twilio_api)
+    call_id = outreach.calls.teacher_callback(student, NOON)
+    (lost,) = outreach.claim()  # claimed, and the worker died before dialing
+    outreach.calls.teacher_callback(student, NOON)
+    assert outreach.claim() == [], "the phone is busy with the lost try"
+    now["t"] = NOON + timedelta(minutes=6)
+    assert outreach.calls.reap_lost(now["t"]) == 1
+    with database.session() as session:
+        row = session.get(m.OutboundCall, call_id)
+        attempt = session.get(m.OutboundAttempt, lost.attempt_id)
+        assert (row.state, row.outcome, attempt.status) == ("pending", "error", "error")
+    assert not outreach.place(lost), "a redelivered task never dials an ended try"
+    assert outreach.tick() == 1
+
+
+def test_a_call_whose_final_status_never_came_is_closed(tmp_path, database, twilio_api):
+    student = add_student(database, "+51987000401")
+    outreach, now, _ = make(tmp_path, database, twilio_api)
+    call_id = outreach.calls.teacher_callback(student, NOON)
+    assert outreach.tick() == 1
+    now["t"] = NOON + timedelta(hours=1)
+    assert outreach.calls.reap_lost(now["t"]) == 0, "a long lesson is not a lost call"
+    now["t"] = NOON + timedelta(hours=5)
+    assert outreach.calls.reap_lost(now["t"]) == 1
+    with database.session() as session:
+        assert session.get(m.OutboundCall, call_id).outcome == "lost"
+
+
+def test_schedulers_claiming_at_once_never_claim_a_try_twice(tmp_path, database, twilio_api):
+    outreach, _, _ = make(tmp_path, database, twilio_api)
+    for i in range(30):
+        outreach.calls.teacher_callback(add_student(database, f"+519870005{i:02d}"), NOON)
+    others = [make(tmp_path, database, twilio_api)[0] for _ in range(4)]
+    barrier = threading.Barrier(len(others))
+
+    def claim(one: Outreach) -> list[int]:
+        barrier.wait()
+        return [c.outbound_call_id for c in one.calls.claim_due(NOON, limit=100)]
+
+    with ThreadPoolExecutor(len(others)) as pool:
+        results = list(pool.map(claim, others))
+    claimed = [call for result in results for call in result]
+    assert sorted(claimed) == sorted(set(claimed)) and len(claimed) == 30
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(m.OutboundAttempt)) == 30

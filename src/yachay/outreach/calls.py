@@ -33,6 +33,10 @@ FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "cancele
 LIVE_STATES = frozenset({"dialing", "ringing", "answered"})
 #: A missed call is rung back after this, once the caller's phone has hung up.
 RING_BACK_DELAY = timedelta(seconds=5)
+#: A try claimed this long ago and never sent to Twilio was lost with its worker.
+LOST_BEFORE_DIALING = timedelta(minutes=5)
+#: A call with no final status callback this long after it was placed never will have one.
+LOST_AFTER_DIALING = timedelta(hours=4)
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,7 @@ class OutboundCalls:
         """Tries to place now: each call due, outside quiet hours, inside its window, and
         whose phone is not busy with another of our calls."""
         claimed: list[Claimed] = []
+        self.reap_lost(now)
         with self.db.session() as session:
             due = session.scalars(
                 select(m.OutboundCall)
@@ -192,6 +197,36 @@ class OutboundCalls:
                 busy.add(row.phone)
                 claimed.append(Claimed(row.id, attempt.id, row.kind, row.phone))
         return claimed
+
+    def reap_lost(self, now: datetime) -> int:
+        """Tries whose worker died before dialing, or whose final status callback never
+        came: ended, so their phone is free again and the call is retried or closed."""
+        reaped = 0
+        with self.db.session() as session:
+            live = session.execute(
+                select(m.OutboundAttempt, m.OutboundCall)
+                .join(m.OutboundCall)
+                .where(
+                    m.OutboundAttempt.ended_at.is_(None),
+                    m.OutboundCall.state.in_(LIVE_STATES),
+                    m.OutboundAttempt.try_number == m.OutboundCall.tries,
+                    m.OutboundAttempt.requested_at < now - LOST_BEFORE_DIALING,
+                )
+            ).all()
+            for attempt, row in live:
+                if attempt.call_sid is None:
+                    attempt.status, attempt.error = "error", "never placed: its worker stopped"
+                elif attempt.requested_at < now - LOST_AFTER_DIALING:
+                    attempt.status = attempt.status if attempt.status in FINAL_STATUSES else "lost"
+                    attempt.error = "no final status callback came"
+                else:
+                    continue
+                attempt.ended_at = now
+                self._after_try(session, row, attempt, now)
+                reaped += 1
+        if reaped:
+            log.warning("outreach: %d outbound tries were lost and are closed", reaped)
+        return reaped
 
     def place(self, claimed: Claimed, dialer: Dialer, throttle: Throttle, now: datetime) -> bool:
         """Dial one claimed try, paced by the throttle; False when Twilio refused it (or it
