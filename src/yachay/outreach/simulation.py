@@ -146,7 +146,7 @@ def simulate(
 def table(results: list[Result]) -> str:
     """A Markdown table, the README's."""
     lines = [
-        "| policy | tries | answered | answer rate | days reached | tries per lesson |",
+        "| policy | tries | answered | answer rate | days reached | tries per day reached |",
         "|---|---|---|---|---|---|",
     ]
     for r in results:
