@@ -108,6 +108,7 @@ def outbound(phone: str, sid: str, **extra: str) -> dict[str, str]:
 def test_a_missed_call_is_rejected_free_and_rung_back_into_the_students_flow(server, db, api):
     phone = "+51987111001"
     add_student(db, phone, "Rosa")
+    assert "Outbound calls: scheduled in this process, 1/s" in server.log()
     attempt, sid = dial_student(db, api, server, phone)
     with db.session() as session:
         row = session.scalars(select(m.OutboundCall).where(m.OutboundCall.phone == phone)).one()

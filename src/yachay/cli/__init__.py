@@ -20,6 +20,7 @@ from yachay.content.cli import content
 from yachay.db import migrate
 from yachay.db.starter import load_starter_content
 from yachay.flows.callers import LANGUAGE_KEYS
+from yachay.outreach import start_scheduler
 from yachay.outreach.cli import outreach, worker
 from yachay.phone.cli import call
 from yachay.tutor.cli import tutor
@@ -106,6 +107,8 @@ def serve(host: str, port: int) -> None:
     loaded = load_starter_content(db, settings.content_dir / "packs")
     if loaded:
         click.echo(f"Loaded the starter content: {', '.join(loaded)}")
+    if outbound := start_scheduler(current_app):
+        click.echo(outbound)
     base = f"http://{host}:{port}"
     click.echo(
         f"Yachay is answering calls at {base}/voice\n"

@@ -21,7 +21,7 @@ from yachay.db.database import Database
 from yachay.outreach.scheduler import EmbeddedScheduler
 from yachay.outreach.service import Outreach
 
-__all__ = ["Outreach", "init_app"]
+__all__ = ["Outreach", "init_app", "start_scheduler"]
 
 
 def init_app(app: Flask, db: Database, settings: Settings) -> Outreach:
@@ -38,3 +38,18 @@ def init_app(app: Flask, db: Database, settings: Settings) -> Outreach:
 
     app.before_request(start_scheduler)
     return outreach
+
+
+def start_scheduler(app: Flask) -> str | None:
+    """Start the in-process scheduler now (`yachay serve`): a line saying what it does, or
+    None when this server places no calls (no Twilio account, or Redis schedules)."""
+    scheduler: EmbeddedScheduler | None = app.extensions.get("yachay.outreach_scheduler")
+    if scheduler is None:
+        return None
+    settings: Settings = app.config["YACHAY"]
+    if not scheduler.start():
+        return "Outbound calls: another process on this machine schedules them"
+    return (
+        f"Outbound calls: scheduled in this process, {settings.calls_per_second:g}/s, "
+        f"never {settings.quiet_hours} ({settings.timezone})"
+    )
