@@ -49,7 +49,6 @@ def start_scheduler(app: Flask) -> str | None:
     settings: Settings = app.config["YACHAY"]
     if not scheduler.start():
         return "Outbound calls: another process on this machine schedules them"
-    return (
-        f"Outbound calls: scheduled in this process, {settings.calls_per_second:g}/s, "
-        f"never {settings.quiet_hours} ({settings.timezone})"
-    )
+    quiet = scheduler.outreach.clock.quiet
+    never = f"never {quiet} ({settings.timezone})" if quiet.start != quiet.end else "at any hour"
+    return f"Outbound calls: scheduled in this process, {settings.calls_per_second:g}/s, {never}"
