@@ -170,6 +170,9 @@ def test_schedule_sets_shows_and_clears_a_window(app):
         assert (row.start_minute, row.end_minute, row.every_day) == (960, 1080, True)
     result = runner.invoke(schedule, [*args, "--window", "15:00-16:00", "--reviews-only"])
     assert "when reviews are due" in result.output
+    assert "note:" not in result.output
+    late = runner.invoke(schedule, [*args, "--window", "19:30-21:00", "--reviews-only"])
+    assert "part of the window is in quiet hours (20:30-08:00)" in late.output
     assert runner.invoke(schedule, [*args, "--clear"]).exit_code == 0
     with db.session() as session:
         assert session.get(m.CallWindow, ids["ana"]) is None

@@ -41,3 +41,12 @@ def test_outbound_settings_come_from_the_environment():
 def test_bad_outbound_settings_say_what_is_wrong(name, value, message):
     with pytest.raises(ValueError, match=message):
         load_settings({name: value})
+
+
+def test_bad_quiet_hours_or_time_zone_stop_the_app_with_the_settings_name(tmp_path):
+    from yachay.app import create_app
+
+    with pytest.raises(ValueError, match="YACHAY_QUIET_HOURS: 'de noche' is not a span"):
+        create_app({"var_dir": tmp_path, "quiet_hours": "de noche"})
+    with pytest.raises(ValueError, match="YACHAY_TIMEZONE: 'Peru/Andes' is not a time zone"):
+        create_app({"var_dir": tmp_path, "timezone": "Peru/Andes"})

@@ -198,6 +198,18 @@ class OutboundCalls:
                 claimed.append(Claimed(row.id, attempt.id, row.kind, row.phone))
         return claimed
 
+    def claimed(self, attempt_id: int) -> Claimed | None:
+        with self.db.read_session() as session:
+            found = session.execute(
+                select(m.OutboundAttempt, m.OutboundCall)
+                .join(m.OutboundCall)
+                .where(m.OutboundAttempt.id == attempt_id)
+            ).first()
+            if found is None:
+                return None
+            attempt, row = found
+            return Claimed(row.id, attempt.id, row.kind, attempt.phone)
+
     def reap_lost(self, now: datetime) -> int:
         """Tries whose worker died before dialing, or whose final status callback never
         came: ended, so their phone is free again and the call is retried or closed."""

@@ -64,6 +64,8 @@ def schedule(student_id: int, window: str | None, reviews_only: bool, clear: boo
         current = Window(row.start_minute, row.end_minute)
         seen = observations(session, out.clock).get(student.phone, [])
     quiet = out.clock.quiet
+    if any(quiet.contains(minute) for minute in range(current.start, current.end)):
+        click.echo(f"note: part of the window is in quiet hours ({quiet}): no call then")
     click.echo(
         f"student {student_id}: called {'every day' if row.every_day else 'when reviews are due'}"
         f" between {current} ({out.settings.timezone}; quiet hours {quiet})"

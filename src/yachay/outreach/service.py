@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,19 @@ def due_for_review_ids(session: Session, now: datetime) -> set[int]:
     return {due.student_id for due in due_for_review(session, now)}
 
 
+def _clock(settings: Settings) -> LocalClock:
+    try:
+        quiet = QuietHours.parse(settings.quiet_hours)
+    except ValueError as error:
+        raise ValueError(f"YACHAY_QUIET_HOURS: {error}") from None
+    try:
+        return LocalClock(settings.timezone, quiet)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ValueError(
+            f"YACHAY_TIMEZONE: {settings.timezone!r} is not a time zone like America/Lima"
+        ) from None
+
+
 class Outreach:
     def __init__(
         self,
@@ -46,7 +60,7 @@ class Outreach:
     ) -> None:
         self.db = db
         self.settings = settings
-        self.clock = LocalClock(settings.timezone, QuietHours.parse(settings.quiet_hours))
+        self.clock = _clock(settings)
         self.calls = OutboundCalls(db, self.clock, settings.retry_minutes)
         self._dialer = dialer
         self._throttle = throttle
@@ -96,6 +110,11 @@ class Outreach:
 
     def place(self, claimed: Claimed) -> bool:
         return self.calls.place(claimed, self.dialer, self.throttle, self.now())
+
+    def place_attempt(self, attempt_id: int) -> bool:
+        """Place a claimed try known by its id (a task carries no phone number)."""
+        claimed = self.calls.claimed(attempt_id)
+        return claimed is not None and self.place(claimed)
 
     def tick(self, now: datetime | None = None) -> int:
         """Plan (once a minute), then place every due try here, one after the other (the

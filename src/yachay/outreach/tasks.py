@@ -9,12 +9,8 @@ at the account's pace.
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
-
 from celery import Celery
 
-from yachay.outreach.calls import Claimed
 from yachay.outreach.scheduler import TICK_SECONDS
 from yachay.outreach.service import Outreach
 
@@ -57,10 +53,10 @@ def plan() -> int:
 def tick() -> int:
     claimed = _outreach().claim()
     for one in claimed:
-        place.delay(asdict(one))
+        place.delay(one.attempt_id)  # the id alone: no phone number in the broker
     return len(claimed)
 
 
 @app.task(name="yachay.outreach.place")
-def place(claimed: dict[str, Any]) -> bool:
-    return _outreach().place(Claimed(**claimed))
+def place(attempt_id: int) -> bool:
+    return _outreach().place_attempt(attempt_id)
