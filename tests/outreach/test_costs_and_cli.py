@@ -101,6 +101,8 @@ def test_the_months_costs_per_child_and_per_lesson(app):
     assert bill["calls"] == {"inbound": 1, "lesson": 2, "parent_progress": 1}
     assert bill["total_cost"] == 0.36
     assert bill["children"] == 3 and bill["cost_per_child"] == 0.12
+    # The parents' call is shared between the two children of that phone.
+    assert sorted(bill["cost_by_child"].values()) == [0.015, 0.015, 0.33]
     assert bill["lessons_completed"] == 0 and bill["cost_per_lesson_completed"] is None
     assert bill["rates_read_on"] == "2026-12-05"
     text = app.test_cli_runner().invoke(costs, ["--month", "2026-11"])

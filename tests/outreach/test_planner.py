@@ -114,3 +114,17 @@ def test_best_time_answers_more_calls_than_a_fixed_hour_in_the_simulation():
         assert learned.answer_rate > fixed.answer_rate + 0.1
         assert learned.reached_rate > fixed.reached_rate
     assert learned.answer_rate < oracle.answer_rate  # the hidden truth still does better
+
+
+def test_no_call_is_planned_in_quiet_hours_even_inside_the_window(tmp_path, database, twilio_api):
+    ana = add_student(database, "+51987333006")
+    luis = add_student(database, "+51987333007")
+    set_window(database, ana, 20 * 60, 21 * 60 + 30)  # quiet from 20:30
+    set_window(database, luis, 21 * 60, 22 * 60)  # all of it quiet
+    outreach = make(tmp_path, database, twilio_api)
+    for day in range(8, 15):
+        outreach.plan(lima(f"2026-12-{day:02d}", "09:00"))
+    rows = planned(database)
+    assert {(r.kind, r.student_id) for r in rows} == {("lesson", ana), ("parent_progress", None)}
+    assert {r.phone for r in rows} == {"+51987333006"}
+    assert all(outreach.clock.minute_of_day(r.next_try_at) == 20 * 60 for r in rows)

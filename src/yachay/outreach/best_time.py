@@ -12,7 +12,7 @@ Calls the household makes to us count as answered at their hour: the phone had s
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from yachay.outreach.hours import Window
@@ -50,17 +50,26 @@ def beliefs(observations: Iterable[Observation]) -> dict[int, tuple[float, float
     return {slot: (a, b) for slot, (a, b) in counts.items()}
 
 
-def choose_minute(observations: Iterable[Observation], window: Window, rng: random.Random) -> int:
+def choose_minute(
+    observations: Iterable[Observation],
+    window: Window,
+    rng: random.Random,
+    allowed: Callable[[int], bool] = lambda minute: True,
+) -> int | None:
     """The minute of the day to place today's call at: the start of the chosen slot (or of
-    the window, if it starts inside that slot)."""
+    the window, if it starts inside that slot), among the slots whose start is `allowed`
+    (outside quiet hours); None when there is none."""
     counts = beliefs(observations)
     best_slot, best_draw = None, -1.0
     for slot in window_slots(window):
+        if not allowed(max(window.start, slot * SLOT_MINUTES)):
+            continue
         answered, missed = counts.get(slot, (0.0, 0.0))
         draw = rng.betavariate(1.0 + answered, 1.0 + missed)
         if draw > best_draw:
             best_slot, best_draw = slot, draw
-    assert best_slot is not None, "a window holds at least one slot"
+    if best_slot is None:
+        return None
     return max(window.start, best_slot * SLOT_MINUTES)
 
 

@@ -86,7 +86,7 @@ def call(student_id: int, note: str | None) -> None:
     """Ask for a call to a student now (what a teacher's callback does)."""
     out = _outreach()
     try:
-        call_id = out.calls.teacher_callback(student_id, out.now(), note)
+        call_id = out.teacher_callback(student_id, note)
     except LookupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"outbound call {call_id} queued for student {student_id}")

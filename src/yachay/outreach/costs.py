@@ -103,6 +103,7 @@ class Bill:
             "cost_by_kind": {k: round(v, 4) for k, v in self.cost.items()},
             "total_cost": round(self.total, 4),
             "children": children,
+            "cost_by_child": {str(k): round(v, 4) for k, v in sorted(self.per_student.items())},
             "cost_per_child": round(self.total / children, 4) if children else None,
             "lessons_completed": self.lessons_completed,
             "cost_per_lesson_completed": round(self.total / self.lessons_completed, 4)

@@ -57,6 +57,10 @@ def observations(
     return out
 
 
+def _not_quiet(clock: LocalClock) -> Callable[[int], bool]:
+    return lambda minute: not clock.quiet.contains(minute)
+
+
 def _rng(*parts: object) -> random.Random:
     """The same draw for the same household and day, whichever worker plans it."""
     return random.Random("|".join(map(str, parts)))
@@ -85,7 +89,11 @@ def plan_day(
         kind = "review" if student.id in due else "lesson"
         if kind == "lesson" and not window_row.every_day:
             continue
-        minute = choose_minute(seen.get(student.phone, []), window, _rng(student.id, today))
+        minute = choose_minute(
+            seen.get(student.phone, []), window, _rng(student.id, today), _not_quiet(clock)
+        )
+        if minute is None:  # the whole window is in quiet hours
+            continue
         at = max(now, clock.at(today, minute))
         before = _existing(session, f"daily:{student.id}:{today}")
         row = calls.request(
@@ -127,7 +135,11 @@ def _plan_progress_calls(
         key = f"progress:{phone}:{week.year}-{week.week}"
         if now >= end or _existing(session, key) is not None:
             continue
-        minute = choose_minute(seen.get(phone, []), window, _rng(phone, today, "progress"))
+        minute = choose_minute(
+            seen.get(phone, []), window, _rng(phone, today, "progress"), _not_quiet(clock)
+        )
+        if minute is None:
+            continue
         row = calls.request(
             session,
             "parent_progress",

@@ -100,6 +100,11 @@ class Outreach:
                 self._throttle = LocalThrottle(self.settings.calls_per_second)
         return self._throttle
 
+    def teacher_callback(self, student_id: int, note: str | None = None) -> int:
+        """Ring a student now (the console's "call back" button); the outbound call's id.
+        LookupError for an unknown student."""
+        return self.calls.teacher_callback(student_id, self.now(), note)
+
     def plan(self, now: datetime | None = None) -> list[int]:
         now = now or self.now()
         with self.db.session() as session:

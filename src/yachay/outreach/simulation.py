@@ -63,7 +63,9 @@ def fixed_middle(household: Household, seen: list[Observation], rng: random.Rand
 
 
 def learned(household: Household, seen: list[Observation], rng: random.Random) -> int:
-    return choose_minute(seen, household.window, rng)
+    minute = choose_minute(seen, household.window, rng)
+    assert minute is not None
+    return minute
 
 
 def oracle(household: Household, seen: list[Observation], rng: random.Random) -> int:
