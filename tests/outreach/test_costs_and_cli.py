@@ -180,3 +180,37 @@ def test_schedule_sets_shows_and_clears_a_window(app):
         assert session.get(m.CallWindow, ids["ana"]) is None
     missing = runner.invoke(schedule, ["--student", "9999", "--window", "16:00-18:00"])
     assert missing.exit_code != 0 and "no student with id 9999" in missing.output
+
+
+def test_call_list_and_tick_commands(tmp_path, twilio_api):
+    from tests.outreach.conftest import ACCOUNT, FROM, PUBLIC
+    from yachay.outreach.cli import call, list_calls, tick, worker
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    migrate.upgrade(url)
+    settings = {"var_dir": tmp_path, "database_url": url, "quiet_hours": "00:00-00:00"}
+    bare = create_app(settings)
+    ids = fill(bare)
+    runner = bare.test_cli_runner()
+    result = runner.invoke(call, ["--student", str(ids["ana"]), "--note", "fracciones"])
+    assert result.exit_code == 0 and "queued for student" in result.output
+    assert "no student with id 424242" in runner.invoke(call, ["--student", "424242"]).output
+    for command in (tick, worker):
+        refused = runner.invoke(command, [])
+        assert refused.exit_code != 0 and "TWILIO_ACCOUNT_SID" in refused.output
+    app = create_app(
+        {
+            **settings,
+            "twilio_account_sid": ACCOUNT,
+            "twilio_from_number": FROM,
+            "twilio_api_url": twilio_api.url,
+            "public_url": PUBLIC,
+        }
+    )
+    result = app.test_cli_runner().invoke(tick, [])
+    assert result.exit_code == 0 and "1 call(s) placed" in result.output
+    assert [r.one("To") for r in twilio_api.calls_created()] == ["+51987444001"]
+    listed = json.loads(app.test_cli_runner().invoke(list_calls, ["--json"]).output)
+    callback = next(r for r in listed if r["kind"] == "teacher_callback")
+    assert callback["state"] == "dialing" and callback["tries"] == 1
+    assert callback["phone"] == "…001", "numbers are shown by their last digits only"
