@@ -195,6 +195,8 @@ def test_call_list_and_tick_commands(tmp_path, twilio_api):
     result = runner.invoke(call, ["--student", str(ids["ana"]), "--note", "fracciones"])
     assert result.exit_code == 0 and "queued for student" in result.output
     assert "no student with id 424242" in runner.invoke(call, ["--student", "424242"]).output
+    bad = runner.invoke(call, ["--student", str(ids["ana"]), "--connect", "999"])
+    assert bad.exit_code != 0 and "'999' is not an E.164 number" in bad.output
     for command in (tick, worker):
         refused = runner.invoke(command, [])
         assert refused.exit_code != 0 and "TWILIO_ACCOUNT_SID" in refused.output

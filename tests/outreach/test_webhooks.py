@@ -20,6 +20,8 @@ from tests.outreach.conftest import ACCOUNT, FROM, PUBLIC, add_student
 from tests.outreach.twilio_api import FakeTwilioApi
 from yachay.db import models as m
 from yachay.db.database import Database
+from yachay.outreach.calls import OutboundCalls
+from yachay.outreach.hours import LocalClock, QuietHours
 
 CALLBACK = "+5116402222"
 
@@ -221,3 +223,17 @@ def test_a_withheld_number_calling_the_callback_number_is_rejected_and_not_rung(
             == []
         )
     assert len(api.calls_created()) == before
+
+
+def test_a_teacher_callback_puts_the_student_through_to_the_teacher(server, db, api):
+    phone, teacher = "+51987111005", "+51999000111"
+    student = add_student(db, phone, "Nilda")
+    calls = OutboundCalls(db, LocalClock("America/Lima", QuietHours(0, 0)))
+    calls.teacher_callback(student, datetime.now(UTC).replace(tzinfo=None), connect_to=teacher)
+    attempt, sid = placed(db, api.wait_for_calls(len(api.calls_created()) + 1)[-1])
+    reply = post(
+        server, f"/voice/outbound?attempt={attempt}", outbound(phone, sid, AnsweredBy="human")
+    )
+    assert verbs(reply.text) == ["Say", "Dial", "Say", "Hangup"]
+    dial = ET.fromstring(reply.text).find("Dial")
+    assert dial.text == teacher and dial.get("callerId") == FROM

@@ -239,6 +239,8 @@ class OutboundCall(Base):
     #: answered, machine, busy, no-answer, failed, quiet-hours, window-passed, error
     outcome: Mapped[str | None] = mapped_column(String(24))
     note: Mapped[str | None] = mapped_column(String(200))
+    #: A teacher's number the student is put through to once they answer (a callback).
+    connect_to: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

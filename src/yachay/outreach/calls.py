@@ -8,6 +8,7 @@ same try twice.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,6 +24,8 @@ from yachay.outreach.hours import LocalClock
 from yachay.outreach.throttle import Throttle
 
 log = logging.getLogger(__name__)
+
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 KINDS = ("lesson", "review", "teacher_callback", "parent_progress", "missed_call")
 #: Calls that run the student's flow when a person answers (the parents' call tells the
@@ -103,8 +106,18 @@ class OutboundCalls:
         metrics.CALLS_REQUESTED.labels(kind).inc()
         return row
 
-    def teacher_callback(self, student_id: int, now: datetime, note: str | None = None) -> int:
-        """A teacher asks for a student to be called now (the console calls this)."""
+    def teacher_callback(
+        self,
+        student_id: int,
+        now: datetime,
+        note: str | None = None,
+        connect_to: str | None = None,
+    ) -> int:
+        """A teacher asks for a student to be called now (the console calls this); with
+        `connect_to`, the student is put through to that number (the teacher's) once they
+        answer, else they get their lessons' flow."""
+        if connect_to is not None and not E164.match(connect_to):
+            raise ValueError(f"{connect_to!r} is not an E.164 number like +51987654321")
         with self.db.session() as session:
             student = session.get(m.Student, student_id)
             if student is None:
@@ -112,6 +125,7 @@ class OutboundCalls:
             row = self.request(
                 session, "teacher_callback", student.phone, now, student.id, note=note
             )
+            row.connect_to = connect_to
             session.flush()
             return row.id
 

@@ -81,13 +81,14 @@ def schedule(student_id: int, window: str | None, reviews_only: bool, clear: boo
 @outreach.command("call")
 @click.option("--student", "student_id", required=True, type=int)
 @click.option("--note", default=None, help="Why (kept with the call).")
+@click.option("--connect", default=None, help="Put the student through to this number.")
 @with_appcontext
-def call(student_id: int, note: str | None) -> None:
+def call(student_id: int, note: str | None, connect: str | None) -> None:
     """Ask for a call to a student now (what a teacher's callback does)."""
     out = _outreach()
     try:
-        call_id = out.teacher_callback(student_id, note)
-    except LookupError as error:
+        call_id = out.teacher_callback(student_id, note, connect)
+    except (LookupError, ValueError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"outbound call {call_id} queued for student {student_id}")
 

@@ -14,6 +14,11 @@ VOICEMAIL = (
     "Hola, te llamamos de Yachay, tu escuela por teléfono. "
     "Cuando tengas señal, llámanos a este número para seguir aprendiendo. ¡Hasta pronto!"
 )
+TEACHER_CALLING = (
+    "Hola, te llamamos de Yachay: tu profesora o profesor quiere hablar contigo. "
+    "Un momento, por favor."
+)
+TEACHER_UNAVAILABLE = "Tu profesora o profesor no pudo contestar ahora. ¡Hasta pronto!"
 NO_STUDENTS = "Hola, te llamamos de Yachay. En este número aún no hay estudiantes registrados."
 
 

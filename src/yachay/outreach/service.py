@@ -100,10 +100,13 @@ class Outreach:
                 self._throttle = LocalThrottle(self.settings.calls_per_second)
         return self._throttle
 
-    def teacher_callback(self, student_id: int, note: str | None = None) -> int:
-        """Ring a student now (the console's "call back" button); the outbound call's id.
-        LookupError for an unknown student."""
-        return self.calls.teacher_callback(student_id, self.now(), note)
+    def teacher_callback(
+        self, student_id: int, note: str | None = None, connect_to: str | None = None
+    ) -> int:
+        """Ring a student now (the console's "call back" button), put through to the
+        teacher's number `connect_to` if given; the outbound call's id. LookupError for an
+        unknown student, ValueError for a number that is not E.164."""
+        return self.calls.teacher_callback(student_id, self.now(), note, connect_to)
 
     def plan(self, now: datetime | None = None) -> list[int]:
         now = now or self.now()

@@ -21,7 +21,12 @@ from yachay.config import Settings
 from yachay.flows.events import Hangup, Speak
 from yachay.outreach import Outreach
 from yachay.outreach.calls import STUDENT_KINDS
-from yachay.outreach.messages import VOICEMAIL, weekly_progress
+from yachay.outreach.messages import (
+    TEACHER_CALLING,
+    TEACHER_UNAVAILABLE,
+    VOICEMAIL,
+    weekly_progress,
+)
 from yachay.voice.routes import bp
 
 log = logging.getLogger(__name__)
@@ -92,10 +97,23 @@ def outbound_answered() -> Response:
         return _hangup()
     if row.kind == "parent_progress":
         return _xml(_progress(row.phone))
+    if row.connect_to:
+        return _xml(_put_through(row.connect_to))
     assert row.kind in STUDENT_KINDS
     service: CallService = current_app.extensions["yachay.calls"]
     call = IncomingCall(sid=form["CallSid"], phone=row.phone, direction=OUTBOUND)
     return _xml(service.incoming(call, current_app.extensions["yachay.twiml"], _now()))
+
+
+def _put_through(number: str) -> str:
+    """The student to their teacher's phone; `<Dial>` returns here when it ends."""
+    settings: Settings = current_app.config["YACHAY"]
+    response = VoiceResponse()
+    response.say(TEACHER_CALLING, voice=settings.say_voice, language=settings.say_language)
+    response.dial(number, caller_id=settings.twilio_from_number, timeout=30)
+    response.say(TEACHER_UNAVAILABLE, voice=settings.say_voice, language=settings.say_language)
+    response.hangup()
+    return str(response)
 
 
 def _progress(phone: str) -> str:

@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("not_after", sa.DateTime(), nullable=True),
         sa.Column("outcome", sa.String(length=24), nullable=True),
         sa.Column("note", sa.String(length=200), nullable=True),
+        sa.Column("connect_to", sa.String(length=32), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
