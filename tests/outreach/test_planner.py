@@ -42,9 +42,12 @@ def test_a_daily_call_is_planned_once_inside_the_window(tmp_path, database, twil
     ana = add_student(database, "+51987333001", "Ana")
     set_window(database, ana, 16 * 60, 18 * 60)
     outreach = make(tmp_path, database, twilio_api)
+    asked = []
+    outreach.due_students = lambda session, now: asked.append(now) or set()
     morning = lima("2026-12-08", "09:00")  # a Tuesday
     assert len(outreach.plan(morning)) == 1
     assert outreach.plan(morning + timedelta(minutes=5)) == []
+    assert asked == [morning], "once planned, the reviews are not read again that day"
     (row,) = planned(database)
     assert row.kind == "lesson" and row.student_id == ana
     assert lima("2026-12-08", "16:00") <= row.next_try_at < lima("2026-12-08", "18:00")

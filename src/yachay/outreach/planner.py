@@ -76,16 +76,30 @@ def plan_day(
     """Plan today's calls that are not planned yet; the ids of those added."""
     today = clock.today(now)
     windows = session.execute(select(m.CallWindow, m.Student).join(m.Student)).all()
-    if not windows:
+    planned = set(
+        session.scalars(
+            select(m.OutboundCall.dedupe_key).where(
+                m.OutboundCall.dedupe_key.like(f"daily:%:{today}")
+            )
+        )
+    )
+    # Reading every household's calls and every student's reviews is the costly part:
+    # only when some call of today is still to plan.
+    open_windows = [
+        (window_row, student)
+        for window_row, student in windows
+        if f"daily:{student.id}:{today}" not in planned
+        and now < clock.at(today, window_row.end_minute)
+    ]
+    sunday = today.weekday() == PROGRESS_WEEKDAY
+    if not open_windows and not sunday:
         return []
     seen = observations(session, clock, now - HISTORY)
-    due = due_students(session, now)
+    due = due_students(session, now) if open_windows else set()
     added: list[int] = []
-    for window_row, student in windows:
+    for window_row, student in open_windows:
         window = Window(window_row.start_minute, window_row.end_minute)
         end = clock.at(today, window.end)
-        if now >= end:
-            continue
         kind = "review" if student.id in due else "lesson"
         if kind == "lesson" and not window_row.every_day:
             continue
@@ -95,7 +109,6 @@ def plan_day(
         if minute is None:  # the whole window is in quiet hours
             continue
         at = max(now, clock.at(today, minute))
-        before = _existing(session, f"daily:{student.id}:{today}")
         row = calls.request(
             session,
             kind,
@@ -105,10 +118,9 @@ def plan_day(
             not_after=end,
             dedupe_key=f"daily:{student.id}:{today}",
         )
-        if before is None:
-            session.flush()
-            added.append(row.id)
-    if today.weekday() == PROGRESS_WEEKDAY:
+        session.flush()
+        added.append(row.id)
+    if sunday:
         added.extend(_plan_progress_calls(session, calls, clock, now, today, windows, seen))
     return added
 
