@@ -131,3 +131,28 @@ def test_no_call_is_planned_in_quiet_hours_even_inside_the_window(tmp_path, data
     assert {(r.kind, r.student_id) for r in rows} == {("lesson", ana), ("parent_progress", None)}
     assert {r.phone for r in rows} == {"+51987333006"}
     assert all(outreach.clock.minute_of_day(r.next_try_at) == 20 * 60 for r in rows)
+
+
+def test_the_tutors_due_reviews_turn_the_days_call_into_a_review_call(tmp_path, twilio_api):
+    """The real `tutor.reports.due_for_review`: Ana practised adding well three weeks ago,
+    so reviews are due; Luis has answered nothing, so he has none."""
+    from tests.tutor.tutor_db import answer_row, make_database
+
+    _, db = make_database(tmp_path / "var")
+    ana = add_student(db, "+51987333010", "Ana")
+    luis = add_student(db, "+51987333011", "Luis")
+    for student in (ana, luis):
+        set_window(db, student, 16 * 60, 18 * 60)
+    now = lima("2026-12-08", "09:00")
+    with db.session() as session:
+        for i in range(6):
+            at = now - timedelta(days=21, minutes=-i)
+            session.add(
+                answer_row(
+                    ana, f"sumar-q{i}", True, at, call_sid="CA-ana", step=i, response_ms=4000
+                )
+            )
+    outreach = Outreach(db, outreach_settings(tmp_path, db, twilio_api))
+    outreach.plan(now)
+    assert {(r.student_id, r.kind) for r in planned(db)} == {(ana, "review"), (luis, "lesson")}
+    db.dispose()
