@@ -75,7 +75,6 @@ def verbs(body: str) -> list[str]:
 
 def dial_student(db: Database, api: FakeTwilioApi, server: LiveServer, phone: str) -> tuple:
     """A missed call from `phone`, rung back: (attempt id, the outbound CallSid)."""
-    before = len(api.calls_created())
     sid = "CA" + uuid.uuid4().hex
     answer = post(
         server,
@@ -84,7 +83,7 @@ def dial_student(db: Database, api: FakeTwilioApi, server: LiveServer, phone: st
     )
     assert answer.status_code == 200
     assert verbs(answer.text) == ["Reject"]
-    sent = api.wait_for_calls(before + 1)[-1]  # the server's scheduler rings back
+    (sent,) = api.wait_for_calls(1, to=phone)  # the server's scheduler rings back
     assert sent.one("To") == phone and sent.one("From") == FROM
     return placed(db, sent)
 
@@ -176,7 +175,7 @@ def test_the_parents_weekly_call_tells_each_childs_week(server, db, api):
     with db.session() as session:
         row = m.OutboundCall(kind="parent_progress", phone=phone, next_try_at=now, created_at=now)
         session.add(row)
-    sent = api.wait_for_calls(len(api.calls_created()) + 1)[-1]
+    (sent,) = api.wait_for_calls(1, to=phone)
     attempt, sid = placed(db, sent)
     reply = post(
         server, f"/voice/outbound?attempt={attempt}", outbound(phone, sid, AnsweredBy="human")
@@ -230,7 +229,7 @@ def test_a_teacher_callback_puts_the_student_through_to_the_teacher(server, db, 
     student = add_student(db, phone, "Nilda")
     calls = OutboundCalls(db, LocalClock("America/Lima", QuietHours(0, 0)))
     calls.teacher_callback(student, datetime.now(UTC).replace(tzinfo=None), connect_to=teacher)
-    attempt, sid = placed(db, api.wait_for_calls(len(api.calls_created()) + 1)[-1])
+    attempt, sid = placed(db, api.wait_for_calls(1, to=phone)[0])
     reply = post(
         server, f"/voice/outbound?attempt={attempt}", outbound(phone, sid, AnsweredBy="human")
     )

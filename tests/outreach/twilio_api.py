@@ -84,10 +84,13 @@ class FakeTwilioApi:
         with self._lock:
             return [r for r in self.requests if r.path.endswith("/Calls.json")]
 
-    def wait_for_calls(self, count: int, timeout: float = 60) -> list[Recorded]:
+    def wait_for_calls(
+        self, count: int, timeout: float = 60, to: str | None = None
+    ) -> list[Recorded]:
+        """The calls created (to `to` only, if given), once there are `count` of them."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            created = self.calls_created()
+            created = [r for r in self.calls_created() if to is None or r.one("To") == to]
             if len(created) >= count:
                 return created
             time.sleep(0.1)
