@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from yachay import voice, web
+from yachay import outreach, voice, web
 from yachay.calls import CallService
 from yachay.config import Settings, load_settings, resolve_auth_token
 from yachay.db.database import Database
@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     )
     init_monitoring(app, calls)  # /metrics, /healthz (checks the database), call metrics
     web.init_app(app)
+    outreach.init_app(app, db, settings)
     return app
 
 

@@ -113,6 +113,26 @@ class Settings:
     #: The school's phone number (E.164, a number of the Twilio account): the caller id a
     #: teacher's call to a student shows, never the teacher's own. Empty: no such calls.
     school_number: str = ""
+    # -- outbound calls (yachay.outreach) --
+    #: The Twilio account that places outbound calls; empty: no outbound calls.
+    twilio_account_sid: str = ""
+    #: The number outbound calls come from (E.164).
+    twilio_from_number: str = ""
+    #: Twilio's REST API base URL; another only for a test server standing in for it.
+    twilio_api_url: str = "https://api.twilio.com"
+    #: A call to this number (the webhook's To) is rejected unanswered and rung back.
+    callback_number: str = ""
+    #: Broker of the task queue (redis://...); empty: tasks run in the server's own process.
+    redis_url: str = ""
+    #: Outbound calls per second the Twilio account allows.
+    calls_per_second: float = 1.0
+    #: Local hours no outbound call is placed in ("HH:MM-HH:MM", may cross midnight).
+    quiet_hours: str = "20:30-08:00"
+    timezone: str = "America/Lima"
+    #: Minutes between tries of an unanswered outbound call (one entry per retry).
+    retry_minutes: tuple[int, ...] = (10, 30)
+    #: A JSON file of per-minute call rates; empty: the built-in table (outreach/costs.py).
+    call_rates_file: str = ""
 
     def __post_init__(self) -> None:
         pin = partial(object.__setattr__, self)  # frozen: set once, here
@@ -195,6 +215,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         metrics_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR", ""),
         log_format=env.get("YACHAY_LOG_FORMAT", Settings.log_format),
         school_number=env.get("YACHAY_SCHOOL_NUMBER", ""),
+        **_outreach_settings(env),
     )
     if settings.log_format not in LOG_FORMATS:
         raise ValueError(
@@ -202,6 +223,35 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f"not {settings.log_format!r}"
         )
     return settings
+
+
+def _outreach_settings(env: Mapping[str, str]) -> dict[str, object]:
+    read = {
+        "twilio_account_sid": env.get("TWILIO_ACCOUNT_SID"),
+        "twilio_from_number": env.get("TWILIO_FROM_NUMBER"),
+        "twilio_api_url": (env.get("TWILIO_API_URL") or "").rstrip("/") or None,
+        "callback_number": env.get("YACHAY_CALLBACK_NUMBER"),
+        "redis_url": env.get("YACHAY_REDIS_URL"),
+        "quiet_hours": env.get("YACHAY_QUIET_HOURS"),
+        "timezone": env.get("YACHAY_TIMEZONE"),
+        "call_rates_file": env.get("YACHAY_CALL_RATES_FILE"),
+    }
+    out: dict[str, object] = {k: v for k, v in read.items() if v is not None}
+    if cps := env.get("YACHAY_CALLS_PER_SECOND"):
+        try:
+            out["calls_per_second"] = float(cps)
+        except ValueError:
+            raise ValueError(f"YACHAY_CALLS_PER_SECOND must be a number, not {cps!r}") from None
+        if out["calls_per_second"] <= 0:  # type: ignore[operator]
+            raise ValueError("YACHAY_CALLS_PER_SECOND must be above 0")
+    if retries := env.get("YACHAY_RETRY_MINUTES"):
+        try:
+            out["retry_minutes"] = tuple(int(x) for x in retries.split(",") if x.strip())
+        except ValueError:
+            raise ValueError(
+                f"YACHAY_RETRY_MINUTES must look like '10,30' (minutes), not {retries!r}"
+            ) from None
+    return out
 
 
 def resolve_auth_token(settings: Settings) -> Settings:

@@ -135,8 +135,8 @@ def test_the_household_pin_then_the_daily_call_time(school_server, db, number):
     assert "Esa hora no es válida." in spoken(transcript, 3)
     assert "Yachay llamará todos los días a las 7 horas con 30 minutos." in spoken(transcript, 4)
     with db.session() as session:
-        row = session.get(pr.DailyLessonCall, ana)
-        assert (row.local_time, row.set_by) == ("07:30", parent)
+        window = session.get(m.CallWindow, ana)  # where the outbound calls ring
+        assert (window.start_minute, window.end_minute) == (7 * 60 + 30, 8 * 60 + 30)
 
 
 def test_a_parents_callback_request_reaches_the_teacher(school_server, db, number):

@@ -30,6 +30,10 @@ class TurnContext:
     now: datetime
 
 
+#: How long the daily lesson call's window is after the time a parent chose by keypad.
+PARENT_WINDOW_MINUTES = 60
+
+
 class EventRecorder:
     """Writes a turn's domain events inside the turn's transaction.
 
@@ -165,14 +169,16 @@ class EventRecorder:
 
     @apply.register
     def _(self, event: ev.DailyCallTimeSet, state: CallState) -> CallState:
-        local_time = f"{event.hour:02d}:{event.minute:02d}"
+        # The outbound calls ring inside the household's window: an hour from the time the
+        # parent chose (yachay.outreach learns which part of it answers best).
+        start = event.hour * 60 + event.minute
         for student_id in event.student_ids:
-            row = self.session.get(pr.DailyLessonCall, student_id)
+            row = self.session.get(m.CallWindow, student_id)
             if row is None:
-                row = pr.DailyLessonCall(student_id=student_id, local_time=local_time)
+                row = m.CallWindow(student_id=student_id)
                 self.session.add(row)
-            row.local_time = local_time
-            row.set_by = event.parent_id
+            row.start_minute = start
+            row.end_minute = min(start + PARENT_WINDOW_MINUTES, 24 * 60 - 1)
             row.updated_at = self.ctx.now
         return state
 

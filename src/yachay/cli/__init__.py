@@ -21,6 +21,8 @@ from yachay.content.cli import content
 from yachay.db import migrate
 from yachay.db.starter import load_starter_content
 from yachay.flows.callers import LANGUAGE_KEYS
+from yachay.outreach import start_scheduler
+from yachay.outreach.cli import outreach, worker
 from yachay.phone.cli import call
 from yachay.tutor.cli import tutor
 from yachay.tutor.quality_cli import quality, retrain_if_needed_command
@@ -107,6 +109,8 @@ def serve(host: str, port: int) -> None:
     loaded = load_starter_content(db, settings.content_dir / "packs")
     if loaded:
         click.echo(f"Loaded the starter content: {', '.join(loaded)}")
+    if outbound := start_scheduler(current_app):
+        click.echo(outbound)
     base = f"http://{host}:{port}"
     click.echo(
         f"Yachay is answering calls at {base}/voice\n"
@@ -166,6 +170,8 @@ tutor.add_command(needs_tutor)
 tutor.add_command(quality)
 tutor.add_command(retrain_if_needed_command)
 cli.add_command(tutor)
+cli.add_command(outreach)
+cli.add_command(worker)
 
 
 def main() -> None:

@@ -222,3 +222,72 @@ class Question(Base):
     #: The template a generated practice item comes from; None for a hand-written question
     #: (only those are asked in the lesson itself).
     template_id: Mapped[str | None] = mapped_column(String(80), index=True)
+
+
+# --- outreach: calls we place (yachay.outreach) ---------------------------------------
+
+
+class CallWindow(Base):
+    """The daily lesson call's window a household chose for a student (local time)."""
+
+    __tablename__ = "call_windows"
+
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), primary_key=True)
+    #: Minutes after local midnight; start < end (a window never crosses midnight).
+    start_minute: Mapped[int]
+    end_minute: Mapped[int]
+    #: False: called only when spaced reviews are due, not for every day's lesson.
+    every_day: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class OutboundCall(Base):
+    """A call we mean to place (a lesson, a review, a callback...) and how it ended."""
+
+    __tablename__ = "outbound_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: lesson, review, teacher_callback, parent_progress, missed_call
+    kind: Mapped[str] = mapped_column(String(24))
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id"), index=True)
+    #: Makes planning idempotent, e.g. "lesson:12:2026-12-05"; None for one-off calls.
+    dedupe_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    #: pending, dialing, ringing, answered, done, gave_up, canceled
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    tries: Mapped[int] = mapped_column(default=0)
+    next_try_at: Mapped[datetime | None] = mapped_column(index=True)
+    #: No try starts after this (the end of the chosen window); None: no limit.
+    not_after: Mapped[datetime | None]
+    #: answered, machine, busy, no-answer, failed, quiet-hours, window-passed, error
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    note: Mapped[str | None] = mapped_column(String(200))
+    #: A teacher's number the student is put through to once they answer (a callback).
+    connect_to: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class OutboundAttempt(Base):
+    """One try of an outbound call: one Twilio call."""
+
+    __tablename__ = "outbound_attempts"
+    __table_args__ = (UniqueConstraint("outbound_call_id", "try_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbound_call_id: Mapped[int] = mapped_column(ForeignKey("outbound_calls.id"), index=True)
+    try_number: Mapped[int]
+    call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    requested_at: Mapped[datetime]
+    #: Minutes after local midnight when it was placed: what best-time learning reads.
+    local_minute: Mapped[int]
+    #: Twilio's CallStatus (queued ... completed, busy, no-answer, failed, canceled), or
+    #: "error" when the REST request itself failed.
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status_sequence: Mapped[int] = mapped_column(default=-1)
+    #: Twilio's AnsweredBy: human, machine_start, machine_end_beep, fax, unknown...
+    answered_by: Mapped[str | None] = mapped_column(String(24))
+    duration_seconds: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(String(200))
+    ended_at: Mapped[datetime | None]

@@ -27,18 +27,6 @@ class PinLockout(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class DailyLessonCall(Base):
-    """When the daily lesson call rings a student: `local_time` is "HH:MM" in Lima (UTC-5,
-    no summer time), set by a parent by keypad. Read by the outbound calls."""
-
-    __tablename__ = "daily_lesson_calls"
-
-    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), primary_key=True)
-    local_time: Mapped[str] = mapped_column(String(5))
-    set_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 class CallbackRequest(Base):
     """A parent asked the teacher of a child to call back; status "new", then "done"."""
 

@@ -9,6 +9,7 @@ from yachay.content.audio import AudioStore
 from yachay.content.prompts import BASE_LANGUAGE, Prompts
 from yachay.flows.events import Speak
 from yachay.voice import audio as audio_routes
+from yachay.voice import outbound  # noqa: F401  (its routes join the voice blueprint)
 from yachay.voice import routes as voice_routes
 from yachay.voice.twiml import SayVoice, TwimlRenderer, apology
 

@@ -1,8 +1,7 @@
-"""phone roles: pin lockouts, daily lesson calls, callback requests, class recordings
+"""phone roles: pin lockouts, callback requests, class recordings
 
 What parents' and teachers' calls store: wrong keypad PINs per number and the lock they
-cause (across calls), the Lima time of each child's daily lesson call (read by the
-outbound calls), parents' requests for a teacher's callback, and lessons or announcements
+cause (across calls), parents' requests for a teacher's callback, and lessons or announcements
 teachers record by phone, pending review. Only new tables: nothing existing changes.
 
 Revision ID: 0004
@@ -65,20 +64,6 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "daily_lesson_calls",
-        sa.Column("student_id", sa.Integer(), nullable=False),
-        sa.Column("local_time", sa.String(length=5), nullable=False),
-        sa.Column("set_by", sa.Integer(), nullable=True),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["set_by"], ["users.id"], name=op.f("fk_daily_lesson_calls_set_by_users")
-        ),
-        sa.ForeignKeyConstraint(
-            ["student_id"], ["students.id"], name=op.f("fk_daily_lesson_calls_student_id_students")
-        ),
-        sa.PrimaryKeyConstraint("student_id", name=op.f("pk_daily_lesson_calls")),
-    )
-    op.create_table(
         "class_recordings",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("teacher_id", sa.Integer(), nullable=False),
@@ -123,7 +108,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_class_recordings_class_id"))
 
     op.drop_table("class_recordings")
-    op.drop_table("daily_lesson_calls")
     with op.batch_alter_table("callback_requests", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_callback_requests_teacher_id"))
         batch_op.drop_index(batch_op.f("ix_callback_requests_student_id"))

@@ -1,0 +1,153 @@
+"""Webhooks of the calls we place (yachay.outreach): who answered, and their status.
+
+Twilio requests the answer URL once answering-machine detection has decided: a person
+(or a call it cannot tell) gets the student's flow, exactly as if the child had called us
+(the child's number is the webhook's `To`); a voicemail gets a short message after the
+beep, never the lesson; a fax or a machine still greeting gets a hang-up.
+A call to the callback number is rejected unanswered (free for the caller) and rung back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from flask import Response, abort, current_app, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from yachay.calls import CallService, IncomingCall, StatusUpdate
+from yachay.config import Settings
+from yachay.flows.events import Hangup, Speak
+from yachay.outreach import Outreach
+from yachay.outreach.calls import STUDENT_KINDS
+from yachay.outreach.messages import (
+    TEACHER_CALLING,
+    TEACHER_UNAVAILABLE,
+    VOICEMAIL,
+    weekly_progress,
+)
+from yachay.voice.routes import bp
+
+log = logging.getLogger(__name__)
+
+#: AnsweredBy values after which a message can be left (DetectMessageEnd).
+AFTER_THE_BEEP = frozenset({"machine_end_beep", "machine_end_silence", "machine_end_other"})
+OUTBOUND = "outbound-api"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _xml(body: str) -> Response:
+    return Response(body, status=200, mimetype="text/xml")
+
+
+def _outreach() -> Outreach:
+    return current_app.extensions["yachay.outreach"]
+
+
+def _hangup() -> Response:
+    response = VoiceResponse()
+    response.hangup()
+    return _xml(str(response))
+
+
+def _attempt_id() -> int:
+    attempt = request.args.get("attempt", type=int)
+    if attempt is None or not request.form.get("CallSid"):
+        abort(400, "attempt and CallSid are required")
+    return attempt
+
+
+def is_missed_call(form: Mapping[str, str]) -> bool:
+    number = current_app.config["YACHAY"].callback_number
+    return bool(number) and form.get("To") == number and form.get("Direction") != OUTBOUND
+
+
+@bp.before_request
+def reject_missed_call() -> Response | None:
+    """A call to the callback number: `<Reject>` first, so it is never answered and costs
+    the caller nothing; then it is rung back. Runs after the signature check."""
+    if request.endpoint != "voice.incoming" or not is_missed_call(request.form):
+        return None
+    _outreach().calls.ring_back(request.form.get("From", ""), _now())
+    response = VoiceResponse()
+    response.reject(reason="busy")
+    return _xml(str(response))
+
+
+@bp.post("/outbound")
+def outbound_answered() -> Response:
+    attempt_id = _attempt_id()
+    form = request.form
+    answered_by = form.get("AnsweredBy", "unknown")
+    row = _outreach().calls.answered(attempt_id, form["CallSid"], answered_by)
+    if row is None:
+        log.warning("outbound call %s: answered, but not a try of ours", form["CallSid"])
+        return _hangup()
+    if answered_by in AFTER_THE_BEEP:
+        settings: Settings = current_app.config["YACHAY"]
+        response = VoiceResponse()
+        response.say(VOICEMAIL, voice=settings.say_voice, language=settings.say_language)
+        response.hangup()
+        return _xml(str(response))
+    if answered_by.startswith("machine") or answered_by == "fax":
+        return _hangup()
+    if row.kind == "parent_progress":
+        return _xml(_progress(row.phone))
+    if row.connect_to:
+        return _xml(_put_through(row.connect_to))
+    assert row.kind in STUDENT_KINDS
+    service: CallService = current_app.extensions["yachay.calls"]
+    call = IncomingCall(sid=form["CallSid"], phone=row.phone, direction=OUTBOUND)
+    return _xml(service.incoming(call, current_app.extensions["yachay.twiml"], _now()))
+
+
+def _put_through(number: str) -> str:
+    """The student to their teacher's phone; `<Dial>` returns here when it ends."""
+    settings: Settings = current_app.config["YACHAY"]
+    response = VoiceResponse()
+    response.say(TEACHER_CALLING, voice=settings.say_voice, language=settings.say_language)
+    response.dial(number, caller_id=settings.twilio_from_number, timeout=30)
+    response.say(TEACHER_UNAVAILABLE, voice=settings.say_voice, language=settings.say_language)
+    response.hangup()
+    return str(response)
+
+
+def _progress(phone: str) -> str:
+    db = current_app.extensions["yachay.db"]
+    with db.read_session() as session:
+        lines = weekly_progress(session, phone, _now())
+    events = [Speak(line, "es") for line in lines] + [Hangup()]
+    return current_app.extensions["yachay.twiml"](events, 0)
+
+
+@bp.post("/outbound/status")
+def outbound_status() -> tuple[str, int]:
+    attempt_id = _attempt_id()
+    form = request.form
+    status = form.get("CallStatus", "")
+    if not status:
+        abort(400, "CallStatus is required")
+    duration = form.get("CallDuration")
+    seconds = int(duration) if duration and duration.isdigit() else None
+    sequence = int(form["SequenceNumber"]) if form.get("SequenceNumber", "").isdigit() else 0
+    now = _now()
+    if not _outreach().calls.status(attempt_id, form["CallSid"], status, sequence, seconds, now):
+        log.warning("outbound call %s: a status for a try we do not know", form["CallSid"])
+        return "", 204
+    # The call's own record too (its duration, its end), as for the calls children make.
+    service: CallService = current_app.extensions["yachay.calls"]
+    update = StatusUpdate(
+        call_sid=form["CallSid"],
+        status=status,
+        sequence_number=sequence,
+        phone=form.get("To", ""),
+        direction=OUTBOUND,
+        duration_seconds=seconds,
+        timestamp=form.get("Timestamp"),
+    )
+    service.status(update, now)
+    return "", 204
