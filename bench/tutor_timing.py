@@ -1,7 +1,7 @@
 """Does reading response times make the tutor model predict better? A benchmark.
 
 Our answers carry how long each took (``answers.response_ms``), and a model trained on them
-reads two features of it (:data:`yachay.tutor.data.FEATURE_NAMES`: the previous answer's
+reads two features of it (:data:`yachay.tutor.features.FEATURE_NAMES`: the previous answer's
 and the skill's last answer's log seconds). This trains the served model (``dkt+f``,
 through the real trainer, the same seed) on the same logs three ways and compares the
 predictions of held-out students' answers:

@@ -19,7 +19,8 @@ import numpy as np
 import torch
 
 from yachay.tutor.checkpoint import Checkpoint, load_checkpoint
-from yachay.tutor.data import StudentSequence, collate, history_features, window_start
+from yachay.tutor.data import StudentSequence, collate, window_start
+from yachay.tutor.features import history_features
 from yachay.tutor.models import KTModel
 
 __all__ = ["Answer", "KnowledgeTracer"]

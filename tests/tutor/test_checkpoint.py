@@ -14,7 +14,8 @@ from yachay.tutor.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from yachay.tutor.data import FEATURE_NAMES, UNTIMED_FEATURES, collate, windows
+from yachay.tutor.data import collate, windows
+from yachay.tutor.features import FEATURE_NAMES, UNTIMED_FEATURES
 from yachay.tutor.models import MODELS, build_model
 from yachay.tutor.train import TrainConfig
 

@@ -7,18 +7,15 @@ import pytest
 
 from tests.tutor.conftest import simulate, write_three_line
 from yachay.tutor.data import (
-    FEATURE_NAMES,
-    UNTIMED_FEATURES,
     DataFormatError,
     StudentSequence,
     batches,
     collate,
-    feature_count,
-    history_features,
     read_three_line,
     split_by_student,
     windows,
 )
+from yachay.tutor.features import FEATURE_NAMES, UNTIMED_FEATURES, feature_count, history_features
 
 
 def test_reads_the_three_line_format_with_and_without_trailing_commas(tmp_path: Path) -> None:

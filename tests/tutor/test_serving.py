@@ -16,12 +16,8 @@ from yachay.config import Settings
 from yachay.tutor.answer_log import Vocabulary
 from yachay.tutor.bank import QuestionInfo
 from yachay.tutor.checkpoint import load_checkpoint
-from yachay.tutor.data import (
-    UNTIMED_FEATURES,
-    StudentSequence,
-    history_features,
-    next_features,
-)
+from yachay.tutor.data import StudentSequence
+from yachay.tutor.features import UNTIMED_FEATURES, history_features, next_features
 from yachay.tutor.models import MODELS, build_model
 from yachay.tutor.prior import prior_probability
 from yachay.tutor.registry import Pointer, Registry, write_pointer

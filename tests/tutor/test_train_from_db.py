@@ -17,7 +17,7 @@ from yachay.db import models as m
 from yachay.tutor.answer_log import Vocabulary, is_holdout, read_answer_log
 from yachay.tutor.checkpoint import load_checkpoint
 from yachay.tutor.cli import tutor
-from yachay.tutor.data import FEATURE_NAMES
+from yachay.tutor.features import FEATURE_NAMES
 from yachay.tutor.registry import Registry, read_pointer
 from yachay.tutor.retrain import NotEnoughData, train_from_db
 from yachay.tutor.train_config import TrainConfig

@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from yachay.tutor.data import FEATURE_NAMES
+from yachay.tutor.features import FEATURE_NAMES
 from yachay.tutor.models import MODELS, KTModel
 from yachay.tutor.train_config import TrainConfig
 

@@ -39,14 +39,9 @@ from tqdm.auto import tqdm
 from yachay.tutor import model_quality
 from yachay.tutor.baselines import BASELINES, labels, run_baseline
 from yachay.tutor.checkpoint import save_checkpoint
-from yachay.tutor.data import (
-    StudentSequence,
-    count_ids,
-    feature_count,
-    read_three_line,
-    split_by_student,
-)
+from yachay.tutor.data import StudentSequence, count_ids, read_three_line, split_by_student
 from yachay.tutor.defaults import TRAIN_MINUTES
+from yachay.tutor.features import feature_count
 from yachay.tutor.models import DEFAULT_EVALUATION, SELECTIONS, build_model
 from yachay.tutor.train import (
     BestCheckpoint,

@@ -301,7 +301,8 @@ def _check_data(log: AnswerLog, min_answers: int) -> tuple[AnswerLog, AnswerLog]
 
 
 def _train(model_name, vocab, train_log, config, options, progress, logger):  # noqa: ANN001, ANN202
-    from yachay.tutor.data import feature_count, split_by_student
+    from yachay.tutor.data import split_by_student
+    from yachay.tutor.features import feature_count
     from yachay.tutor.models import build_model
     from yachay.tutor.train import (
         BestCheckpoint,

@@ -11,7 +11,7 @@ question asked there. So a round is scored the way the model was evaluated, once
    (:meth:`KTModel.encode <yachay.tutor.models.base.KTModel.encode>`);
 3. every candidate is read out at that position, as one batch
    (:meth:`KTModel.read_out <yachay.tutor.models.base.KTModel.read_out>`), with the
-   features it would have as the next answer (:func:`yachay.tutor.data.next_features`).
+   features it would have as the next answer (:func:`yachay.tutor.features.next_features`).
 
 Ids are the model's (1-based); ids above its vocabulary read as its "unknown" id.
 """
@@ -21,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from yachay.tutor.data import StudentSequence, history_features, next_features, window_start
+from yachay.tutor.data import StudentSequence, window_start
+from yachay.tutor.features import history_features, next_features
 from yachay.tutor.models import KTModel
 
 __all__ = ["score_candidates"]

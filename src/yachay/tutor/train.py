@@ -18,7 +18,8 @@ import torch
 from tqdm.auto import tqdm
 
 from yachay.tutor import model_quality
-from yachay.tutor.data import StudentSequence, batches, history_features, windows
+from yachay.tutor.data import StudentSequence, batches, windows
+from yachay.tutor.features import history_features
 from yachay.tutor.models import KTModel
 from yachay.tutor.train_config import TrainConfig
 

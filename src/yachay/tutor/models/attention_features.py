@@ -5,7 +5,7 @@ embeddings) attends to the answers before ``t``: keys are the past questions, va
 (question, skill, response) interactions, so relevance depends on what was asked and the
 read-out on how it went. Each head has a learned recency bias (``-slope * log(1 + distance)``,
 a soft form of AKT's monotonic decay). A small MLP combines the attention read-out with the
-history features of ``t`` (:data:`yachay.tutor.data.FEATURE_NAMES`) and learned-concept
+history features of ``t`` (:data:`yachay.tutor.features.FEATURE_NAMES`) and learned-concept
 evidence (:class:`~yachay.tutor.models.base.ConceptEvidence`), which carry counts that an
 attention average cannot; a PFA-like logistic head is added to the logit.
 """

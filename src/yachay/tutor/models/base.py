@@ -26,7 +26,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from yachay.tutor.data import FEATURE_NAMES
+from yachay.tutor.features import FEATURE_NAMES
 
 
 @dataclass

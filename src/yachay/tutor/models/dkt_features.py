@@ -4,7 +4,7 @@ Our own variant. An LSTM reads the (skill, response) interactions and the histor
 they were answered under; the answer at ``t`` is predicted by a small MLP from the LSTM
 state, embeddings of the question and skill asked at ``t``, the history features of ``t``
 (per-skill counts of earlier attempts and successes, recency, overall rate:
-:data:`yachay.tutor.data.FEATURE_NAMES`) and learned-concept evidence
+:data:`yachay.tutor.features.FEATURE_NAMES`) and learned-concept evidence
 (:class:`~yachay.tutor.models.base.ConceptEvidence`), plus a PFA-like logistic head. The
 counts in the features span the student's whole history, so they keep what the LSTM loses
 when a long history is cut into windows.
