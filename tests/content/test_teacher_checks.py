@@ -395,3 +395,45 @@ def test_an_unlisted_or_half_adapted_loan_is_refused(tmp_path: Path) -> None:
 def test_names_and_adapted_loans_need_no_listing(tmp_path: Path) -> None:
     translation = "    variety: collao\n    doubts: [x]"
     load_pack(quechua_pack(tmp_path, translation, text="Rosa simanapi chakraman rin."))
+
+
+AY_LESSON = """\
+id: g4-a
+title: {es: "La pelota", ay: "TITLE"}
+grade: 4
+translations:
+  ay:
+    reviewed_by_native_speaker: false
+    note: "borrador"
+    loans: [LOANS]
+    doubts: [x]
+skills: [medir]
+segments:
+  - text: {es: "La pelota rueda el lunes.", ay: "AYMARA"}
+"""
+
+
+def aymara_pack(tmp_path: Path, title: str, text: str, loans: str = "") -> Path:
+    folder = tmp_path / "prueba"
+    (folder / "lessons").mkdir(parents=True)
+    (folder / "pack.yaml").write_text(PACK, encoding="utf-8")
+    lesson = AY_LESSON.replace("TITLE", title).replace("AYMARA", text).replace("LOANS", loans)
+    (folder / "lessons" / "g4-a.yaml").write_text(lesson, encoding="utf-8")
+    return folder
+
+
+def test_an_aymara_translation_keeps_to_three_vowels_with_listed_loans(tmp_path: Path) -> None:
+    load_pack(aymara_pack(tmp_path, "Piluta", "Pilutax lunesan muyu.", loans="lunes"))
+
+
+def test_an_aymara_word_half_adapted_or_not_listed_is_refused(tmp_path: Path) -> None:
+    folder = aymara_pack(tmp_path, "Piluta", "Mä pilotax lunesan muyu.", loans="kosa")
+    assert problems_of(folder) == [
+        "prueba/lessons/g4-a.yaml:8: translation 'ay': loan \"kosa\" is half adapted (an "
+        "Aymara k or w, but an e or an o): adapt it to three vowels or keep the Spanish "
+        "spelling",
+        'prueba/lessons/g4-a.yaml:12: segment 1: text: "pilotax" has an e or an o, which '
+        "Aymara writes with a, i, u: adapt it, or list the Spanish word under loans",
+        'prueba/lessons/g4-a.yaml:12: segment 1: text: "lunesan" has an e or an o, which '
+        "Aymara writes with a, i, u: adapt it, or list the Spanish word under loans",
+    ]

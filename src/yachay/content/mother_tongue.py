@@ -12,6 +12,11 @@ For a ``qu`` translation (Southern Quechua):
   (simana) or keep the Spanish spelling (miércoles);
 - a translation not yet reviewed by a native speaker lists its ``doubts``.
 
+An ``ay`` translation (Aymara, also written with three vowels a, i, u, and ä, ï, ü for a
+long vowel) is held to the same loans: a word with an e or an o is a listed loan or a
+name, so "pilota", half adapted from pelota, is refused (write "piluta", or "pelota" as a
+listed loan).
+
 Words that start with a capital letter are names (Rosa, Pedro) and are left alone.
 """
 
@@ -52,11 +57,16 @@ def unlisted_loans(text: str, loans: list[str]) -> list[str]:
     return found
 
 
+#: Languages held to three vowels, and the name the messages give them.
+_THREE_VOWELS = {"qu": "Quechua", "ay": "Aymara"}
+
+
 def check_mother_tongue(reader: PackReader, lessons: list[ReadLesson]) -> None:
     for entry in lessons:
-        translation = entry.lesson.translations.get("qu")
-        if translation is not None:
+        if "qu" in entry.lesson.translations:
             _check_quechua(reader, entry.file, entry.lesson)
+        if "ay" in entry.lesson.translations:
+            _check_loans(reader, entry.file, entry.lesson, "ay", set())
         for language, translation in entry.lesson.translations.items():
             if not translation.reviewed_by_native_speaker and not translation.doubts:
                 reader.at(
@@ -77,22 +87,10 @@ def _check_quechua(reader: PackReader, relative: str, lesson: Lesson) -> None:
             "translation 'qu' must name its Quechua variety: variety: collao or "
             "variety: chanka (a text keeps to one; both means two translations)",
         )
-    for index, loan in enumerate(translation.loans):
-        if _HALF_ADAPTED.search(loan) and _NOT_THREE_VOWELS.search(loan):
-            reader.at(
-                relative,
-                (*loc, "loans", index),
-                f"translation 'qu': loan \"{loan}\" is half adapted (a Quechua k or w, but an "
-                "e or an o): adapt it to three vowels or keep the Spanish spelling",
-            )
     reported: set[str] = set()
-    for text_loc, texts in iter_texts(lesson):
-        text = texts.get("qu")
-        if not text:
-            continue
-        text = _PLACEHOLDER.sub(" ", text)  # a template's {value}, {answer}
-        where = reader.describe(relative, text_loc)
-        if translation.variety == "chanka":
+    if translation.variety == "chanka":
+        for text_loc, texts in iter_texts(lesson):
+            text = _PLACEHOLDER.sub(" ", texts.get("qu") or "")
             for word in collao_spellings(text):
                 if word.lower() not in reported:
                     reported.add(word.lower())
@@ -101,22 +99,48 @@ def _check_quechua(reader: PackReader, relative: str, lesson: Lesson) -> None:
                         (*text_loc, "qu"),
                         ": ".join(
                             [
-                                *where,
+                                *reader.describe(relative, text_loc),
                                 f'"{word}" is a Collao spelling in a Chanka text: write '
                                 "it without the aspirated or glottalised stop",
                             ]
                         ),
                     )
+    _check_loans(reader, relative, lesson, "qu", reported)
+
+
+def _check_loans(
+    reader: PackReader, relative: str, lesson: Lesson, language: str, reported: set[str]
+) -> None:
+    """Three vowels: a word with an e or an o is a listed loan (or a name), and a listed
+    loan is spelled either the Spanish way or fully adapted."""
+    translation = lesson.translations[language]
+    name = _THREE_VOWELS[language]
+    article = "an" if name[0] in "AEIOU" else "a"
+    loc = ("translations", language)
+    for index, loan in enumerate(translation.loans):
+        if _HALF_ADAPTED.search(loan) and _NOT_THREE_VOWELS.search(loan):
+            reader.at(
+                relative,
+                (*loc, "loans", index),
+                f'translation {language!r}: loan "{loan}" is half adapted ({article} {name} k '
+                "or w, but an e or an o): adapt it to three vowels or keep the Spanish "
+                "spelling",
+            )
+    for text_loc, texts in iter_texts(lesson):
+        text = texts.get(language)
+        if not text:
+            continue
+        text = _PLACEHOLDER.sub(" ", text)  # a template's {value}, {answer}
         for word in unlisted_loans(text, translation.loans):
             if word.lower() not in reported:
                 reported.add(word.lower())
                 reader.at(
                     relative,
-                    (*text_loc, "qu"),
+                    (*text_loc, language),
                     ": ".join(
                         [
-                            *where,
-                            f'"{word}" has an e or an o, which Quechua writes with a, '
+                            *reader.describe(relative, text_loc),
+                            f'"{word}" has an e or an o, which {name} writes with a, '
                             "i, u: adapt it, or list the Spanish word under loans",
                         ]
                     ),
