@@ -31,7 +31,7 @@ def test_the_served_version_is_1_and_the_one_before_0(tmp_path):
 def test_live_quality_drift_decisions_and_outbound_calls_are_exported(tmp_path):
     metrics.set_live_quality("test-7", auc=0.81, ece=0.012, answers=2500)
     metrics.set_input_drift("test_statistic", 0.31)
-    metrics.record_retraining_decision("kept", "test_reason")
+    metrics.set_retraining_decision("kept", "test_reason", 1_800_000_000)
     metrics.count_outbound_call("test_purpose", "busy")
     before = _samples(tmp_path)
     metrics.observe_tutor_decision(0.003)
@@ -42,7 +42,7 @@ def test_live_quality_drift_decisions_and_outbound_calls_are_exported(tmp_path):
     assert after[("yachay_tutor_live_answers", version)] == 2500
     assert after[("yachay_tutor_input_drift", frozenset({("statistic", "test_statistic")}))] == 0.31
     decision = frozenset({("decision", "kept"), ("reason", "test_reason")})
-    assert after[("yachay_tutor_retraining_decisions_total", decision)] >= 1
+    assert after[("yachay_tutor_retraining_decision_timestamp_seconds", decision)] == 1.8e9
     outbound = frozenset({("purpose", "test_purpose"), ("outcome", "busy")})
     assert after[("yachay_outbound_calls_total", outbound)] >= 1
     count = ("yachay_tutor_decision_seconds_count", frozenset())
