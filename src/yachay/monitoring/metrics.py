@@ -149,7 +149,8 @@ tutor_input_drift = Gauge(
 tutor_retraining_decision = Gauge(
     "yachay_tutor_retraining_decision_timestamp_seconds",
     "When the retraining check last made this decision (Unix time), by decision (promoted, "
-    "retrained: trained but not promoted, kept, skipped: a retrain was due but none ran) and "
+    "retrained: trained but not promoted, kept, waiting: no model and too few answers, "
+    "skipped: a retrain was due but none ran) and "
     "reason (no_model, calibration, auc, drift, new_answers, none). Read from the check's "
     "last decision file at each scrape.",
     ["decision", "reason"],
@@ -204,7 +205,8 @@ def start_at_zero(languages: Iterable[str], webhook_routes: Iterable[str]) -> No
             webhook_errors.labels(route=route, kind=kind)
 
 
-_served: dict[str, str] = {}
+#: The (model, version) this process serves, once it said.
+_served: list[tuple[str, str]] = []
 
 
 def observe_tutor_decision(seconds: float) -> None:
@@ -213,17 +215,22 @@ def observe_tutor_decision(seconds: float) -> None:
 
 
 def set_tutor_model_version(model: str, version: str) -> None:
-    """This process now serves `version` of `model` (at start, promotion and rollback)."""
-    previous = _served.get(model)
-    if previous is not None and previous != version:
-        tutor_model_version.labels(model=model, version=previous).set(0)
+    """This process now serves `version` of `model` (at start, promotion and rollback);
+    cheap when nothing changed, so it may be called on every request."""
+    if _served and _served[0] == (model, version):
+        return
+    if _served:
+        before_model, before_version = _served[0]
+        tutor_model_version.labels(model=before_model, version=before_version).set(0)
     tutor_model_version.labels(model=model, version=version).set(1)
-    _served[model] = version
+    _served[:] = [(model, version)]
 
 
-def set_live_quality(version: str, auc: float, ece: float, answers: int) -> None:
-    """Live quality of `version` measured on its last `answers` predictions."""
-    tutor_live_auc.labels(version=version).set(auc)
+def set_live_quality(version: str, auc: float | None, ece: float, answers: int) -> None:
+    """Live quality of `version` measured on its last `answers` predictions (`auc` None:
+    the answers were all right or all wrong, so AUC is undefined and keeps its value)."""
+    if auc is not None:
+        tutor_live_auc.labels(version=version).set(auc)
     tutor_live_ece.labels(version=version).set(ece)
     tutor_live_answers.labels(version=version).set(answers)
 
