@@ -3,18 +3,22 @@ dashboard panel's query is evaluated through Prometheus' HTTP API."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import select
 
 from tests.conftest import TOKEN
 from tests.e2e.test_student_call import add_student, current_lesson, through_the_segments
 from tests.monitoring.dashboards import panel_queries
 from tests.monitoring.gunicorn_server import GunicornServer, start_gunicorn
 from tests.monitoring.prometheus_server import PROMETHEUS, PrometheusServer, start_prometheus
+from tests.outreach.conftest import ACCOUNT, FROM
+from tests.outreach.twilio_api import FakeTwilioApi
 from tests.tutor.tutor_db import fake_version, mlflow_store
 from tests.voice.test_webhooks import call_sid, params, post
 from yachay.config import Settings, load_settings
@@ -32,13 +36,10 @@ pytestmark = pytest.mark.skipif(
     PROMETHEUS is None, reason="prometheus is not installed (apt-get install prometheus)"
 )
 
-NO_TWILIO = "no Twilio account here: tests/outreach/test_metrics.py counts outreach's calls"
 #: Metrics whose queries cannot have data in this test, and why.
-EXPECTED_EMPTY = {
-    "yachay_outbound_calls_total": NO_TWILIO,
-    "yachay_outbound_calls_requested_total": NO_TWILIO,
-    "yachay_outbound_attempts_placed_total": NO_TWILIO,
-}
+EXPECTED_EMPTY: dict[str, str] = {}
+#: Calls to this number are rejected and rung back (outreach's missed calls).
+CALLBACK_NUMBER = "+5116409998"
 
 
 def _expected_empty(expr: str) -> str | None:
@@ -51,25 +52,37 @@ class Stack:
     prometheus: PrometheusServer
     db: Database
     settings: Settings
+    twilio: FakeTwilioApi
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     var_dir = tmp_path_factory.mktemp("stack")
-    # Live AUC and ECE measured at each scrape, not once a minute.
-    yachay = start_gunicorn(var_dir, workers=2, extra_env={"YACHAY_LIVE_QUALITY_INTERVAL": "0"})
+    twilio = FakeTwilioApi()
+    env = {
+        # Live AUC and ECE measured at each scrape, not once a minute.
+        "YACHAY_LIVE_QUALITY_INTERVAL": "0",
+        # Outbound calls through a stand-in for Twilio's REST API, at any hour.
+        "TWILIO_ACCOUNT_SID": ACCOUNT,
+        "TWILIO_FROM_NUMBER": FROM,
+        "TWILIO_API_URL": twilio.url,
+        "YACHAY_CALLBACK_NUMBER": CALLBACK_NUMBER,
+        "YACHAY_QUIET_HOURS": "00:00-00:00",
+    }
+    yachay = start_gunicorn(var_dir, workers=2, extra_env=env, public_url=True)
     prometheus = None
     settings = load_settings({"YACHAY_VAR_DIR": str(var_dir)})
     mlflow_store(tmp_path_factory, var_dir)
     db = Database(settings.database_url)
     try:
         prometheus = start_prometheus(var_dir / "prometheus", yachay.url.removeprefix("http://"))
-        yield Stack(yachay, prometheus, db, settings)
+        yield Stack(yachay, prometheus, db, settings, twilio)
     finally:
         db.dispose()
         if prometheus is not None:
             prometheus.stop()
         yachay.stop()
+        twilio.close()
 
 
 def _calls(stack: Stack, wave: int) -> None:
@@ -100,6 +113,27 @@ def _calls(stack: Stack, wave: int) -> None:
     assert forged.status_code == 403
     error = params(call_sid(), "+51900000000", ErrorCode="11200", ErrorUrl=f"{url}/voice")
     assert post(stack.yachay, "/voice/fallback", error).ok
+    _missed_call(stack, phone(5).from_number)
+
+
+def _missed_call(stack: Stack, number: str) -> None:
+    """A call to the callback number, rung back by the server's scheduler; busy."""
+    missed = params(call_sid(), number, To=CALLBACK_NUMBER)
+    assert post(stack.yachay, "/voice", missed).ok
+    stack.twilio.wait_for_calls(1, to=number)
+    with stack.db.read_session() as session:
+        attempt = session.scalars(
+            select(m.OutboundAttempt).where(m.OutboundAttempt.phone == number)
+        ).one()
+        attempt_id, sid = attempt.id, attempt.call_sid
+    deadline = time.monotonic() + 30
+    while sid is None and time.monotonic() < deadline:  # stored just after the API answered
+        time.sleep(0.1)
+        with stack.db.read_session() as session:
+            sid = session.get(m.OutboundAttempt, attempt_id).call_sid
+    busy = params(sid, FROM, To=number, Direction="outbound-api", CallStatus="busy")
+    busy["SequenceNumber"] = "3"
+    assert post(stack.yachay, f"/voice/outbound/status?attempt={attempt_id}", busy).ok
 
 
 def _practice_keys(stack: Stack, student: int) -> list[str]:
@@ -130,8 +164,10 @@ def test_every_dashboard_query_returns_data(stack: Stack, tmp_path: Path):
     _calls(stack, wave=1)
     # Counters Prometheus first sees at 1 count from there: a second wave increases them.
     prometheus.wait_for("sum(yachay_lessons_completed_total)", 1)
+    prometheus.wait_for("sum(yachay_outbound_calls_total)", 1)
     _calls(stack, wave=2)
     prometheus.wait_for("sum(yachay_lessons_completed_total)", 2)
+    prometheus.wait_for("sum(yachay_outbound_calls_total)", 2)
     prometheus.wait_for('sum(yachay_calls_ended_total{outcome="completed"})', 2)
     prometheus.wait_for_data('yachay_tutor_live_auc{version="prior"}')
     _retraining_check(stack, tmp_path)
