@@ -110,12 +110,14 @@ answer_response_seconds = Histogram(
 
 tutor_decision_seconds = Histogram(
     "yachay_tutor_decision_seconds",
-    "Time the tutor took to choose the next question (scoring every candidate).",
+    "Time the tutor took to choose the questions of a practice round or of the review after a "
+    "lesson (scoring every candidate).",
     buckets=(0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.5),
 )
 tutor_model_version = Gauge(
     "yachay_tutor_model_version",
-    "1 for the tutor model version a worker serves, 0 for one it served before.",
+    "1 for the tutor model version a worker serves (model and version 'prior': the cold-start "
+    "prior, no model loaded), 0 for one it served before.",
     ["model", "version"],
     multiprocess_mode="livemax",
 )
