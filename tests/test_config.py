@@ -118,3 +118,15 @@ def test_the_development_token_is_created_once_and_kept_private(tmp_path):
     assert settings.twilio_auth_token == first
     real = resolve_auth_token(load_settings({"TWILIO_AUTH_TOKEN": "real"}))
     assert real.twilio_auth_token == "real"
+
+
+def test_grafanas_address_and_the_live_quality_interval():
+    settings = load_settings(
+        {"YACHAY_GRAFANA_URL": "https://grafana.ie.pe/", "YACHAY_LIVE_QUALITY_INTERVAL": "15"}
+    )
+    assert (settings.grafana_url, settings.live_quality_interval) == ("https://grafana.ie.pe", 15)
+    defaults = load_settings({})
+    assert (defaults.grafana_url, defaults.live_quality_interval) == ("", 60)
+    for wrong in ("a minute", "-1"):
+        with pytest.raises(ValueError, match="YACHAY_LIVE_QUALITY_INTERVAL must be a number"):
+            load_settings({"YACHAY_LIVE_QUALITY_INTERVAL": wrong})

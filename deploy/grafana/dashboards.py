@@ -195,15 +195,31 @@ OPERATIONS = [
         "pressed, asked again).",
     ),
     Panel(
-        "Outbound calls by outcome",
+        "Outbound call tries by outcome (1h)",
         (
             Query(
                 "sum by (purpose, outcome) (increase(yachay_outbound_calls_total[1h]))",
                 "{{purpose}} {{outcome}}",
             ),
         ),
-        "Daily lesson calls, reviews and callbacks placed through the Twilio API.",
-        width=24,
+        "Tries that ended: answered, machine, busy, no-answer, failed, canceled, api_error "
+        "(never reached a phone), lost (no final status came).",
+    ),
+    Panel(
+        "Outbound calls asked for and placed (1h)",
+        (
+            Query(
+                "sum by (purpose) (increase(yachay_outbound_calls_requested_total[1h]))",
+                "asked {{purpose}}",
+            ),
+            Query(
+                "sum by (purpose) (increase(yachay_outbound_attempts_placed_total[1h]))",
+                "placed {{purpose}}",
+            ),
+            Query("sum(increase(yachay_missed_calls_rejected_total[1h]))", "missed calls"),
+        ),
+        "Lesson calls, reviews, teachers' callbacks, parents' reports and missed calls rung "
+        "back; a call may take several tries.",
     ),
 ]
 
@@ -310,13 +326,16 @@ TUTOR = [
         "0 is none: the skill mix, the correct rate and response times against training.",
     ),
     Panel(
-        "Retraining decisions (7d)",
+        "Retraining decisions",
         (
             Query(
-                "sum by (decision, reason) (increase(yachay_tutor_retraining_decisions_total[7d]))",
+                "max by (decision, reason) "
+                "(yachay_tutor_retraining_decision_timestamp_seconds) * 1000",
                 "{{decision}} {{reason}}",
             ),
         ),
+        "When the scheduled retraining check last made each decision.",
+        unit="dateTimeFromNow",
         kind="table",
     ),
     Panel(

@@ -110,6 +110,12 @@ class Settings:
     #: "text" (readable lines) or "json" (one object a line, with the CallSid); phone
     #: numbers are masked in both.
     log_format: str = "text"
+    #: How often (seconds) a worker measures the tutor's live AUC and ECE for /metrics: it
+    #: reads the recent predictions, so not on every scrape.
+    live_quality_interval: float = 60.0
+    #: Grafana's base URL (https://grafana.example.org), for the console's links to the
+    #: dashboards; empty: the console says where the dashboards' files are.
+    grafana_url: str = ""
     #: The school's phone number (E.164, a number of the Twilio account): the caller id a
     #: teacher's call to a student shows, never the teacher's own. Empty: no such calls.
     school_number: str = ""
@@ -173,6 +179,19 @@ class Settings:
         return replace(self, **overrides)
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise ValueError(f"{name} must be a number of seconds (0 or more), not {raw!r}")
+    return value
+
+
 def _parse_shared_keys(raw: str) -> dict[str, str]:
     keys: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in raw.split(","))):
@@ -214,6 +233,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secret_key=env.get("YACHAY_SECRET_KEY", ""),
         metrics_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR", ""),
         log_format=env.get("YACHAY_LOG_FORMAT", Settings.log_format),
+        live_quality_interval=_seconds(
+            env, "YACHAY_LIVE_QUALITY_INTERVAL", Settings.live_quality_interval
+        ),
+        grafana_url=env.get("YACHAY_GRAFANA_URL", "").rstrip("/"),
         school_number=env.get("YACHAY_SCHOOL_NUMBER", ""),
         **_outreach_settings(env),
     )

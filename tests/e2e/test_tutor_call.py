@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from tests.monitoring.scrape import delta, scrape
 from yachay.config import load_settings
 from yachay.db import models as m
 from yachay.tutor.bank import question_bank
@@ -35,8 +36,13 @@ def test_practice_questions_are_the_policys_choice(phone, live_server, server_db
     # they rest on; no question from a later grade's lesson.
     assert 3 in grades.values() and max(grades.values()) == 3
 
+    before = scrape(live_server.url)
     transcript = phone().call(["2", "1", "1", "1", "1", "1", "h"])
     assert transcript.ok, transcript.errors
+    # The round was chosen once, and how long that took is on the decision latency panel.
+    after = scrape(live_server.url)
+    assert delta(before, after, "yachay_tutor_decision_seconds_count") == 1
+    assert delta(before, after, "yachay_tutor_decision_seconds_bucket", le="+Inf") == 1
     stored = answers(server_db, student_id)
     assert [a.question_id for a in stored] == expected
     # Each choice was stored with the probability the tutor gave it (the prior: no model

@@ -42,8 +42,12 @@ class GunicornServer:
 
 
 def start_gunicorn(
-    var_dir: Path, workers: int = 3, extra_env: dict[str, str] | None = None
+    var_dir: Path,
+    workers: int = 3,
+    extra_env: dict[str, str] | None = None,
+    public_url: bool = False,
 ) -> GunicornServer:
+    """`public_url`: YACHAY_PUBLIC_URL is the server's own address (outbound calls need one)."""
     database_url = f"sqlite:///{var_dir / 'yachay.db'}"
     migrate.upgrade(database_url)
     db = Database(database_url)
@@ -61,6 +65,8 @@ def start_gunicorn(
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
         **(extra_env or {}),
     }
+    if public_url:
+        env["YACHAY_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
     log_path = var_dir / "gunicorn.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(

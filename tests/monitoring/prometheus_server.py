@@ -46,6 +46,14 @@ class PrometheusServer:
             time.sleep(0.2)
         raise AssertionError(f"{expr} did not reach {wanted} in {timeout} s: {self.numbers(expr)}")
 
+    def wait_for_data(self, expr: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.numbers(expr):
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"{expr} returned nothing in {timeout} s")
+
     def stop(self) -> None:
         self.process.terminate()
         try:

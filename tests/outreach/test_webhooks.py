@@ -236,3 +236,16 @@ def test_a_teacher_callback_puts_the_student_through_to_the_teacher(server, db, 
     assert verbs(reply.text) == ["Say", "Dial", "Say", "Hangup"]
     dial = ET.fromstring(reply.text).find("Dial")
     assert dial.text == teacher and dial.get("callerId") == FROM
+
+
+def test_a_busy_try_nobody_answered_is_a_final_status_not_an_error(server, db, api):
+    """Its first callback is the final one: no call row exists yet, and none breaks."""
+    phone = "+51987000777"
+    attempt, sid = dial_student(db, api, server, phone)
+    busy = outbound(phone, sid, CallStatus="busy", SequenceNumber="3")
+    assert post(server, f"/voice/outbound/status?attempt={attempt}", busy).status_code == 204
+    with db.session() as session:
+        row = session.get(m.Call, sid)
+        assert (row.status, row.status_sequence, row.direction) == ("busy", 3, "outbound-api")
+        assert row.ended_at is not None
+        assert session.get(m.OutboundAttempt, attempt).status == "busy"

@@ -18,6 +18,7 @@ from yachay.db import migrate
 from yachay.db import models as m
 from yachay.db import people as p
 from yachay.db.models import utcnow
+from yachay.db.phone_roles import CallbackRequest, ClassRecording
 from yachay.web import accounts
 from yachay.web.accounts import NewUser, create_user
 
@@ -44,6 +45,10 @@ class Seed:
     other_student: int
     own_question: int
     other_question: int
+    own_callback: int
+    other_callback: int
+    own_recording: int
+    other_recording: int
 
 
 def seed(database, recording_base: str = TWILIO_RECORDINGS) -> Seed:
@@ -136,9 +141,31 @@ def seed(database, recording_base: str = TWILIO_RECORDINGS) -> Seed:
             session.add(q)
             session.flush()
             questions.append(q.id)
+        # What a parent and the teachers left by phone for each class.
+        other_parent = create_user(
+            session, NewUser("parent", "Julia", phone="+51987000002", children=[other.id])
+        )
+        callbacks, recordings = [], []
+        for student, asker, school_class, sid in [
+            (own, parent, own_class, "RE3"),
+            (other, other_parent, other_class, "RE4"),
+        ]:
+            callback = CallbackRequest(
+                parent_id=asker.id, student_id=student.id,
+                teacher_id=school_class.teacher_id, call_sid="CA7",
+            )  # fmt: skip
+            recording = ClassRecording(
+                teacher_id=school_class.teacher_id, class_id=school_class.id, recording_sid=sid,
+                recording_url=f"{recording_base}/{sid}", duration_seconds=95, call_sid="CA8",
+            )  # fmt: skip
+            session.add_all([callback, recording])
+            session.flush()
+            callbacks.append(callback.id)
+            recordings.append(recording.id)
         return Seed(
             ids["admin@ie.pe"], ids["creator@ie.pe"], ids["teacher@ie.pe"], ids["other@ie.pe"],
             parent.id, own_class.id, other_class.id, own.id, other.id, *questions,
+            *callbacks, *recordings,
         )  # fmt: skip
 
 

@@ -1,5 +1,6 @@
 """Generated over every console route: anonymous callers go to the login page, a wrong role
-gets 403, and a teacher who names another class's class, student or recording gets 404."""
+gets 403, and a teacher who names another class's class, student, recording, callback request
+or recorded lesson gets 404."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from yachay.app import create_app
 
 #: The console's routes that anyone may open.
 PUBLIC = {"console_auth.login", "console_auth.logout", "console_auth.static"}
-SCOPED = {"class_id", "student_id", "question_id"}
+SCOPED = {"class_id", "student_id", "question_id", "callback_id", "recording_id"}
 SIGN_IN = {"admin": "admin@ie.pe", "teacher": "teacher@ie.pe", "creator": "creator@ie.pe"}
 
 
@@ -35,6 +36,8 @@ def _url(rule: str, data, own: bool = True) -> str:
         "class_id": data.own_class if own else data.other_class,
         "student_id": data.own_student if own else data.other_student,
         "question_id": data.own_question if own else data.other_question,
+        "callback_id": data.own_callback if own else data.other_callback,
+        "recording_id": data.own_recording if own else data.other_recording,
         "token": "0123456789abcdef",
         "lesson_id": "demo-l1",
         "user_id": data.parent,

@@ -18,6 +18,7 @@ from yachay.db import models as m
 from yachay.db import people as p
 from yachay.db.consent import give_consent, has_consent
 from yachay.db.database import Database
+from yachay.db.phone_roles import CallbackRequest
 
 #: Tables with a student_id column, and what the seed puts there for the first student.
 KEPT = {
@@ -27,6 +28,7 @@ KEPT = {
     p.ParentChild: 1,
     p.ClassStudent: 1,
     p.Consent: 1,
+    CallbackRequest: 1,
 }  # fmt: skip (the consent: given in the deletion tests)
 
 
@@ -59,6 +61,7 @@ def test_export_prints_everything_kept_as_json_and_the_answers_as_csv(seeded):
     assert [parent["name"] for parent in record["parents"]] == ["Marta"]
     assert len(record["answers"]) == 6 and len(record["calls"]) == 4
     assert record["recorded_questions"][0]["recording_url"].endswith("/RE1")
+    assert [c["status"] for c in record["callback_requests"]] == ["new"]
     table = CliRunner().invoke(cli, ["users", "export", str(data.own_student), "--csv"]).output
     rows = list(csv.DictReader(io.StringIO(table)))
     assert len(rows) == 6 and rows[0]["question_id"] == "demo-q0"
@@ -78,6 +81,7 @@ def test_delete_removes_the_student_and_lists_what_went_and_nothing_else(seeded)
     assert "  4\tcalls (with their conversation state)" in result.output
     assert "  1\trecorded questions (recording URLs)" in result.output
     assert "  1\tconsents" in result.output
+    assert "  1\tparents' callback requests" in result.output
     assert "  1\tstudent" in result.output
     for model in KEPT:
         assert _rows(database, model, data.own_student) == 0, model.__tablename__

@@ -147,6 +147,8 @@ class CallService:
                         phone=update.phone,
                         direction=update.direction,
                         started_at=now,
+                        # The column's default comes only at the INSERT: compared below.
+                        status_sequence=-1,
                     )
                     session.add(row)
                 # An older callback arriving late must not undo a newer one.

@@ -9,6 +9,7 @@ ids only.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from yachay.db.answers import answers_of_students
 from yachay.db.predictions import NewPrediction, store_predictions
 from yachay.flows.events import AnswerGraded
 from yachay.flows.ports import NeedReason, SkillReport, StudentNeedView, Texts
+from yachay.monitoring import metrics
 from yachay.tutor import decisions
 from yachay.tutor.bank import QuestionBank, QuestionInfo, question_bank
 from yachay.tutor.domain import AnswerEvent, Predictor
@@ -61,9 +63,11 @@ class TurnTutor:
             raise RuntimeError("practice needs the tutor: CallService(..., tutor)")
         bank, predictor = self._bank(self.predictors)
         answers = self._events(graded, now)
+        started = time.perf_counter()
         choices = decisions.practice_round(
             self.session, bank, predictor, student_id, now, limit, answers
         )
+        metrics.observe_tutor_decision(time.perf_counter() - started)
         return self._chosen(student_id, choices, predictor, now)
 
     def after_lesson(
@@ -78,9 +82,11 @@ class TurnTutor:
             return []
         bank, predictor = self._bank(self.predictors)
         answers = self._events(graded, now)
+        started = time.perf_counter()
         choices = decisions.after_lesson(
             self.session, bank, predictor, student_id, lesson_id, now, limit, answers
         )
+        metrics.observe_tutor_decision(time.perf_counter() - started)
         return self._chosen(student_id, choices, predictor, now)
 
     def _chosen(

@@ -10,7 +10,7 @@ Under gunicorn, `PROMETHEUS_MULTIPROC_DIR` must be set before this module is fir
 The tutor-model and outbound metrics are defined here but moved by the code that knows
 their values; call the small functions at the end of this module (`observe_tutor_decision`,
 `set_tutor_model_version`, `set_live_quality`, `set_input_drift`,
-`record_retraining_decision`, `count_outbound_call`) rather than the metric objects.
+`set_retraining_decision`, `count_outbound_*`) rather than the metric objects.
 """
 
 from __future__ import annotations
@@ -110,12 +110,14 @@ answer_response_seconds = Histogram(
 
 tutor_decision_seconds = Histogram(
     "yachay_tutor_decision_seconds",
-    "Time the tutor took to choose the next question (scoring every candidate).",
+    "Time the tutor took to choose the questions of a practice round or of the review after a "
+    "lesson (scoring every candidate).",
     buckets=(0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.5),
 )
 tutor_model_version = Gauge(
     "yachay_tutor_model_version",
-    "1 for the tutor model version a worker serves, 0 for one it served before.",
+    "1 for the tutor model version a worker serves (model and version 'prior': the cold-start "
+    "prior, no model loaded), 0 for one it served before.",
     ["model", "version"],
     multiprocess_mode="livemax",
 )
@@ -146,20 +148,40 @@ tutor_input_drift = Gauge(
     ["statistic"],
     multiprocess_mode="mostrecent",
 )
-tutor_retraining_decisions = Counter(
-    "yachay_tutor_retraining_decisions_total",
-    "Decisions of the retraining check, by decision (retrained, promoted, kept, skipped) "
-    "and reason (calibration, auc, drift, new_answers, none).",
+tutor_retraining_decision = Gauge(
+    "yachay_tutor_retraining_decision_timestamp_seconds",
+    "When the retraining check last made this decision (Unix time), by decision (promoted, "
+    "retrained: trained but not promoted, kept, waiting: no model and too few answers, "
+    "skipped: a retrain was due but none ran) and "
+    "reason (no_model, calibration, auc, drift, new_answers, none). Read from the check's "
+    "last decision file at each scrape.",
     ["decision", "reason"],
+    multiprocess_mode="max",
 )
 
 # -- outbound calls (moved by outreach) -----------------------------------------------------
 
+outbound_requested = Counter(
+    "yachay_outbound_calls_requested_total",
+    "Outbound calls planned or asked for, by purpose (lesson, review, teacher_callback, "
+    "parent_progress, missed_call); a call may take several tries.",
+    ["purpose"],
+)
+outbound_placed = Counter(
+    "yachay_outbound_attempts_placed_total",
+    "Outbound call tries the Twilio API accepted, by purpose.",
+    ["purpose"],
+)
 outbound_calls = Counter(
     "yachay_outbound_calls_total",
-    "Outbound calls placed through the Twilio API, by purpose (lesson, review, callback) and "
-    "outcome (queued, completed, busy, no-answer, failed, canceled, machine, api_error).",
+    "Outbound call tries that ended, by purpose and outcome: answered, machine, busy, "
+    "no-answer, failed, canceled (Twilio's final status), api_error (the try never reached "
+    "a phone: the API refused it, or its worker stopped first), lost (no final status came).",
     ["purpose", "outcome"],
+)
+missed_calls = Counter(
+    "yachay_missed_calls_rejected_total",
+    "Calls to the callback number rejected so that Yachay rings the caller back.",
 )
 
 # -- what other parts call ------------------------------------------------------------------
@@ -185,7 +207,8 @@ def start_at_zero(languages: Iterable[str], webhook_routes: Iterable[str]) -> No
             webhook_errors.labels(route=route, kind=kind)
 
 
-_served: dict[str, str] = {}
+#: The (model, version) this process serves, once it said.
+_served: list[tuple[str, str]] = []
 
 
 def observe_tutor_decision(seconds: float) -> None:
@@ -194,17 +217,22 @@ def observe_tutor_decision(seconds: float) -> None:
 
 
 def set_tutor_model_version(model: str, version: str) -> None:
-    """This process now serves `version` of `model` (at start, promotion and rollback)."""
-    previous = _served.get(model)
-    if previous is not None and previous != version:
-        tutor_model_version.labels(model=model, version=previous).set(0)
+    """This process now serves `version` of `model` (at start, promotion and rollback);
+    cheap when nothing changed, so it may be called on every request."""
+    if _served and _served[0] == (model, version):
+        return
+    if _served:
+        before_model, before_version = _served[0]
+        tutor_model_version.labels(model=before_model, version=before_version).set(0)
     tutor_model_version.labels(model=model, version=version).set(1)
-    _served[model] = version
+    _served[:] = [(model, version)]
 
 
-def set_live_quality(version: str, auc: float, ece: float, answers: int) -> None:
-    """Live quality of `version` measured on its last `answers` predictions."""
-    tutor_live_auc.labels(version=version).set(auc)
+def set_live_quality(version: str, auc: float | None, ece: float, answers: int) -> None:
+    """Live quality of `version` measured on its last `answers` predictions (`auc` None:
+    the answers were all right or all wrong, so AUC is undefined and keeps its value)."""
+    if auc is not None:
+        tutor_live_auc.labels(version=version).set(auc)
     tutor_live_ece.labels(version=version).set(ece)
     tutor_live_answers.labels(version=version).set(answers)
 
@@ -214,10 +242,26 @@ def set_input_drift(statistic: str, value: float) -> None:
     tutor_input_drift.labels(statistic=statistic).set(value)
 
 
-def record_retraining_decision(decision: str, reason: str) -> None:
-    tutor_retraining_decisions.labels(decision=decision, reason=reason).inc()
+def set_retraining_decision(decision: str, reason: str, unix_time: float) -> None:
+    """The retraining check decided `decision` for `reason` at `unix_time`."""
+    tutor_retraining_decision.labels(decision=decision, reason=reason).set(unix_time)
+
+
+def count_outbound_requested(purpose: str) -> None:
+    """An outbound call of `purpose` was planned or asked for."""
+    outbound_requested.labels(purpose=purpose).inc()
+
+
+def count_outbound_placed(purpose: str) -> None:
+    """The Twilio API accepted a try of an outbound call of `purpose`."""
+    outbound_placed.labels(purpose=purpose).inc()
 
 
 def count_outbound_call(purpose: str, outcome: str) -> None:
-    """An outbound call of `purpose` reached `outcome` (the API's answer or its final status)."""
+    """A try of an outbound call of `purpose` ended with `outcome` (see `outbound_calls`)."""
     outbound_calls.labels(purpose=purpose, outcome=outcome).inc()
+
+
+def count_missed_call() -> None:
+    """A call to the callback number was rejected, to be rung back."""
+    missed_calls.inc()

@@ -1,4 +1,5 @@
-"""Binds monitoring to the app: GET /metrics, GET /healthz, request timing, call metrics."""
+"""Binds monitoring to the app: GET /metrics, GET /healthz, request timing, call metrics,
+the tutor model's gauges (the app's `yachay.tutor` extension must be bound first)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from yachay.config import Settings
 from yachay.monitoring import metrics
 from yachay.monitoring.call_metrics import CallMetrics, TurnInput, direction_label
 from yachay.monitoring.logs import configure_logging
+from yachay.monitoring.model_metrics import ModelMetrics
 
 if TYPE_CHECKING:
     from yachay.calls import CallService
@@ -45,10 +47,22 @@ def init_app(app: Flask, calls: CallService) -> None:
     calls.listeners.append(on_event)
     routes = [r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith(f"{WEBHOOKS}.")]
     metrics.start_at_zero(calls.prompts.languages, routes)
+    model_metrics = ModelMetrics(
+        app.extensions["yachay.tutor"],
+        calls.db,
+        settings.tutor_dir,
+        settings.live_quality_interval,
+    )
 
     @app.before_request
     def _start_timer() -> None:
         g.setdefault(_STARTED, time.perf_counter())
+        try:
+            # Every worker says which version it serves as it serves (not only the one
+            # Prometheus happens to scrape).
+            model_metrics.served()
+        except Exception:  # a metric must never fail a request
+            log.exception("recording the served tutor version failed")
 
     @app.after_request
     def _observe(response: Response) -> Response:
@@ -65,6 +79,7 @@ def init_app(app: Flask, calls: CallService) -> None:
 
     @app.get("/metrics")
     def metrics_view() -> Response:
+        model_metrics.refresh()
         registry = REGISTRY
         if settings.metrics_multiproc_dir:
             registry = CollectorRegistry()

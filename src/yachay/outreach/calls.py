@@ -16,9 +16,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-import yachay.outreach.metrics as metrics
 from yachay.db import models as m
 from yachay.db.database import Database
+from yachay.monitoring import metrics
 from yachay.outreach.dialer import Dialer, DialError
 from yachay.outreach.hours import LocalClock
 from yachay.outreach.throttle import Throttle
@@ -103,7 +103,7 @@ class OutboundCalls:
             )
             assert found is not None
             return found
-        metrics.CALLS_REQUESTED.labels(kind).inc()
+        metrics.count_outbound_requested(kind)
         return row
 
     def teacher_callback(
@@ -134,7 +134,7 @@ class OutboundCalls:
         when the number cannot be rung (withheld)."""
         if not phone.startswith("+") or not phone[1:].isdigit():
             return None
-        metrics.MISSED_CALLS.inc()
+        metrics.count_missed_call()
         with self.db.session() as session:
             waiting = session.scalar(
                 select(m.OutboundCall.id).where(
@@ -265,7 +265,6 @@ class OutboundCalls:
         try:
             placed = dialer.place(claimed.phone, claimed.attempt_id)
         except DialError as error:
-            metrics.DIAL_ERRORS.labels(claimed.kind).inc()
             log.warning("outbound call %s: Twilio refused the try", claimed.outbound_call_id)
             self._attempt_over(claimed.attempt_id, "error", None, None, now, error=str(error))
             return False
@@ -275,7 +274,7 @@ class OutboundCalls:
             attempt.call_sid = placed.call_sid
             if attempt.status_sequence < 0:
                 attempt.status = placed.status
-        metrics.ATTEMPTS_PLACED.labels(claimed.kind).inc()
+        metrics.count_outbound_placed(claimed.kind)
         return True
 
     # -- what Twilio tells us ----------------------------------------------------------
@@ -348,7 +347,8 @@ class OutboundCalls:
         self, session: Session, row: m.OutboundCall, attempt: m.OutboundAttempt, now: datetime
     ) -> None:
         outcome = attempt_outcome(attempt)
-        metrics.OUTCOMES.labels(row.kind, outcome).inc()
+        # A try that never reached a phone (refused by the API, or its worker stopped first).
+        metrics.count_outbound_call(row.kind, "api_error" if outcome == "error" else outcome)
         if outcome == "answered":
             self._finish(row, "done", outcome, now)
         elif row.tries >= self.max_tries:

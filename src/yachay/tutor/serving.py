@@ -173,6 +173,12 @@ class TutorService:
         model = self._model
         return model.pointer.version if model is not None else None
 
+    @property
+    def model_name(self) -> str:
+        """The served model's name (``prior`` before a model is loaded)."""
+        model = self._model
+        return (model.pointer.model_name or "model") if model is not None else "prior"
+
     # -- predictions --
 
     def predict(

@@ -30,7 +30,7 @@ CSP = (
 
 
 def init_app(app: Flask) -> None:
-    from yachay.web import admin, auth, content, needs_help, student_data, teacher
+    from yachay.web import admin, auth, content, needs_help, phone_requests, student_data, teacher
 
     settings: Settings = app.config["YACHAY"]
     if not app.config.get("SECRET_KEY"):
@@ -53,7 +53,15 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app)
     auth.login_manager.init_app(app)
-    blueprints = (auth.bp, teacher.bp, needs_help.bp, student_data.bp, content.bp, admin.bp)
+    blueprints = (
+        auth.bp,
+        teacher.bp,
+        needs_help.bp,
+        phone_requests.bp,
+        student_data.bp,
+        content.bp,
+        admin.bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

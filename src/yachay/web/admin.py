@@ -13,6 +13,7 @@ from sqlalchemy import distinct, func, select, union
 
 from yachay.db import models as m
 from yachay.db import people as p
+from yachay.outreach.costs import Bill, Rates, monthly_bill
 from yachay.tutor.registry import read_pointer
 from yachay.web.accounts import AccountError, NewUser, create_user, everyone
 from yachay.web.auth import database, reading, roles
@@ -20,6 +21,13 @@ from yachay.web.teacher import LIMA, lima_today
 
 bp = Blueprint("console_admin", __name__, url_prefix="/admin")
 LOG_PAGE = 200
+#: The Grafana dashboards' uids and titles (deploy/grafana/dashboards.py makes them).
+DASHBOARDS = {
+    "yachay-operations": "Operations",
+    "yachay-learning": "Learning",
+    "yachay-tutor": "Tutor model",
+}
+DASHBOARDS_FOLDER = "deploy/grafana/dashboards"
 
 
 @bp.get("")
@@ -56,9 +64,43 @@ def status() -> Any:
             ),
         }
     settings = current_app.config["YACHAY"]
+    bill, bill_error = _month_bill()
+    grafana = settings.grafana_url
     return render_template(
-        "console/admin_status.html", numbers=numbers, model=read_pointer(settings.tutor_dir)
+        "console/admin_status.html",
+        numbers=numbers,
+        model=read_pointer(settings.tutor_dir),
+        bill=bill,
+        bill_error=bill_error,
+        kind_names=call_kind_names(),
+        dashboards={f"{grafana}/d/{uid}": title for uid, title in DASHBOARDS.items()}
+        if grafana
+        else {},
+        dashboards_folder=DASHBOARDS_FOLDER,
     )
+
+
+def _month_bill() -> tuple[Bill | None, str | None]:
+    """This month's calls and what they cost (`yachay outreach costs`); or why not."""
+    outreach = current_app.extensions["yachay.outreach"]
+    month = outreach.clock.today(outreach.now()).strftime("%Y-%m")
+    try:
+        rates = Rates.load(outreach.settings.call_rates_file)
+    except ValueError as error:
+        return None, str(error)
+    with reading() as session:
+        return monthly_bill(session, outreach.clock, rates, month), None
+
+
+def call_kind_names() -> dict[str, str]:
+    return {
+        "inbound": _("llamadas de los alumnos"),
+        "lesson": _("llamada diaria de la lección"),
+        "review": _("llamadas de repaso"),
+        "teacher_callback": _("llamadas pedidas por docentes"),
+        "parent_progress": _("informe semanal a apoderados"),
+        "missed_call": _("devolución de llamadas perdidas"),
+    }
 
 
 @bp.route("/users", methods=["GET", "POST"])

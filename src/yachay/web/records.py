@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from yachay.db import models as m
 from yachay.db import people as p
+from yachay.db.phone_roles import CallbackRequest
 
 
 class NoSuchStudent(LookupError):
@@ -98,6 +99,14 @@ def export_student(session: Session, student_id: int) -> dict[str, Any]:
                 select(p.Consent).where(p.Consent.student_id == student_id).order_by(p.Consent.id)
             )
         ],
+        "callback_requests": [
+            {"parent_id": c.parent_id, "status": c.status, "created_at": _when(c.created_at)}
+            for c in session.scalars(
+                select(CallbackRequest)
+                .where(CallbackRequest.student_id == student_id)
+                .order_by(CallbackRequest.id)
+            )
+        ],
         "recorded_questions": [
             {
                 "recording_url": q.recording_url,
@@ -147,6 +156,10 @@ def delete_student(session: Session, student_id: int) -> dict[str, int]:
     )
     # A call's saved state (its transcript of the conversation) names the child.
     gone("calls (with their conversation state)", delete(m.Call).where(m.Call.sid.in_(sids)))
+    gone(
+        "parents' callback requests",
+        delete(CallbackRequest).where(CallbackRequest.student_id == student_id),
+    )
     gone("consents", delete(p.Consent).where(p.Consent.student_id == student_id))
     gone("parent links", delete(p.ParentChild).where(p.ParentChild.student_id == student_id))
     gone("class membership", delete(p.ClassStudent).where(p.ClassStudent.student_id == student_id))

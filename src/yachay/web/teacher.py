@@ -19,6 +19,7 @@ import yachay.web.roster as roster
 from yachay.db import models as m
 from yachay.db import people as p
 from yachay.db.consent import current_consent
+from yachay.db.phone_roles import CallbackRequest, ClassRecording
 from yachay.web.accounts import E164
 from yachay.web.auth import database, reading, roles
 from yachay.web.scope import (
@@ -64,8 +65,29 @@ def home() -> Any:
             ).all()
         )
         schools = {s.id: s.name for s in session.scalars(select(p.School))}
+        callbacks = dict(
+            session.execute(
+                select(p.ClassStudent.class_id, func.count())
+                .join(CallbackRequest, CallbackRequest.student_id == p.ClassStudent.student_id)
+                .where(p.ClassStudent.class_id.in_(ids), CallbackRequest.status == "new")
+                .group_by(p.ClassStudent.class_id)
+            ).all()
+        )
+        recordings = dict(
+            session.execute(
+                select(ClassRecording.class_id, func.count())
+                .where(ClassRecording.class_id.in_(ids), ClassRecording.status == "pending")
+                .group_by(ClassRecording.class_id)
+            ).all()
+        )
     return render_template(
-        "console/home.html", classes=classes, students=students, waiting=waiting, schools=schools
+        "console/home.html",
+        classes=classes,
+        students=students,
+        waiting=waiting,
+        schools=schools,
+        callbacks=callbacks,
+        recordings=recordings,
     )
 
 
