@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from yachay.db import models as m
 from yachay.db import people as p
-from yachay.db.phone_roles import CallbackRequest
+from yachay.db.phone_roles import CallbackRequest, RecordingHeard
 
 
 class NoSuchStudent(LookupError):
@@ -159,6 +159,10 @@ def delete_student(session: Session, student_id: int) -> dict[str, int]:
     gone(
         "parents' callback requests",
         delete(CallbackRequest).where(CallbackRequest.student_id == student_id),
+    )
+    gone(
+        "class recordings heard",
+        delete(RecordingHeard).where(RecordingHeard.student_id == student_id),
     )
     gone("consents", delete(p.Consent).where(p.Consent.student_id == student_id))
     gone("parent links", delete(p.ParentChild).where(p.ParentChild.student_id == student_id))
