@@ -118,6 +118,14 @@ def export_student(session: Session, student_id: int) -> dict[str, Any]:
                 select(m.TeacherQuestion).where(m.TeacherQuestion.student_id == student_id)
             )
         ],
+        "class_recordings_heard": [
+            {"recording_id": h.recording_id, "skipped": h.skipped, "heard_at": _when(h.heard_at)}
+            for h in session.scalars(
+                select(RecordingHeard)
+                .where(RecordingHeard.student_id == student_id)
+                .order_by(RecordingHeard.heard_at)
+            )
+        ],
     }
 
 
