@@ -236,6 +236,117 @@ def test_a_recorded_lesson_waits_for_review(school_server, db, number):
             pr.review_class_recording(session, row.id, creator, approve=False)
 
 
+def record_for_class(server: LiveServer, db: Database, teacher_phone: str, teacher: int) -> int:
+    """The teacher records a lesson for their one class by phone; the recording's id."""
+    transcript = dial_from(server, teacher_phone).call([CLAVE + "#", "3", "r20", "h"])
+    assert transcript.ok, transcript.errors
+    with db.session() as session:
+        return session.scalars(
+            select(pr.ClassRecording.id)
+            .where(pr.ClassRecording.teacher_id == teacher)
+            .order_by(pr.ClassRecording.id.desc())
+        ).first()
+
+
+def recording_url(db: Database, recording_id: int) -> str:
+    with db.session() as session:
+        return session.get(pr.ClassRecording, recording_id).recording_url
+
+
+def review(db: Database, reviewer: int, recording_id: int, approve: bool) -> None:
+    with db.session() as session:
+        pr.review_class_recording(session, recording_id, reviewer, approve=approve)
+
+
+def recordings_played(transcript) -> list[str]:  # noqa: ANN001
+    return [v["url"] for v in transcript.verbs("Play") if v.get("recording_sid")]
+
+
+def test_an_approved_class_recording_is_heard_once(school_server, db, number):
+    ana_phone = number.replace("+51977", "+51973")
+    luis_phone = number.replace("+51977", "+51972")
+    # Without a parent's consent: a teacher's message is not a child's answer.
+    ana = add_student(db, ana_phone, grade=4, name="Ana", consent=False)
+    luis = add_student(db, luis_phone, grade=4, name="Luis")
+    teacher = add_adult(db, "teacher", number, "Marta", pin=CLAVE)
+    other = add_adult(db, "teacher", None, "Juan")
+    creator = add_adult(db, "creator", None, "Lucía")
+    add_class(db, teacher, "4.° A", ana)
+    add_class(db, other, "4.° B", luis)
+    approved, rejected, pending = (
+        record_for_class(school_server, db, number, teacher) for _ in range(3)
+    )
+    review(db, creator, approved, approve=True)
+    review(db, creator, rejected, approve=False)
+    # A student of another class never hears it.
+    heard_by_luis = dial_from(school_server, luis_phone).call(["h"])
+    assert heard_by_luis.ok, heard_by_luis.errors
+    assert recordings_played(heard_by_luis) == []
+    assert "mensaje" not in heard_by_luis.spoken_text()
+
+    first = dial_from(school_server, ana_phone).call(["s", "h"])
+    assert first.ok, first.errors
+    assert "¡Hola otra vez, Ana!" in spoken(first, 0)
+    assert "Tu profesor te dejó un mensaje. Para saltarlo, marca 1." in spoken(first, 0)
+    # Only the approved one: the rejected and the pending one never play.
+    assert recordings_played(first) == [recording_url(db, approved)]
+    assert "Para seguir con tu lección, marca 1." in spoken(first, 1)
+    with db.session() as session:
+        [heard] = session.scalars(
+            select(pr.RecordingHeard).where(pr.RecordingHeard.student_id == ana)
+        ).all()
+        assert (heard.recording_id, heard.skipped, heard.call_sid) == (
+            approved,
+            False,
+            first.call_sid,
+        )
+        assert not has_consent(session, ana)
+
+    again = dial_from(school_server, ana_phone).call(["h"])
+    assert again.ok, again.errors
+    assert recordings_played(again) == [] and "mensaje" not in again.spoken_text()
+    assert "Para seguir con tu lección, marca 1." in spoken(again, 0)
+    with db.session() as session:
+        assert session.get(pr.ClassRecording, pending).status == "pending"
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(pr.RecordingHeard)
+                .where(pr.RecordingHeard.student_id == ana)
+            )
+            == 1
+        )
+
+
+def test_two_messages_a_call_1_skips_and_a_dropped_one_plays_again(school_server, db, number):
+    ana_phone = number.replace("+51977", "+51971")
+    ana = add_student(db, ana_phone, grade=4, name="Ana")
+    teacher = add_adult(db, "teacher", number, "Marta", pin=CLAVE)
+    creator = add_adult(db, "creator", None, "Lucía")
+    add_class(db, teacher, "4.° C", ana)
+    oldest, middle, newest = (
+        record_for_class(school_server, db, number, teacher) for _ in range(3)
+    )
+    for recording in (oldest, middle, newest):
+        review(db, creator, recording, approve=True)
+    # 1 skips the newest; the call drops while the next one plays.
+    dropped = dial_from(school_server, ana_phone).call(["1", "h"])
+    assert dropped.ok, dropped.errors
+    assert recordings_played(dropped) == [recording_url(db, newest), recording_url(db, middle)]
+    with db.session() as session:
+        rows = session.scalars(
+            select(pr.RecordingHeard).where(pr.RecordingHeard.student_id == ana)
+        ).all()
+        assert [(r.recording_id, r.skipped) for r in rows] == [(newest, True)]
+    # Two a call at most: the middle one (not heard to its end) and the oldest, then the menu.
+    later = dial_from(school_server, ana_phone).call(["s", "s", "h"])
+    assert later.ok, later.errors
+    assert recordings_played(later) == [recording_url(db, middle), recording_url(db, oldest)]
+    assert "Para seguir con tu lección, marca 1." in spoken(later, 2)
+    last = dial_from(school_server, ana_phone).call(["h"])
+    assert recordings_played(last) == []
+
+
 # --- consent --------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from yachay.flows import events as ev
 from yachay.flows.ports import (
     AdultView,
+    ClassMessage,
     ClassView,
     LessonPosition,
     LessonView,
@@ -78,6 +79,9 @@ class MemoryWorld:
     callbacks: list[tuple[int, int]] = field(default_factory=list)
     class_recordings: list[ev.ClassRecordingMade] = field(default_factory=list)
     dialed: list[int] = field(default_factory=list)
+    #: Teachers' recordings for a class: id -> (class id, url, review status), oldest first.
+    messages: dict[int, tuple[int, str, str]] = field(default_factory=dict)
+    heard: list[ev.ClassRecordingHeard] = field(default_factory=list)
     #: What the tutor says of each child and who needs help.
     reports: dict[int, SkillReport] = field(default_factory=dict)
     needs: list[StudentNeedView] = field(default_factory=list)
@@ -115,6 +119,11 @@ class MemoryWorld:
         )
         self.question_status[qid] = "new"
         return qid
+
+    def add_message(self, class_id: int, status: str = "approved") -> int:
+        mid = 500 + len(self.messages)
+        self.messages[mid] = (class_id, f"https://api.twilio.com/rec/RM{mid}", status)
+        return mid
 
     # --- Catalog: parents and teachers ---
     def adults_on(self, phone: str) -> list[AdultView]:
@@ -155,6 +164,15 @@ class MemoryWorld:
 
     def phone_of(self, student_id: int) -> str:
         return self.phones[student_id]
+
+    def class_messages(self, student_id: int, limit: int) -> list[ClassMessage]:
+        mine = {c.id for _, c in self.classes.values() if student_id in c.student_ids}
+        heard = {h.recording_id for h in self.heard if h.student_id == student_id}
+        return [
+            ClassMessage(mid, url)
+            for mid, (cid, url, status) in sorted(self.messages.items(), reverse=True)
+            if cid in mine and status == "approved" and mid not in heard
+        ][:limit]
 
     # --- Catalog ---
     def students_on(self, phone: str) -> list[StudentView]:
@@ -233,6 +251,8 @@ class MemoryWorld:
             self.dialed.append(event.question_id)
         elif isinstance(event, ev.ClassRecordingMade):
             self.class_recordings.append(event)
+        elif isinstance(event, ev.ClassRecordingHeard):
+            self.heard.append(event)
         return state
 
     def _row(self, student_id: int, lesson_id: str) -> dict:

@@ -18,7 +18,7 @@ from yachay.db import models as m
 from yachay.db import people as p
 from yachay.db.consent import give_consent, has_consent
 from yachay.db.database import Database
-from yachay.db.phone_roles import CallbackRequest
+from yachay.db.phone_roles import CallbackRequest, ClassRecording, RecordingHeard
 
 #: Tables with a student_id column, and what the seed puts there for the first student.
 KEPT = {
@@ -95,6 +95,45 @@ def test_delete_removes_the_student_and_lists_what_went_and_nothing_else(seeded)
     refused = CliRunner().invoke(cli, ["users", "delete", str(data.other_student)], input="n\n")
     assert refused.exit_code == 1
     assert _rows(database, m.TeacherQuestion, data.other_student) == 1
+
+
+def test_a_class_recording_heard_is_exported_and_deleted_with_the_student(seeded):
+    database, data = seeded
+    with database.session() as session:
+        teacher = session.get(p.SchoolClass, data.own_class).teacher_id
+        recording = ClassRecording(
+            teacher_id=teacher,
+            class_id=data.own_class,
+            recording_sid="RE9",
+            recording_url="https://x/RE9",
+            duration_seconds=20,
+            call_sid="CA9",
+            status="approved",
+        )
+        session.add(recording)
+        session.flush()
+        session.add(
+            RecordingHeard(
+                student_id=data.own_student,
+                recording_id=recording.id,
+                skipped=True,
+                call_sid="CA10",
+            )
+        )
+        recording_id = recording.id
+    exported = json.loads(
+        CliRunner().invoke(cli, ["users", "export", str(data.own_student)]).output
+    )
+    assert [(h["recording_id"], h["skipped"]) for h in exported["class_recordings_heard"]] == [
+        (recording_id, True)
+    ]
+    result = CliRunner().invoke(cli, ["users", "delete", str(data.own_student), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "  1\tclass recordings heard" in result.output
+    assert _rows(database, RecordingHeard, data.own_student) == 0
+    with database.read_session() as session:
+        # The teacher's recording is the class's, not the child's: it stays.
+        assert session.get(ClassRecording, recording_id) is not None
 
 
 def test_the_console_exports_for_a_teacher_and_deletes_only_for_an_admin(console):

@@ -7,14 +7,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from yachay.calls.weeks import week_start
 from yachay.db import models as m
 from yachay.db import people as p
 from yachay.db import phone_roles as pr
-from yachay.flows.ports import AdultView, ClassView, PinLock, RecordedQuestion, StudentView
+from yachay.flows.ports import (
+    AdultView,
+    ClassMessage,
+    ClassView,
+    PinLock,
+    RecordedQuestion,
+    StudentView,
+)
 
 #: Roles that call Yachay by phone besides students.
 PHONE_ROLES = ("parent", "teacher")
@@ -130,3 +137,21 @@ class AdultCatalog:
         if student is None:
             raise UnknownAdult(f"no student {student_id}")
         return student.phone
+
+    def class_messages(self, student_id: int, limit: int) -> Sequence[ClassMessage]:
+        heard = exists().where(
+            pr.RecordingHeard.student_id == student_id,
+            pr.RecordingHeard.recording_id == pr.ClassRecording.id,
+        )
+        rows = self.session.scalars(
+            select(pr.ClassRecording)
+            .join(p.ClassStudent, p.ClassStudent.class_id == pr.ClassRecording.class_id)
+            .where(
+                p.ClassStudent.student_id == student_id,
+                pr.ClassRecording.status == "approved",
+                ~heard,
+            )
+            .order_by(pr.ClassRecording.created_at.desc(), pr.ClassRecording.id.desc())
+            .limit(limit)
+        )
+        return [ClassMessage(r.id, r.recording_url) for r in rows]

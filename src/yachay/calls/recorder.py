@@ -238,6 +238,21 @@ class EventRecorder:
             )
         return state
 
+    @apply.register
+    def _(self, event: ev.ClassRecordingHeard, state: CallState) -> CallState:
+        # Once per student and recording: a replayed request finds the row already there.
+        if self.session.get(pr.RecordingHeard, (event.student_id, event.recording_id)) is None:
+            self.session.add(
+                pr.RecordingHeard(
+                    student_id=event.student_id,
+                    recording_id=event.recording_id,
+                    skipped=event.skipped,
+                    call_sid=self.ctx.call_sid,
+                    heard_at=self.ctx.now,
+                )
+            )
+        return state
+
     def _lockout(self, phone: str) -> pr.PinLockout:
         row = self.session.get(pr.PinLockout, phone)
         if row is None:

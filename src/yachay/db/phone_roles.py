@@ -1,6 +1,7 @@
 """What parents' and teachers' calls store: keypad PIN lockouts, the time of each child's
 daily lesson call, parents' callback requests, and teachers' recorded lessons awaiting
-review. Every change here needs an Alembic migration (0004 made these tables)."""
+review and which students heard them. Every change here needs an Alembic migration (0004
+made these tables, 0009 `recordings_heard`)."""
 
 from __future__ import annotations
 
@@ -59,6 +60,22 @@ class ClassRecording(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
+
+
+class RecordingHeard(Base):
+    """A student heard (or skipped) an approved class recording: it is not played again.
+    Kept without a parent's consent too: it is about the teacher's message, not the
+    child's answers (0009 made this table)."""
+
+    __tablename__ = "recordings_heard"
+
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), primary_key=True)
+    recording_id: Mapped[int] = mapped_column(
+        ForeignKey("class_recordings.id"), primary_key=True, index=True
+    )
+    skipped: Mapped[bool] = mapped_column(default=False)
+    call_sid: Mapped[str] = mapped_column(String(64))
+    heard_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 def pin_matches(pin_hash: str | None, pin: str) -> bool:

@@ -45,7 +45,7 @@ def greet(turn: Turn, student: StudentView) -> None:
         turn.say("welcome_back_named", name=student.name)
     else:
         turn.say("welcome_back")
-    turn.goto("main_menu")
+    turn.goto("class_messages")  # the teacher's new messages, then the main menu
 
 
 class Start:

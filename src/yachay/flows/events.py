@@ -29,7 +29,8 @@ class Pause:
 
 @dataclass(frozen=True)
 class PlayRecording:
-    """A caller's recording, kept by the phone provider (a student's question)."""
+    """A caller's recording, kept by the phone provider (a student's question, a teacher's
+    message for the class)."""
 
     url: str
 
@@ -196,6 +197,16 @@ class ClassRecordingMade:
     duration_seconds: int
 
 
+@dataclass(frozen=True)
+class ClassRecordingHeard:
+    """A student heard (or skipped) an approved recording of their class's teacher. Not a
+    child's answer: it is kept with or without consent, so the message is not repeated."""
+
+    student_id: int
+    recording_id: int
+    skipped: bool
+
+
 DomainEvent = (
     StudentRegistered
     | StudentIdentified
@@ -213,5 +224,6 @@ DomainEvent = (
     | TeacherQuestionAnswered
     | StudentDialed
     | ClassRecordingMade
+    | ClassRecordingHeard
 )
 Event = Output | Wait | DomainEvent

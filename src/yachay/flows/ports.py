@@ -106,6 +106,14 @@ class RecordedQuestion:
 
 
 @dataclass(frozen=True)
+class ClassMessage:
+    """A lesson or announcement a teacher recorded for a student's class, approved."""
+
+    id: int
+    recording_url: str
+
+
+@dataclass(frozen=True)
 class SkillReport:
     """A child's strongest and weakest skills (names per language); None where the child
     has not practised enough to say."""
@@ -159,6 +167,11 @@ class Catalog(Protocol):
         ...
 
     def phone_of(self, student_id: int) -> str: ...
+
+    def class_messages(self, student_id: int, limit: int) -> Sequence[ClassMessage]:
+        """The newest approved recordings of the student's classes that the student has not
+        heard yet, newest first, at most `limit`."""
+        ...
 
     def student(self, student_id: int) -> StudentView: ...
 

@@ -4,6 +4,7 @@ nodes, is `yachay.flows.call.CALL`; `STUDENT_CALL` alone cannot route a parent o
 from __future__ import annotations
 
 from yachay.flows.callers import ChooseGrade, ChooseLanguage, Start, WhoIsCalling
+from yachay.flows.class_messages import ClassMessages
 from yachay.flows.engine import Engine, Node
 from yachay.flows.lessons import Question, Segment, StartLesson, StoryAgain
 from yachay.flows.student_menu import (
@@ -20,6 +21,7 @@ NODES: list[Node] = [
     WhoIsCalling(),
     ChooseLanguage(),
     ChooseGrade(),
+    ClassMessages(),
     MAIN_MENU,
     StartLesson(),
     Segment(),

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from yachay.db import models as m
 from yachay.db import people as p
-from yachay.db.phone_roles import CallbackRequest
+from yachay.db.phone_roles import CallbackRequest, RecordingHeard
 
 
 class NoSuchStudent(LookupError):
@@ -118,6 +118,14 @@ def export_student(session: Session, student_id: int) -> dict[str, Any]:
                 select(m.TeacherQuestion).where(m.TeacherQuestion.student_id == student_id)
             )
         ],
+        "class_recordings_heard": [
+            {"recording_id": h.recording_id, "skipped": h.skipped, "heard_at": _when(h.heard_at)}
+            for h in session.scalars(
+                select(RecordingHeard)
+                .where(RecordingHeard.student_id == student_id)
+                .order_by(RecordingHeard.heard_at)
+            )
+        ],
     }
 
 
@@ -159,6 +167,10 @@ def delete_student(session: Session, student_id: int) -> dict[str, int]:
     gone(
         "parents' callback requests",
         delete(CallbackRequest).where(CallbackRequest.student_id == student_id),
+    )
+    gone(
+        "class recordings heard",
+        delete(RecordingHeard).where(RecordingHeard.student_id == student_id),
     )
     gone("consents", delete(p.Consent).where(p.Consent.student_id == student_id))
     gone("parent links", delete(p.ParentChild).where(p.ParentChild.student_id == student_id))
