@@ -55,10 +55,21 @@ def dial_from(server: LiveServer, number: str) -> PhoneSimulator:
     return PhoneSimulator(base_url=server.url, auth_token=TOKEN, from_number=number)
 
 
-def add_adult(db: Database, role: str, phone: str | None, name: str, pin: str | None = None) -> int:
+def add_adult(
+    db: Database,
+    role: str,
+    phone: str | None,
+    name: str,
+    pin: str | None = None,
+    language: str = "es",
+) -> int:
     with db.session() as session:
         user = p.User(
-            role=role, name=name, phone=phone, pin_hash=_hasher.hash(pin) if pin else None
+            role=role,
+            name=name,
+            phone=phone,
+            pin_hash=_hasher.hash(pin) if pin else None,
+            language=language,
         )
         session.add(user)
         session.flush()
@@ -392,7 +403,7 @@ def test_a_quechua_parent_hears_recorded_quechua(school_server, db, number):
         pytest.skip("espeak-ng and sox render the Quechua prompts")
     child_phone = number.replace("+51977", "+51973")
     ana = add_student(db, child_phone, grade=2, language="qu", name="Ana")
-    parent = add_adult(db, "parent", number, "Rosa")
+    parent = add_adult(db, "parent", number, "Rosa", language="qu")
     link(db, parent, ana)
     transcript = dial_from(school_server, number).call(["1", "h"])
     assert transcript.ok, transcript.errors

@@ -100,10 +100,16 @@ class MemoryWorld:
         return sid
 
     def add_adult(
-        self, role: str, phone: str, name: str, pin: str | None = None, children: tuple = ()
+        self,
+        role: str,
+        phone: str,
+        name: str,
+        pin: str | None = None,
+        children: tuple = (),
+        language: str = "es",
     ) -> int:
         uid = 100 + len(self.adults)
-        self.adults[uid] = (AdultView(uid, role, name, pin is not None), phone, pin)
+        self.adults[uid] = (AdultView(uid, role, name, pin is not None, language), phone, pin)
         self.parent_children[uid] = list(children)
         return uid
 
@@ -218,6 +224,9 @@ class MemoryWorld:
             self.students[event.student_id] = replace(
                 self.students[event.student_id], language=event.language
             )
+        elif isinstance(event, ev.AdultLanguageChanged):
+            view, phone, pin = self.adults[event.user_id]
+            self.adults[event.user_id] = (replace(view, language=event.language), phone, pin)
         elif isinstance(event, ev.LessonPositionReached):
             row = self._row(event.student_id, event.lesson_id)
             row.update(segment=event.segment, question=event.question)

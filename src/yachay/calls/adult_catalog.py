@@ -32,7 +32,7 @@ class UnknownAdult(LookupError):
 
 
 def _adult_view(user: p.User) -> AdultView:
-    return AdultView(user.id, user.role, user.name, user.pin_hash is not None)
+    return AdultView(user.id, user.role, user.name, user.pin_hash is not None, user.language)
 
 
 class AdultCatalog:

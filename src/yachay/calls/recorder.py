@@ -81,6 +81,13 @@ class EventRecorder:
         return state
 
     @apply.register
+    def _(self, event: ev.AdultLanguageChanged, state: CallState) -> CallState:
+        user = self.session.get(p.User, event.user_id)
+        if user is not None:
+            user.language = event.language
+        return state
+
+    @apply.register
     def _(self, event: ev.LessonPositionReached, state: CallState) -> CallState:
         progress = self._progress(event.student_id, event.lesson_id)
         progress.segment = event.segment

@@ -42,6 +42,9 @@ class User(Base):
     #: argon2id of the keypad PIN (a teacher's "clave", a household PIN).
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    #: What a parent's or teacher's call speaks: "es", "qu" or "ay" (9 in their menu changes
+    #: it). A parent created with children starts in the first child's language.
+    language: Mapped[str] = mapped_column(String(8), default="es", server_default="es")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     #: Wrong console passwords in a row; at `web.auth.MAX_FAILED` the account waits.

@@ -1,5 +1,6 @@
-"""What the parent's and the teacher's calls share: starting an adult's call, the keypad
-PIN with its lockout, and how a child is named to an adult."""
+"""What the parent's and the teacher's calls share: starting an adult's call in their
+language, the keypad PIN with its lockout, 9 to change language, and how a child is named
+to an adult."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from yachay.flows.events import AdultIdentified, PinAccepted, PinRejected
 from yachay.flows.menus import SILENCE_REPEATS
 from yachay.flows.ports import AdultView, StudentView
 from yachay.flows.resume import Recording
+from yachay.flows.student_menu import Passing
 
 #: Wrong PINs in a row (across calls) that lock a number out; storage keeps the count.
 MAX_PIN_FAILURES = 3
@@ -19,17 +21,17 @@ LOCK_MINUTES = 15
 PIN_MAX_DIGITS = 8
 
 MENU_OF_ROLE = {"parent": "parent_menu", "teacher": "teacher_menu"}
+#: The key that changes language in the parent's and the teacher's menus, as in a student's.
+LANGUAGE_KEY = "9"
 
 
 def start_adult(turn: Turn, adult: AdultView) -> None:
     """A parent goes to their menu (after the household PIN, where they set one); a teacher
-    always gives the clave first. A parent hears their children's language; a teacher that
-    of the students sharing the phone, else Spanish."""
+    always gives the clave first. Both hear their own language (`users.language`), or
+    Spanish while this server cannot speak it."""
     turn.state.user_id = adult.id
-    children = turn.catalog.children_of(adult.id) if adult.role == "parent" else []
-    if children and not turn.catalog.students_on(turn.state.phone):
-        language = children[0].language
-        turn.state.language = language if language in turn.ctx.prompts.languages else BASE_LANGUAGE
+    language = adult.language
+    turn.state.language = language if language in turn.ctx.prompts.languages else BASE_LANGUAGE
     turn.emit(AdultIdentified(adult.id, adult.role))
     turn.say("adult_welcome", name=adult.name)
     if adult.role == "teacher" and not adult.has_pin:
@@ -90,3 +92,15 @@ class PinEntry:
 
     def on_recording(self, turn: Turn, recording: Recording) -> None:
         self.on_silence(turn)
+
+
+class ChangeAdultLanguage(Passing):
+    """9 in the parent's or the teacher's menu: the language menu, then back to their menu
+    (`callers.ChooseLanguage` stores the choice as `AdultLanguageChanged`)."""
+
+    name = "change_adult_language"
+
+    def enter(self, turn: Turn) -> None:
+        assert turn.state.user_id is not None
+        role = turn.catalog.adult(turn.state.user_id).role
+        turn.goto("choose_language", purpose="adult", then=MENU_OF_ROLE[role])

@@ -3,7 +3,7 @@ nodes. Who is calling decides the way through it (`yachay.flows.callers.Start`).
 
 from __future__ import annotations
 
-from yachay.flows.adults import PinEntry
+from yachay.flows.adults import ChangeAdultLanguage, PinEntry
 from yachay.flows.consent import AskConsent
 from yachay.flows.engine import Engine, Node
 from yachay.flows.parent_menu import PARENT_MENU, CallTime, ChildrenProgress, TeacherCallback
@@ -23,6 +23,7 @@ NODES: list[Node] = [
     *STUDENT_NODES,
     AskConsent(),
     PinEntry(),
+    ChangeAdultLanguage(),
     PARENT_MENU,
     ChildrenProgress(),
     CallTime(),

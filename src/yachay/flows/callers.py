@@ -10,7 +10,12 @@ from __future__ import annotations
 from yachay.content.prompts import BASE_LANGUAGE
 from yachay.flows.adults import start_adult
 from yachay.flows.engine import Turn
-from yachay.flows.events import LanguageChanged, StudentIdentified, StudentRegistered
+from yachay.flows.events import (
+    AdultLanguageChanged,
+    LanguageChanged,
+    StudentIdentified,
+    StudentRegistered,
+)
 from yachay.flows.menus import KeyMenu
 from yachay.flows.ports import StudentView
 from yachay.flows.resume import Recording
@@ -114,7 +119,8 @@ class WhoIsCalling(KeyMenu):
 
 
 class ChooseLanguage(KeyMenu):
-    """Offered in each language's own words; used to register and to change language."""
+    """Offered in each language's own words; used to register, and to change a student's
+    language (purpose "change") or a parent's or teacher's ("adult", back to `then`)."""
 
     name = "choose_language"
 
@@ -133,12 +139,18 @@ class ChooseLanguage(KeyMenu):
         if turn.state.vars.get("purpose") == "register":
             self._chosen(turn, "es")
         else:
-            turn.goto("main_menu")
+            turn.goto(turn.state.vars.get("then", "main_menu"))
 
     def _chosen(self, turn: Turn, language: str) -> None:
         turn.state.language = language
         if turn.state.vars.get("purpose") == "register":
             turn.goto("choose_grade")
+            return
+        if turn.state.vars.get("purpose") == "adult":
+            assert turn.state.user_id is not None
+            turn.emit(AdultLanguageChanged(turn.state.user_id, language))
+            turn.say("language_changed")
+            turn.goto(turn.state.vars["then"])
             return
         assert turn.state.student_id is not None
         turn.emit(LanguageChanged(turn.state.student_id, language))

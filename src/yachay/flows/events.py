@@ -91,6 +91,14 @@ class LanguageChanged:
 
 
 @dataclass(frozen=True)
+class AdultLanguageChanged:
+    """A parent or teacher chose the language their calls speak from now on (users.id)."""
+
+    user_id: int
+    language: str
+
+
+@dataclass(frozen=True)
 class LessonPositionReached:
     """The student is now at this place of a lesson; a dropped call resumes here."""
 
@@ -211,6 +219,7 @@ DomainEvent = (
     StudentRegistered
     | StudentIdentified
     | LanguageChanged
+    | AdultLanguageChanged
     | LessonPositionReached
     | AnswerGraded
     | LessonCompleted

@@ -1,9 +1,10 @@
 """The parent's or guardian's call (keypad map, DESIGN.md §1): 1 each child's progress,
-2 the time of the daily lesson call, 3 ask the teacher to call back, * repeat."""
+2 the time of the daily lesson call, 3 ask the teacher to call back, 9 change language,
+* repeat."""
 
 from __future__ import annotations
 
-from yachay.flows.adults import child_label
+from yachay.flows.adults import LANGUAGE_KEY, child_label
 from yachay.flows.engine import Turn
 from yachay.flows.events import CallbackRequested, DailyCallTimeSet
 from yachay.flows.menus import KeyMenu, Menu
@@ -16,7 +17,12 @@ CALL_HOURS = range(7, 20)
 PARENT_MENU = Menu(
     name="parent_menu",
     prompt_key="parent_menu",
-    routes={"1": "children_progress", "2": "call_time", "3": "teacher_callback"},
+    routes={
+        "1": "children_progress",
+        "2": "call_time",
+        "3": "teacher_callback",
+        LANGUAGE_KEY: "change_adult_language",
+    },
     on_silence_goto="goodbye",
 )
 

@@ -79,6 +79,8 @@ class AdultView:
     role: str
     name: str
     has_pin: bool
+    #: The language their calls speak ("es", "qu", "ay").
+    language: str = "es"
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
 """The teacher's call, after the clave (keypad map, DESIGN.md §1): 1 class summary with the
 students who need help first, 2 the next recorded question (hear it, then 1 call the
 student now, 2 mark it answered, 3 skip), 3 record a lesson or announcement for a class
-(held for review before students hear it), * repeat."""
+(held for review before students hear it), 9 change language, * repeat."""
 
 from __future__ import annotations
 
-from yachay.flows.adults import child_label
+from yachay.flows.adults import LANGUAGE_KEY, child_label
 from yachay.flows.engine import Turn
 from yachay.flows.events import (
     ClassRecordingMade,
@@ -27,7 +27,12 @@ RECORD_LESSON_MAX = 300
 TEACHER_MENU = Menu(
     name="teacher_menu",
     prompt_key="teacher_menu",
-    routes={"1": "class_summary", "2": "next_question", "3": "record_lesson"},
+    routes={
+        "1": "class_summary",
+        "2": "next_question",
+        "3": "record_lesson",
+        LANGUAGE_KEY: "change_adult_language",
+    },
     on_silence_goto="goodbye",
 )
 
