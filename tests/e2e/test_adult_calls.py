@@ -1,6 +1,7 @@
 """Parents and teachers call the same number as students: whole calls through the phone
 simulator against a real server (its own, with the school's number set), checked in the
-database afterwards. Also a parent's consent on a new student's first call."""
+database afterwards. Also a parent's consent on a new student's first call, and an adult's
+own language: Quechua heard as rendered audio (<Play>), 9 in the menu to change it."""
 
 from __future__ import annotations
 
@@ -432,3 +433,83 @@ def test_the_class_summary_puts_a_student_whose_calls_drop_first(school_server, 
         "Necesitan ayuda primero: Ana. Varias de sus llamadas se cortaron a mitad de la lección."
     ) in heard
     assert "Luis." not in heard
+
+
+# --- a parent's or teacher's own language ----------------------------------------------
+
+needs_audio = pytest.mark.skipif(
+    not shutil.which("espeak-ng") or not shutil.which("sox"),
+    reason="espeak-ng and sox render the Quechua and Aymara prompts",
+)
+
+
+PIN_CLAVE_QU = "Claveykita ñit'iy, chaymanta numeralta ñit'iy."
+
+
+def played(transcript, index: int) -> list[str]:  # noqa: ANN001
+    """The texts of the recorded prompts one TwiML document played, in order."""
+    texts = []
+    for verb in transcript.documents[index].verbs:
+        for v in [verb, *verb.get("verbs", [])]:
+            if v["verb"] == "Play" and v.get("text"):
+                texts.append(v["text"])
+    return texts
+
+
+def language_of(db: Database, user_id: int) -> str:
+    with db.session() as session:
+        return session.get(p.User, user_id).language
+
+
+@needs_audio
+def test_a_quechua_teacher_hears_quechua_audio(school_server, db, number):
+    ana = add_student(db, number.replace("+51977", "+51969"), grade=3, name="Ana")
+    teacher = add_adult(db, "teacher", number, "Marta", pin=CLAVE, language="qu")
+    add_class(db, teacher, "3.° Q", ana)
+    transcript = dial_from(school_server, number).call([CLAVE + "#", "1", "h"])
+    assert transcript.ok, transcript.errors
+    assert not transcript.verbs("Say")  # every prompt is Quechua audio the server rendered
+    assert played(transcript, 0) == ["¡Napaykullayki, Marta!", PIN_CLAVE_QU]
+    menu = played(transcript, 1)[0]
+    assert menu.startswith("Aulaykip imayna kasqanta uyarinaykipaq, hukta ñit'iy.")
+    assert "Huk simita akllanaykipaq, isqunta ñit'iy." in menu
+    summary = played(transcript, 2)
+    assert summary[0].startswith("3.° Q: huk yachakuqkuna;"), summary
+    assert all("/audio/qu/" in url for url in transcript.played())
+
+
+@needs_audio
+def test_a_teacher_changes_language_with_9_and_the_next_call_is_in_it(school_server, db, number):
+    teacher = add_adult(db, "teacher", number, "Marta", pin=CLAVE)
+    first = dial_from(school_server, number).call([CLAVE + "#", "9", "2", "h"])
+    assert first.ok, first.errors
+    assert "Para cambiar de idioma, marca 9." in spoken(first, 1)
+    # The language menu, each language in its own words.
+    assert "Para español, marca 1." in spoken(first, 2)
+    assert "Runasimipaq, iskayta ñit'iy." in played(first, 2)
+    # From the choice on, Quechua: the confirmation and the teacher's menu.
+    assert spoken(first, 3) == ""
+    heard = played(first, 3)
+    assert heard[0] == "Chayllam. Kunanmanta runasimipi rimapusqayki."
+    assert heard[1].startswith("Aulaykip imayna kasqanta uyarinaykipaq")
+    assert language_of(db, teacher) == "qu"
+
+    second = dial_from(school_server, number).call([CLAVE + "#", "h"])
+    assert second.ok, second.errors
+    assert not second.verbs("Say")
+    assert played(second, 0)[0] == "¡Napaykullayki, Marta!"
+    assert played(second, 1)[0].startswith("Aulaykip imayna kasqanta uyarinaykipaq")
+
+
+def test_a_parent_back_to_spanish_with_9(school_server, db, number):
+    ana = add_student(db, number.replace("+51977", "+51968"), grade=2, name="Ana")
+    parent = add_adult(db, "parent", number, "Rosa", language="ay")
+    with db.session() as session:
+        session.add(p.ParentChild(parent_id=parent, student_id=ana))
+    transcript = dial_from(school_server, number).call(["9", "1", "1", "h"])
+    assert transcript.ok, transcript.errors
+    # Spanish is offered whether or not the server speaks Aymara; 1 chooses it.
+    assert "Listo. Desde ahora te hablo en español." in spoken(transcript, 2)
+    assert "Para cambiar de idioma, marca 9." in spoken(transcript, 2)
+    assert "Ana todavía no respondió preguntas." in spoken(transcript, 3)
+    assert language_of(db, parent) == "es"
