@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from yachay.cli import cli
 from yachay.db import migrate
@@ -41,3 +41,33 @@ def test_yachay_db_upgrade_command(tmp_path, monkeypatch):
     engine = make_engine(f"sqlite:///{tmp_path / 'yachay.db'}")
     assert {"students", "calls", "answers", "lessons"} <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_0010_gives_each_parent_their_first_childs_language(tmp_path):
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    migrate.upgrade(url, "0009")
+    engine = make_engine(url)
+    with engine.begin() as c:
+        for sid, language in ((1, "qu"), (2, "es")):
+            c.execute(
+                text(
+                    "INSERT INTO students (id, phone, language, grade, created_at) "
+                    "VALUES (:id, '+51987000001', :language, 3, '2026-12-01')"
+                ),
+                {"id": sid, "language": language},
+            )
+        for uid, role in ((1, "parent"), (2, "parent"), (3, "teacher")):
+            c.execute(
+                text(
+                    "INSERT INTO users (id, role, name, active, created_at, failed_logins) "
+                    "VALUES (:id, :role, 'X', 1, '2026-12-01', 0)"
+                ),
+                {"id": uid, "role": role},
+            )
+        c.execute(text("INSERT INTO parent_children VALUES (1, 2), (1, 1)"))
+    migrate.upgrade(url)
+    with engine.connect() as c:
+        rows = c.execute(text("SELECT id, language FROM users ORDER BY id")).all()
+    engine.dispose()
+    # The first child (lowest id) speaks Quechua; a parent without children and a teacher: es.
+    assert [tuple(r) for r in rows] == [(1, "qu"), (2, "es"), (3, "es")]

@@ -133,6 +133,11 @@ def test_a_parent_with_children_and_a_teacher_with_a_class_are_listed_with_stude
         ),
         (["--role", "teacher", "--name", "T", "--pin", "12"], None, "4 to 8 digits"),
         (
+            ["--role", "teacher", "--name", "T", "--pin", "1234", "--language", "fr"],
+            None,
+            "unknown language 'fr'; one of: es, qu, ay",
+        ),
+        (
             ["--role", "teacher", "--name", "T", "--pin", "1234", "--class", "9"],
             None,
             "no class with id 9",
@@ -159,6 +164,34 @@ def test_wrong_users_are_refused_with_the_reason_and_nothing_stored(var, args, s
     assert result.exit_code == 1
     assert message in result.output
     assert json.loads(run("users", "list", "--json").output) == []
+
+
+def test_a_users_language_is_given_or_a_parent_takes_their_childs(var):
+    database = _database(var)
+    migrate.upgrade(f"sqlite:///{var / 'y.db'}")
+    with database.session() as session:
+        session.add(m.Student(phone="+51987000001", name="Ana", language="ay", grade=3))
+    add = ["users", "add", "--pin", "2468", "--phone"]
+    teacher = run(*add, "+51911111111", "--role", "teacher", "--name", "Jorge", "--language", "QU")
+    assert teacher.exit_code == 0, teacher.output
+    like_child = run(*add, "+51987000001", "--role", "parent", "--name", "Rosa", "--child", "1")
+    assert like_child.exit_code == 0, like_child.output
+    chosen = run(
+        *add, "+51987000002", "--role", "parent", "--name", "Eva", "--child", "1",
+        "--language", "es",
+    )  # fmt: skip
+    assert chosen.exit_code == 0, chosen.output
+    plain = run(*add, "+51911111112", "--role", "teacher", "--name", "Marta")
+    assert plain.exit_code == 0, plain.output
+    listed = json.loads(run("users", "list", "--json").output)
+    assert [(r["name"], r["language"]) for r in listed] == [
+        ("Ana", "ay"),
+        ("Rosa", "ay"),
+        ("Eva", "es"),
+        ("Jorge", "qu"),
+        ("Marta", "es"),
+    ]
+    database.dispose()
 
 
 def test_an_email_is_used_once(var):

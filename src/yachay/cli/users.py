@@ -36,6 +36,11 @@ def users() -> None:
 )
 @click.option("--child", "children", type=int, multiple=True, help="A parent's child (student id).")
 @click.option("--class", "class_id", type=int, default=None, help="A teacher's class id.")
+@click.option(
+    "--language",
+    default=None,
+    help="What their calls speak: es, qu or ay (default: a parent's first child's, else es).",
+)
 @with_appcontext
 def add(
     role: str,
@@ -46,6 +51,7 @@ def add(
     password_stdin: bool,
     children: tuple[int, ...],
     class_id: int | None,
+    language: str | None,
 ) -> None:
     """Create a user; nothing is stored when any part is wrong."""
     password = None
@@ -54,7 +60,7 @@ def add(
         if not password:
             raise click.ClickException("--password-stdin: standard input had no password")
     migrate.upgrade(current_app.config["YACHAY"].database_url)
-    new = NewUser(role, name, phone, email, password, pin, children, class_id)
+    new = NewUser(role, name, phone, email, password, pin, children, class_id, language)
     try:
         with db.session() as session:
             user = create_user(session, new)

@@ -16,11 +16,14 @@ from sqlalchemy.orm import Session
 
 from yachay.db import models as m
 from yachay.db import people as p
+from yachay.flows.callers import LANGUAGE_KEYS
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PIN = re.compile(r"^\d{4,8}$")
 MIN_PASSWORD = 8
+#: The languages a parent's or teacher's calls can speak, as the keypad offers them.
+LANGUAGES = tuple(LANGUAGE_KEYS.values())
 #: Roles that sign in to the console with a password.
 CONSOLE_ROLES = ("admin", "teacher", "creator")
 
@@ -91,6 +94,8 @@ class NewUser:
     pin: str | None = None
     children: Sequence[int] = ()
     class_id: int | None = None
+    #: What their calls speak; None: a parent's first child's language, else Spanish.
+    language: str | None = None
 
 
 def create_user(session: Session, new: NewUser) -> p.User:
@@ -112,6 +117,12 @@ def create_user(session: Session, new: NewUser) -> p.User:
                 f"another user already has the email {email}",
                 f"otro usuario ya tiene el correo {email}",
             )
+    language = new.language.strip().lower() if new.language else None
+    if language is not None and language not in LANGUAGES:
+        raise AccountError(
+            f"unknown language {new.language!r}; one of: {', '.join(LANGUAGES)}",
+            f"el idioma «{new.language}» no es uno de: {', '.join(LANGUAGES)}",
+        )
     if new.pin is not None and not _PIN.match(new.pin):
         raise AccountError("the PIN must be 4 to 8 digits", "el PIN debe tener de 4 a 8 dígitos")
     if new.password is not None and len(new.password) < MIN_PASSWORD:
@@ -179,6 +190,7 @@ def create_user(session: Session, new: NewUser) -> p.User:
         email=email,
         password_hash=hash_secret(new.password) if new.password else None,
         pin_hash=hash_secret(new.pin) if new.pin else None,
+        language=language or _first_childs_language(session, new.children),
     )
     session.add(user)
     session.flush()
@@ -188,6 +200,14 @@ def create_user(session: Session, new: NewUser) -> p.User:
         school_class.teacher_id = user.id
     session.flush()
     return user
+
+
+def _first_childs_language(session: Session, children: Sequence[int]) -> str:
+    """A parent's calls speak their child's language until they choose another (by 9)."""
+    if not children:
+        return "es"
+    student = session.get(m.Student, children[0])
+    return student.language if student is not None else "es"
 
 
 def _existing_students(session: Session, ids: Iterable[int]) -> set[int]:
@@ -258,6 +278,7 @@ def everyone(session: Session, role: str | None = None) -> list[dict[str, Any]]:
             "active": u.active,
             "password": u.password_hash is not None,
             "pin": u.pin_hash is not None,
+            "language": u.language,
         }
         if u.role == "parent":
             row["children"] = children.get(u.id, [])

@@ -17,6 +17,7 @@ from yachay.outreach.costs import Bill, Rates, monthly_bill
 from yachay.tutor.registry import read_pointer
 from yachay.web.accounts import AccountError, NewUser, create_user, everyone
 from yachay.web.auth import database, reading, roles
+from yachay.web.roster import LANGUAGE_NAMES
 from yachay.web.teacher import LIMA, lima_today
 
 bp = Blueprint("console_admin", __name__, url_prefix="/admin")
@@ -116,6 +117,7 @@ def users() -> Any:
             password=form.get("password") or None,
             pin=form.get("pin") or None,
             class_id=int(form["class_id"]) if form.get("class_id", "").isdigit() else None,
+            language=form.get("language") or None,
         )
         try:
             with database().session() as session:
@@ -133,6 +135,7 @@ def users() -> Any:
         roles=p.ROLES,
         classes=classes,
         role_names=role_names(),
+        language_names=LANGUAGE_NAMES,
     )
 
 

@@ -1,7 +1,9 @@
 """A class's roster: students and their parents, one by one or from a CSV file.
 
-The CSV has a header row ``nombre,telefono,grado,idioma,apoderado,telefono_apoderado``
-(the last three optional; commas or, as a spreadsheet in Spanish saves it, semicolons).
+The CSV has a header row
+``nombre,telefono,grado,idioma,apoderado,telefono_apoderado,idioma_apoderado`` (the last four
+optional; commas or, as a spreadsheet in Spanish saves it, semicolons). A new parent's calls
+speak ``idioma_apoderado``, or else their child's language.
 Every row is checked before anything is stored: a file with any bad row stores nothing and
 gets one message per bad row, with its line number. A 9-digit mobile number gets +51.
 """
@@ -22,9 +24,19 @@ from yachay.db import people as p
 from yachay.flows.callers import GRADES, LANGUAGE_KEYS, MAX_STUDENTS_PER_PHONE
 from yachay.web.accounts import E164
 
-COLUMNS = ("nombre", "telefono", "grado", "idioma", "apoderado", "telefono_apoderado")
+COLUMNS = (
+    "nombre",
+    "telefono",
+    "grado",
+    "idioma",
+    "apoderado",
+    "telefono_apoderado",
+    "idioma_apoderado",
+)
 REQUIRED = COLUMNS[:3]
 LANGUAGES = tuple(LANGUAGE_KEYS.values())
+#: How the console names each language: in its own words, as the call offers it.
+LANGUAGE_NAMES = {"es": "español", "qu": "runasimi", "ay": "aymar aru"}
 MAX_ROWS = 500
 
 
@@ -36,6 +48,8 @@ class RosterRow:
     language: str = "es"
     parent_name: str | None = None
     parent_phone: str | None = None
+    #: What a new parent's calls speak; None: the child's language.
+    parent_language: str | None = None
 
 
 class RosterError(ValueError):
@@ -64,6 +78,7 @@ def check_row(values: Mapping[str, str]) -> tuple[RosterRow | None, list[str]]:
     language = (values.get("idioma") or "es").strip().lower() or "es"
     parent_name = " ".join((values.get("apoderado") or "").split()) or None
     parent_phone = peru_number(values.get("telefono_apoderado") or "") or None
+    parent_language = (values.get("idioma_apoderado") or "").strip().lower() or None
     if not name:
         errors.append("falta el nombre")
     elif len(name) > 80:
@@ -81,9 +96,16 @@ def check_row(values: Mapping[str, str]) -> tuple[RosterRow | None, list[str]]:
         )
     if parent_name and not parent_phone:
         errors.append("el apoderado necesita un teléfono")
+    if parent_language is not None and parent_language not in LANGUAGES:
+        errors.append(
+            f"el idioma del apoderado «{parent_language}» no es uno de: {', '.join(LANGUAGES)}"
+        )
     if errors:
         return None, errors
-    return RosterRow(name, phone, grade, language, parent_name, parent_phone), []
+    return (
+        RosterRow(name, phone, grade, language, parent_name, parent_phone, parent_language),
+        [],
+    )
 
 
 def read_csv(data: bytes) -> list[RosterRow]:
@@ -160,7 +182,8 @@ def add_rows(session: Session, class_id: int, rows: list[RosterRow]) -> list[int
 
 
 def parent_for(session: Session, row: RosterRow) -> p.User:
-    """The parent already registered on that number, or a new one."""
+    """The parent already registered on that number (their language unchanged), or a new
+    one who hears `parent_language`, else the child's language."""
     found = session.scalar(
         select(p.User)
         .where(p.User.role == "parent", p.User.phone == row.parent_phone)
@@ -168,7 +191,12 @@ def parent_for(session: Session, row: RosterRow) -> p.User:
     )
     if found is not None:
         return found
-    parent = p.User(role="parent", name=row.parent_name or "Apoderado", phone=row.parent_phone)
+    parent = p.User(
+        role="parent",
+        name=row.parent_name or "Apoderado",
+        phone=row.parent_phone,
+        language=row.parent_language or row.language,
+    )
     session.add(parent)
     session.flush()
     return parent

@@ -117,7 +117,11 @@ def roster_page(class_id: int) -> Any:
         school_class = class_or_404(session, class_id)
         rows = _roster(session, class_id)
     return render_template(
-        "console/roster.html", school_class=school_class, rows=rows, columns=roster.COLUMNS
+        "console/roster.html",
+        school_class=school_class,
+        rows=rows,
+        columns=roster.COLUMNS,
+        language_names=roster.LANGUAGE_NAMES,
     )
 
 
@@ -147,6 +151,7 @@ def add_parent(class_id: int) -> Any:
     student_id = request.form.get("student_id", "")
     name = " ".join(request.form.get("nombre", "").split())
     phone = roster.peru_number(request.form.get("telefono", ""))
+    language = request.form.get("idioma", "").strip().lower() or None
     problems: list[str] = []
     with database().session() as session:
         class_or_404(session, class_id)
@@ -161,8 +166,18 @@ def add_parent(class_id: int) -> Any:
             problems.append("el nombre del apoderado debe tener de 1 a 80 caracteres")
         if not E164.match(phone):
             problems.append(f"el teléfono «{phone}» no es un número como +51987654321")
+        if language is not None and language not in roster.LANGUAGES:
+            problems.append(f"el idioma «{language}» no es uno de: {', '.join(roster.LANGUAGES)}")
         if student is not None and not problems:
-            row = roster.RosterRow(name, phone, 1, parent_name=name, parent_phone=phone)
+            row = roster.RosterRow(
+                name,
+                phone,
+                1,
+                student.language,
+                parent_name=name,
+                parent_phone=phone,
+                parent_language=language,
+            )
             parent = roster.parent_for(session, row)
             if session.get(p.ParentChild, (parent.id, student.id)) is None:
                 session.add(p.ParentChild(parent_id=parent.id, student_id=student.id))
