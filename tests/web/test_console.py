@@ -146,7 +146,7 @@ def test_students_and_parents_are_added_one_by_one(console):
         follow_redirects=True,
     ).text
     assert "Apoderado agregado para Ana Mamani" in added
-    assert "Marta, Papá Mamani" in added
+    assert 'Marta <small lang="es">(español)</small>, Papá Mamani' in added
 
 
 def test_a_student_page_draws_both_charts_and_is_written_to_the_access_log(console):
