@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner
 from sqlalchemy import inspect, text
 
+from tests.conftest import free_port
+from tests.postgres import start_postgres
 from yachay.cli import cli
 from yachay.db import migrate
 from yachay.db.database import make_engine
@@ -43,10 +46,19 @@ def test_yachay_db_upgrade_command(tmp_path, monkeypatch):
     engine.dispose()
 
 
-def test_0010_gives_each_parent_their_first_childs_language(tmp_path):
-    url = f"sqlite:///{tmp_path / 'm.db'}"
-    migrate.upgrade(url, "0009")
-    engine = make_engine(url)
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'm.db'}"
+        return
+    postgres = start_postgres(free_port())
+    yield postgres.url
+    postgres.stop()
+
+
+def test_0010_gives_each_parent_their_first_childs_language(database_url):
+    migrate.upgrade(database_url, "0009")
+    engine = make_engine(database_url)
     with engine.begin() as c:
         for sid, language in ((1, "qu"), (2, "es")):
             c.execute(
@@ -60,14 +72,15 @@ def test_0010_gives_each_parent_their_first_childs_language(tmp_path):
             c.execute(
                 text(
                     "INSERT INTO users (id, role, name, active, created_at, failed_logins) "
-                    "VALUES (:id, :role, 'X', 1, '2026-12-01', 0)"
+                    "VALUES (:id, :role, 'X', true, '2026-12-01', 0)"
                 ),
                 {"id": uid, "role": role},
             )
         c.execute(text("INSERT INTO parent_children VALUES (1, 2), (1, 1)"))
-    migrate.upgrade(url)
+    migrate.upgrade(database_url)
     with engine.connect() as c:
         rows = c.execute(text("SELECT id, language FROM users ORDER BY id")).all()
     engine.dispose()
     # The first child (lowest id) speaks Quechua; a parent without children and a teacher: es.
     assert [tuple(r) for r in rows] == [(1, "qu"), (2, "es"), (3, "es")]
+    migrate.downgrade(database_url, "0009")

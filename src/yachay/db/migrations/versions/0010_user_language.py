@@ -43,5 +43,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("language")
+    # In place, not as a batch: on SQLite a batch rebuilds `users`, and dropping the old table
+    # fails once other tables' rows reference it (foreign keys are on). SQLite 3.35+ drops
+    # a column in place.
+    op.drop_column("users", "language")
