@@ -91,10 +91,19 @@ def describe(settings: Settings, offered: Mapping[str, str], silent: Mapping[str
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="gunicorn worker processes (default: deploy/gunicorn.conf.py's, YACHAY_WORKERS or 4)",
+)
+@click.option("--dev", is_flag=True, help="Flask's development server (one process) instead")
 @with_appcontext
-def serve(host: str, port: int) -> None:
-    """Apply migrations, load the starter content if there is none, and serve."""
+def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
+    """Apply migrations, load the starter content if there is none, and serve (gunicorn)."""
     from werkzeug.serving import run_simple
+
+    from yachay.cli.gunicorn_server import serve_with_gunicorn
 
     settings = _settings()
     offered = {
@@ -111,13 +120,13 @@ def serve(host: str, port: int) -> None:
         f"Call it with the phone simulator:  yachay call --url {base}\n"
         f"  (or scripted: yachay call --url {base} --keys 1,3,1 --json)"
     )
-    run_simple(
-        host,
-        port,
-        current_app._get_current_object(),
-        threaded=True,  # type: ignore[attr-defined]
-        use_reloader=False,
-    )
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if dev:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+        return
+    # The workers fork from this process: none may inherit its database connections.
+    db.dispose()
+    serve_with_gunicorn(app, host, port, workers)
 
 
 @cli.group("db")
