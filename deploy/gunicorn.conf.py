@@ -12,7 +12,8 @@ timeout = 10
 # A webhook body is a few hundred bytes of form fields; refuse huge header lines early.
 limit_request_line = 8190
 limit_request_fields = 100
-accesslog = "-"
+# YACHAY_ACCESS_LOG="" turns the access log off (bench/load.py measures without it).
+accesslog = os.environ.get("YACHAY_ACCESS_LOG", "-") or None
 # gunicorn 27 opens a control socket in ~/.gunicorn by default: one per host, not per server.
 control_socket_disable = True
 

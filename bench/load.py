@@ -1,0 +1,275 @@
+"""N simulated callers making whole calls at once against `yachay serve` under gunicorn.
+
+Each caller dials a new number, picks Spanish and grade 1, hears its first lesson (skipping
+each part), answers every question and hangs up (a signed `completed` status callback),
+each request as soon as the last answer came: a closed loop of N callers, the most load N
+callers can make. Reports requests per second, latency percentiles, errors (anything but
+the expected status, or an apology), and whether every answer sent is stored exactly once.
+The same load, in the same run, goes to a bare Flask app returning fixed TwiML under the
+same gunicorn settings (bench/bare_twiml.py): our throughput as a ratio of it.
+
+    .venv/bin/python bench/load.py [--callers 500] [--workers 4] [--database sqlite]
+                                   [--database postgresql] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+import requests
+from sqlalchemy import func, select
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import TOKEN, free_port, start_server, stop_server  # noqa: E402
+from tests.postgres import start_postgres  # noqa: E402
+from yachay.calls.sql_catalog import SqlCatalog  # noqa: E402
+from yachay.db import models as m  # noqa: E402
+from yachay.db.database import Database  # noqa: E402
+
+ACTION = re.compile(r'<Gather action="([^"]+)"')
+
+
+@dataclass
+class Tally:
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    error_kinds: dict[str, int] = field(default_factory=dict)
+
+    def error(self, kind: str) -> None:
+        self.errors += 1
+        self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def lesson_keys(database: Database) -> tuple[list[str], int]:
+    """The keys of a new grade-1 student's first lesson (menu, parts, right answers) and how
+    many answers they send."""
+    with database.session() as session:
+        student = m.Student(phone="+00000000000", grade=1, language="es")
+        session.add(student)
+        session.flush()
+        position = SqlCatalog(session).current_lesson(student.id)
+        lesson = SqlCatalog(session).lesson(position.lesson_id)
+        answers = [str(SqlCatalog(session).question(q).answer) for q in lesson.question_ids]
+        session.rollback()
+    skips = ["2"] * (len(lesson.segments) + (lesson.kind == "listening"))
+    return ["1", "1", "1", *skips, *answers], len(answers)
+
+
+async def one_call(
+    http: aiohttp.ClientSession, base: str, number: str, keys: list[str], tally: Tally
+) -> None:
+    sid = f"CA{number[1:]:0>32}"
+    common = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": number, "To": "+5116400000"}
+    validator = RequestValidator(TOKEN)
+
+    async def post(path: str, form: dict[str, str], expect: int = 200) -> str | None:
+        url = base + path
+        headers = {"X-Twilio-Signature": validator.compute_signature(url, form)}
+        started = time.perf_counter()
+        try:
+            async with http.post(url, data=form, headers=headers) as response:
+                body = await response.text()
+                tally.latencies_ms.append((time.perf_counter() - started) * 1000)
+                if response.status != expect:
+                    tally.error(f"HTTP {response.status}")
+                    return None
+                if "Lo sentimos" in body:
+                    tally.error("apology")
+                    return None
+                return body
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            tally.latencies_ms.append((time.perf_counter() - started) * 1000)
+            tally.error(type(exc).__name__)
+            return None
+
+    body = await post("/voice", {**common, "CallStatus": "ringing", "Direction": "inbound"})
+    for key in keys:
+        found = ACTION.search(body or "")
+        if found is None:
+            return  # the call cannot go on; counted as an error above
+        path = found.group(1).replace("&amp;", "&")
+        body = await post(path, {**common, "CallStatus": "in-progress", "Digits": key})
+    await post(
+        "/voice/status",
+        {**common, "CallStatus": "completed", "CallDuration": "120", "SequenceNumber": "3"},
+        expect=204,
+    )
+
+
+async def load(base: str, callers: int, keys: list[str], tally: Tally) -> float:
+    timeout = aiohttp.ClientTimeout(total=60)
+    connector = aiohttp.TCPConnector(limit=callers)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(one_call(http, base, f"+519{n:08d}", keys, tally) for n in range(callers))
+        )
+        return time.perf_counter() - started
+
+
+def stored_answers(database: Database, callers: int, expected: int) -> tuple[int, int]:
+    """(answers missing, answers stored more than once) over all calls."""
+    with database.session() as session:
+        per_call = dict(
+            session.execute(
+                select(m.Answer.call_sid, func.count()).group_by(m.Answer.call_sid)
+            ).all()
+        )
+    lost = doubled = 0
+    for n in range(callers):
+        stored = per_call.get(f"CA{f'519{n:08d}':0>32}", 0)
+        lost += max(0, expected - stored)
+        doubled += max(0, stored - expected)
+    return lost, doubled
+
+
+def start_baseline(workers: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "bare_twiml:app",
+        ],
+        cwd=ROOT / "bench",
+        env={**os.environ, "YACHAY_ACCESS_LOG": ""},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/healthz", timeout=1).ok:
+                return process, base
+        except (requests.ConnectionError, requests.Timeout):
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the baseline server did not start")
+
+
+def measure(database_kind: str, callers: int, workers: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        postgres = start_postgres(free_port()) if database_kind == "postgresql" else None
+        server = start_server(
+            Path(tmp),
+            postgres.url if postgres else None,
+            # The access log of every request would cost the workers more than the bench.
+            extra_env={"YACHAY_ACCESS_LOG": ""},
+            workers=workers,
+        )
+        database = Database(server.database_url)
+        try:
+            keys, expected = lesson_keys(database)
+            ours = Tally()
+            seconds = asyncio.run(load(server.url, callers, keys, ours))
+            lost, doubled = stored_answers(database, callers, expected)
+        finally:
+            database.dispose()
+            stop_server(server)
+            if postgres is not None:
+                postgres.stop()
+    process, base = start_baseline(workers)
+    try:
+        bare = Tally()
+        bare_seconds = asyncio.run(load(base, callers, keys, bare))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    rps = len(ours.latencies_ms) / seconds
+    baseline_rps = len(bare.latencies_ms) / bare_seconds
+    return {
+        "database": database_kind,
+        "callers": callers,
+        "workers": workers,
+        "requests": len(ours.latencies_ms),
+        "seconds": round(seconds, 2),
+        "rps": round(rps, 1),
+        "p50_ms": round(percentile(ours.latencies_ms, 0.50), 1),
+        "p95_ms": round(percentile(ours.latencies_ms, 0.95), 1),
+        "p99_ms": round(percentile(ours.latencies_ms, 0.99), 1),
+        "errors": ours.errors,
+        "error_kinds": ours.error_kinds,
+        "answers_sent": callers * expected,
+        "lost_answers": lost,
+        "doubled_answers": doubled,
+        "baseline_rps": round(baseline_rps, 1),
+        "baseline_p50_ms": round(percentile(bare.latencies_ms, 0.50), 1),
+        "baseline_errors": bare.errors,
+        "ratio": round(rps / baseline_rps, 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--callers", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--database",
+        action="append",
+        choices=["sqlite", "postgresql"],
+        help="repeat for both (default: both)",
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object (a list for both)")
+    args = parser.parse_args()
+    results = [
+        measure(kind, args.callers, args.workers)
+        for kind in args.database or ["sqlite", "postgresql"]
+    ]
+    if args.json:
+        print(json.dumps(results[0] if len(results) == 1 else results))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{args.callers} callers at once, gunicorn {args.workers} workers")
+    columns = [
+        "database",
+        "requests",
+        "rps",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "errors",
+        "lost_answers",
+        "doubled_answers",
+        "baseline_rps",
+        "ratio",
+    ]
+    for column in columns:
+        table.add_column(column, justify="left" if column == "database" else "right")
+    for result in results:
+        table.add_row(*(str(result[c]) for c in columns))
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()
