@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, Response, abort, current_app, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from yachay.calls import CallService, IncomingCall, StatusUpdate, UnknownCall
+from yachay.calls.service import TurnFailed
 from yachay.config import Settings
 from yachay.flows.resume import Keys, Recording, Resume, Silence
 from yachay.voice.signature import is_valid
@@ -46,9 +49,16 @@ def check_signature() -> None:
         abort(403)
 
 
-def _apologise(call_sid: str | None) -> Response:
-    language = _service().language_of(call_sid) if call_sid else "es"
+def _apologise(call_sid: str | None, url_language: str | None = None) -> Response:
+    """Sorry, please call again, in the caller's language: the one the failed URL names
+    (signed, and known without the database), else the call's stored one, else Spanish."""
+    language = url_language or (_service().language_of(call_sid) if call_sid else "es")
     return _xml(current_app.extensions["yachay.apology"](language))
+
+
+def _language_in(url: str) -> str | None:
+    values = parse_qs(urlsplit(url).query).get("lang")
+    return values[0] if values else None
 
 
 @bp.post("")
@@ -95,9 +105,12 @@ def resume() -> Response:
     except UnknownCall:
         log.warning("call %s: resume for a call we do not know", call_sid)
         return _apologise(None)
+    except TurnFailed as exc:
+        log.error("call %s: step %s failed: %s", call_sid, step, exc)
+        return _apologise(None, request.args.get("lang") or "es")
     except Exception:
         log.exception("call %s: step %s failed", call_sid, step)
-        return _apologise(call_sid)
+        return _apologise(call_sid, request.args.get("lang"))
 
 
 @bp.post("/status")
@@ -115,7 +128,11 @@ def status() -> tuple[str, int]:
         duration_seconds=int(duration) if duration and duration.isdigit() else None,
         timestamp=form.get("Timestamp"),
     )
-    _service().status(update, _now())
+    try:
+        _service().status(update, _now())
+    except SQLAlchemyError:
+        log.exception("call %s: status %s not stored", update.call_sid, update.status)
+        return "", 503
     return "", 204
 
 
@@ -128,4 +145,4 @@ def fallback() -> Response:
         form.get("ErrorCode"),
         form.get("ErrorUrl"),
     )
-    return _apologise(form.get("CallSid"))
+    return _apologise(form.get("CallSid"), _language_in(form.get("ErrorUrl", "")))
