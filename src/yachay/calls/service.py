@@ -16,7 +16,13 @@ from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy import update as sql_update
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
@@ -61,7 +67,9 @@ def is_transient(exc: BaseException) -> bool:
     """A failure that another try may not meet: a lost or refused connection, a lock or
     statement timeout, a deadlock, a serialization failure, a unique row another call
     created first, an exhausted pool."""
-    return isinstance(exc, DBAPIError | PoolTimeout)
+    if isinstance(exc, PoolTimeout | OperationalError | IntegrityError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 @dataclass(frozen=True)
