@@ -58,6 +58,8 @@ def start_server(
         "YACHAY_DATABASE_URL": database_url,
         "TWILIO_AUTH_TOKEN": TOKEN,
         "TWILIO_SHARED_KEYS": f"{SHARED_KEY_ID}:{SHARED_SECRET}",
+        # The simulator's transcripts show what rendered audio says.
+        "YACHAY_AUDIO_TEXT_HEADER": "1",
         **(extra_env or {}),
     }
     log_path = var_dir / "server.log"

@@ -127,3 +127,25 @@ def test_a_call_goes_on_across_a_restart_of_the_whole_server(tmp_path: Path) -> 
     finally:
         database.dispose()
         stop_server(servers[-1])
+
+
+def test_a_huge_unsigned_body_is_refused_unread_while_calls_go_on(gunicorn) -> None:
+    import socket
+    from urllib.parse import urlsplit
+
+    server, database = gunicorn
+    address = urlsplit(server.url)
+    with socket.create_connection((address.hostname, address.port), timeout=20) as sock:
+        # 20 MB announced, none of it sent: an answer that came before the body cannot
+        # have waited for it, nor read it.
+        sock.sendall(
+            b"POST /voice HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 20971520\r\n\r\nCallSid=CA1&From=%2B1"
+        )
+        answer = sock.recv(4096).decode("latin-1")
+        assert answer.startswith("HTTP/1.1 413"), answer
+        number = f"+5197{os.getpid() % 1000:03d}0003"
+        phone = PhoneSimulator(base_url=server.url, auth_token=TOKEN, from_number=number)
+        transcript = phone.call(["1", "1", "h"])  # registers while the socket stays open
+        assert transcript.ok, transcript.errors

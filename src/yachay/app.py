@@ -7,14 +7,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from yachay import voice
 from yachay.calls import CallService
+from yachay.calls.limits import Limits
 from yachay.config import Settings, load_settings, resolve_auth_token
 from yachay.db.database import Database
 from yachay.flows.engine import Timing
 from yachay.tutor.serving import TutorService
+from yachay.voice.proxies import TrustedProxies
 
 db = Database()
 
@@ -23,7 +24,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     settings = _settings(config)
     app = Flask(__name__)
     app.config["YACHAY"] = settings
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
+    app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies)  # type: ignore[method-assign]
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -31,7 +32,10 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     db.init_app(app)
     tutor = _init_tutor(app, settings)
     prompts = voice.init_app(app, settings)
-    app.extensions["yachay.calls"] = CallService(db, prompts, _timing(settings), tutor)
+    limits = Limits(settings.max_call_minutes, settings.max_answers_per_minute)
+    app.extensions["yachay.calls"] = CallService(
+        db, prompts, _timing(settings), tutor, limits=limits
+    )
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

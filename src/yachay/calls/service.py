@@ -26,6 +26,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
+from yachay.calls.limits import Limits, masked, refusal
 from yachay.calls.recorder import EventRecorder, TurnContext
 from yachay.calls.sql_catalog import SqlCatalog
 from yachay.calls.turn_tutor import Predictors, TurnTutor
@@ -34,7 +35,7 @@ from yachay.db import models as m
 from yachay.db.database import Database
 from yachay.db.upsert import insert_if_absent
 from yachay.flows.engine import Engine, FlowContext, Timing, TurnResult
-from yachay.flows.events import Event
+from yachay.flows.events import Event, Hangup, Speak
 from yachay.flows.resume import Resume
 from yachay.flows.state import CallState
 from yachay.flows.student_call import STUDENT_CALL
@@ -98,7 +99,9 @@ class CallService:
         timing: Timing,
         tutor: Predictors | None = None,
         engine: Engine = STUDENT_CALL,
+        limits: Limits | None = None,
     ) -> None:
+        self.limits = limits or Limits()
         self.db = db
         self.tutor = tutor
         self.prompts = prompts
@@ -145,9 +148,20 @@ class CallService:
                 if step != row.step:
                     log.info("call %s: step %s replayed (now at %s)", call_sid, step, row.step)
                     return row.last_reply
+                if row.ended_at is not None:
+                    # Twilio sends nothing after <Hangup>: a forged or stray request.
+                    log.info("call %s: input after the call ended", call_sid)
+                    return row.last_reply
                 state = CallState.from_dict(row.state)
-                context = self._context(session, call_sid)
-                result = self.engine.resume(state, resume, context, resume.at)
+                refused = refusal(session, self.limits, row, state, resume)
+                if refused is not None:
+                    log.warning(
+                        "call %s from %s: refused, %s", call_sid, masked(row.phone), refused
+                    )
+                    result = self._goodbye(state)
+                else:
+                    context = self._context(session, call_sid)
+                    result = self.engine.resume(state, resume, context, resume.at)
                 reply = self._store(session, row, result, step=step, now=resume.at, render=render)
             self._notify(result.events)
             return reply
@@ -250,6 +264,11 @@ class CallService:
                 )
             return True
 
+    def _goodbye(self, state: CallState) -> TurnResult:
+        language = state.language if state.language in self.prompts.languages else "es"
+        goodbye = Speak(self.prompts.text("goodbye", language), language)
+        return TurnResult([goodbye, Hangup()], state)
+
     def _notify(self, events: Sequence[Event]) -> None:
         """Listeners hear a turn's events once it is committed, so a retried turn counts once."""
         for event in events:
@@ -289,5 +308,7 @@ class CallService:
         state = recorder.record(result.events, result.state)
         row.step = step + 1
         row.state = state.to_dict()
+        if isinstance(result.wait, Hangup) and row.ended_at is None:
+            row.ended_at = now
         row.last_reply = render(result.events, row.step)
         return row.last_reply

@@ -32,11 +32,3 @@ def caller_number(raw: str | None) -> str:
     if value.lower() in WITHHELD or not _NUMBER.fullmatch(value):
         return ""
     return value
-
-
-def masked(number: str | None) -> str:
-    """A number fit for a log line: the country code's first digits and the last two."""
-    value = (number or "").strip()
-    if not value:
-        return "(withheld)"
-    return value[:3] + "*" * max(0, len(value) - 5) + value[-2:]
