@@ -52,6 +52,8 @@ class Tally:
     #: Answers per call that were sent, answered or not.
     sent: dict[str, int] = field(default_factory=dict)
     errors: int = 0
+    #: Turns the server could not store in time and asked again (the caller presses again).
+    replays: int = 0
     error_kinds: dict[str, int] = field(default_factory=dict)
 
     def error(self, kind: str) -> None:
@@ -118,16 +120,25 @@ async def one_call(
     await asyncio.sleep(random.uniform(0, think))
     body = await post("/voice", {**common, "CallStatus": "ringing", "Direction": "inbound"})
     for n, key in enumerate(keys):
-        found = ACTION.search(body or "")
-        if found is None:
-            return  # the call cannot go on; counted as an error above
-        path = found.group(1).replace("&amp;", "&")
-        if think:
-            await asyncio.sleep(random.uniform(0.5 * think, 1.5 * think))  # listening
         is_answer = n >= len(keys) - answers
-        if is_answer:
-            tally.sent[sid] = tally.sent.get(sid, 0) + 1
-        body = await post(path, {**common, "CallStatus": "in-progress", "Digits": key})
+        for _attempt in range(5):
+            found = ACTION.search(body or "")
+            if found is None:
+                return  # the call cannot go on; counted as an error above
+            path = found.group(1).replace("&amp;", "&")
+            if think:
+                await asyncio.sleep(random.uniform(0.5 * think, 1.5 * think))  # listening
+            if is_answer:
+                tally.sent[sid] = tally.sent.get(sid, 0) + 1
+            body = await post(path, {**common, "CallStatus": "in-progress", "Digits": key})
+            replayed = (
+                body is not None
+                and ACTION.search(body)
+                and (ACTION.search(body).group(1).replace("&amp;", "&") == path)
+            )
+            if not replayed:
+                break
+            tally.replays += 1  # the same question again: the caller presses again
         if is_answer and body is not None:
             tally.acknowledged[sid] = tally.acknowledged.get(sid, 0) + 1
     await post(
@@ -243,6 +254,7 @@ def measure(database_kind: str, callers: int, workers: int, think: float) -> dic
         "p95_ms": round(percentile(ours.latencies_ms, 0.95), 1),
         "p99_ms": round(percentile(ours.latencies_ms, 0.99), 1),
         "errors": ours.errors,
+        "replays": ours.replays,
         "error_kinds": ours.error_kinds,
         "answers_sent": sum(ours.sent.values()),
         "lost_answers": lost,
@@ -288,6 +300,7 @@ def main() -> None:
     )
     columns = [
         "database",
+        "replays",
         "requests",
         "rps",
         "p50_ms",
