@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import click
@@ -17,7 +18,7 @@ from yachay.config import Settings, masked_url
 from yachay.content.audio import INSTALL_COMMAND, missing_tools
 from yachay.content.audio_cli import audio
 from yachay.content.cli import content
-from yachay.db import migrate
+from yachay.db import backup, migrate
 from yachay.db.starter import load_starter_content
 from yachay.flows.callers import LANGUAGE_KEYS
 from yachay.phone.cli import call
@@ -158,6 +159,35 @@ def db_downgrade(revision: str) -> None:
 def db_revision(message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
     migrate.revision(_settings().database_url, message)
+
+
+@db_group.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def db_backup(destination: Path) -> None:
+    """Write a consistent copy of the database to DESTINATION, also while it serves
+    (SQLite: its online backup; PostgreSQL: pg_dump's custom format)."""
+    try:
+        backup.backup(_settings().database_url, destination)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backed up {masked_url(_settings().database_url)} to {destination}")
+
+
+@db_group.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the database's contents without asking")
+@with_appcontext
+def db_restore(source: Path, yes: bool) -> None:
+    """Replace the database's contents with the backup SOURCE. Stop the server first."""
+    url = _settings().database_url
+    if not yes:
+        click.confirm(f"Replace everything in {masked_url(url)} with {source}?", abort=True)
+    try:
+        backup.restore(url, source)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored {source} into {masked_url(url)}")
 
 
 cli.add_command(call)
