@@ -55,3 +55,24 @@ def test_with_the_database_gone_a_turn_fails_clearly(postgres_to_stop) -> None: 
     with pytest.raises(TurnFailed, match="unavailable"):
         calls.resume(sid, 1, Keys("1", AT), said)
     assert calls.language_of(sid) == "es"
+
+
+def test_a_database_that_accepts_but_never_answers_fails_the_turn_not_the_caller() -> None:
+    """A hung PostgreSQL (the connection is accepted, no reply ever comes): the connect
+    timeout ends the wait, so the route can still apologise before Twilio gives up."""
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # accepted by the kernel, never answered
+    port = silent.getsockname()[1]
+    database = Database(f"postgresql+psycopg://yachay@127.0.0.1:{port}/yachay")
+    try:
+        calls = CallService(database, Prompts.load(PROMPTS), Timing())
+        with pytest.raises(TurnFailed, match="unavailable") as failed:
+            calls.resume("CA-hung", 1, Keys("1", AT), said)
+        assert "timeout" in str(failed.value.__cause__).lower()
+        assert calls.language_of("CA-hung") == "es"
+    finally:
+        database.dispose()
+        silent.close()
