@@ -18,7 +18,8 @@ from yachay.db.database import Database
 from yachay.phone.keys import KeyPrompt
 from yachay.phone.simulator import PhoneSimulator
 
-pytestmark = pytest.mark.timeout(600)
+# Each test starts gunicorn servers (workers import torch): slow on a small machine.
+pytestmark = [pytest.mark.timeout(600), pytest.mark.slow]
 
 
 def workers_of(server: LiveServer) -> list[int]:

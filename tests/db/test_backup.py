@@ -75,6 +75,7 @@ def check_consistent(database: Database) -> None:
         assert ahead == 0
 
 
+@pytest.mark.slow
 def test_a_backup_taken_under_load_restores_whole(served, tmp_path: Path) -> None:
     server, postgres = served
     live = Database(server.database_url)

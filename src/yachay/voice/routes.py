@@ -9,8 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from yachay.calls import CallService, IncomingCall, UnknownCall
-from yachay.calls.service import TurnFailed
+from yachay.calls import CallService, IncomingCall, TurnFailed, UnknownCall
 from yachay.config import Settings
 from yachay.voice.caller_id import caller_number
 from yachay.voice.params import call_sid_of, direction, parse_resume, status_update
