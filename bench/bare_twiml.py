@@ -3,7 +3,7 @@ TwiML document (no signature check, no database), served under the same gunicorn
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 TWIML = (
     '<?xml version="1.0" encoding="UTF-8"?><Response>'
@@ -18,7 +18,8 @@ app = Flask(__name__)
 @app.post("/voice")
 @app.post("/voice/resume")
 def answer() -> Response:
-    return Response(TWIML, mimetype="text/xml")
+    step = request.args.get("step", 0, type=int) + 1
+    return Response(TWIML.format(step=step), mimetype="text/xml")
 
 
 @app.post("/voice/status")
