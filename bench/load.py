@@ -30,6 +30,7 @@ from pathlib import Path
 import aiohttp
 import requests
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,10 +92,11 @@ async def one_call(
     answers: int,
     think: float,
     tally: Tally,
+    token: str,
 ) -> None:
     sid = f"CA{number[1:]:0>32}"
     common = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": number, "To": "+5116400000"}
-    validator = RequestValidator(TOKEN)
+    validator = RequestValidator(token)
 
     async def post(path: str, form: dict[str, str], expect: int = 200) -> str | None:
         url = base + path
@@ -149,7 +151,13 @@ async def one_call(
 
 
 async def load(
-    base: str, callers: int, keys: list[str], answers: int, think: float, tally: Tally
+    base: str,
+    callers: int,
+    keys: list[str],
+    answers: int,
+    think: float,
+    tally: Tally,
+    token: str = TOKEN,
 ) -> float:
     timeout = aiohttp.ClientTimeout(total=60)
     # A new connection per webhook, as Twilio makes them; no keep-alive race either.
@@ -158,7 +166,7 @@ async def load(
         started = time.perf_counter()
         await asyncio.gather(
             *(
-                one_call(http, base, f"+519{n:08d}", keys, answers, think, tally)
+                one_call(http, base, f"+519{n:08d}", keys, answers, think, tally, token)
                 for n in range(callers)
             )
         )
@@ -213,6 +221,7 @@ def start_baseline(workers: int) -> tuple[subprocess.Popen, str]:
 
 
 def measure(database_kind: str, callers: int, workers: int, think: float) -> dict:
+    """Our server started here on a new database, then the bare app."""
     with tempfile.TemporaryDirectory() as tmp:
         postgres = start_postgres(free_port()) if database_kind == "postgresql" else None
         server = start_server(
@@ -222,17 +231,29 @@ def measure(database_kind: str, callers: int, workers: int, think: float) -> dic
             extra_env={"YACHAY_ACCESS_LOG": ""},
             workers=workers,
         )
-        database = Database(server.database_url)
         try:
-            keys, expected = lesson_keys(database)
-            ours = Tally()
-            seconds = asyncio.run(load(server.url, callers, keys, expected, think, ours))
-            lost, doubled = stored_answers(database, ours)
+            return measure_running(
+                server.url, TOKEN, server.database_url, callers, workers, think
+            ) | {"database": database_kind}
         finally:
-            database.dispose()
             stop_server(server)
             if postgres is not None:
                 postgres.stop()
+
+
+def measure_running(
+    url: str, token: str, database_url: str, callers: int, workers: int, think: float
+) -> dict:
+    """A server already running at `url` (its database at `database_url`, read for the
+    lesson's keys and the answers stored), then the bare app started here."""
+    database = Database(database_url)
+    try:
+        keys, expected = lesson_keys(database)
+        ours = Tally()
+        seconds = asyncio.run(load(url, callers, keys, expected, think, ours, token))
+        lost, doubled = stored_answers(database, ours)
+    finally:
+        database.dispose()
     process, base = start_baseline(workers)
     try:
         bare = Tally()
@@ -243,7 +264,7 @@ def measure(database_kind: str, callers: int, workers: int, think: float) -> dic
     rps = len(ours.latencies_ms) / seconds
     baseline_rps = len(bare.latencies_ms) / bare_seconds
     return {
-        "database": database_kind,
+        "database": make_url(database_url).get_backend_name(),
         "callers": callers,
         "workers": workers,
         "think_s": think,
@@ -282,12 +303,33 @@ def main() -> None:
         default=0.0,
         help="seconds a caller listens before each key (0: at once, the most load)",
     )
+    parser.add_argument(
+        "--url",
+        help="a server already running (`yachay serve`), instead of starting one; "
+        "needs --database-url and --token",
+    )
+    parser.add_argument("--database-url", help="the running server's database")
+    parser.add_argument("--token", help="the running server's TWILIO_AUTH_TOKEN")
     parser.add_argument("--json", action="store_true", help="one JSON object (a list for both)")
     args = parser.parse_args()
-    results = [
-        measure(kind, args.callers, args.workers, args.think)
-        for kind in args.database or ["sqlite", "postgresql"]
-    ]
+    if args.url and not (args.database_url and args.token):
+        parser.error("--url needs --database-url and --token")
+    if args.url:
+        results = [
+            measure_running(
+                args.url.rstrip("/"),
+                args.token,
+                args.database_url,
+                args.callers,
+                args.workers,
+                args.think,
+            )
+        ]
+    else:
+        results = [
+            measure(kind, args.callers, args.workers, args.think)
+            for kind in args.database or ["sqlite", "postgresql"]
+        ]
     if args.json:
         print(json.dumps(results[0] if len(results) == 1 else results))
         return
