@@ -13,11 +13,13 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # Without espeak-ng and sox there is nothing to pre-render: `yachay serve` then says which
-# languages it does not offer, and how to enable them.
+# languages it does not offer, and how to enable them. The same gunicorn server as in
+# production, with 2 workers (a laptop's share); `yachay serve --dev` is Flask's own server.
+# YACHAY_AUDIO_TEXT_HEADER=1: the phone simulator shows what Quechua/Aymara audio says.
 run: install
 	$(BIN)/yachay db upgrade
 	if command -v espeak-ng >/dev/null && command -v sox >/dev/null; then $(BIN)/yachay audio render; fi
-	$(BIN)/yachay serve
+	YACHAY_AUDIO_TEXT_HEADER=1 $(BIN)/yachay serve --workers 2
 
 # Everything but the slow suites (well under 15 minutes on 2 cores).
 test: install

@@ -62,9 +62,9 @@ def serve(cwd: Path, env: dict[str, str], log_path: Path) -> LiveServer:
     port = free_port()
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "yachay", "serve", "--port", str(port)],
+            [sys.executable, "-m", "yachay", "serve", "--port", str(port), "--workers", "2"],
             cwd=cwd,
-            env=env,
+            env={**env, "YACHAY_AUDIO_TEXT_HEADER": "1"},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -76,7 +76,7 @@ def serve(cwd: Path, env: dict[str, str], log_path: Path) -> LiveServer:
         try:
             if requests.get(f"{server.url}/healthz", timeout=1).ok:
                 return server
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"the server did not start in 90 s:\n{server.log()}")

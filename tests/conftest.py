@@ -43,9 +43,14 @@ class LiveServer:
 
 
 def start_server(
-    var_dir: Path, database_url: str | None = None, extra_env: dict[str, str] | None = None
+    var_dir: Path,
+    database_url: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    workers: int | None = None,
+    port: int | None = None,
 ) -> LiveServer:
-    port = free_port()
+    """`yachay serve`: gunicorn with `workers` processes, else the development server."""
+    port = port or free_port()
     database_url = database_url or f"sqlite:///{var_dir / 'yachay.db'}"
     env = {
         **os.environ,
@@ -53,12 +58,22 @@ def start_server(
         "YACHAY_DATABASE_URL": database_url,
         "TWILIO_AUTH_TOKEN": TOKEN,
         "TWILIO_SHARED_KEYS": f"{SHARED_KEY_ID}:{SHARED_SECRET}",
+        # The simulator's transcripts show what rendered audio says.
+        "YACHAY_AUDIO_TEXT_HEADER": "1",
         **(extra_env or {}),
     }
     log_path = var_dir / "server.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "yachay", "serve", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "yachay",
+                "serve",
+                "--port",
+                str(port),
+                *(["--workers", str(workers)] if workers else ["--dev"]),
+            ],
             cwd=var_dir,
             env=env,
             stdout=log,
@@ -72,7 +87,8 @@ def start_server(
         try:
             if requests.get(f"{server.url}/healthz", timeout=1).ok:
                 return server
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            # gunicorn listens before its workers are ready (each imports torch first).
             time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"the server did not start in 60 s:\n{server.log()}")

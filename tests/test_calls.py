@@ -160,3 +160,19 @@ def test_the_choice_after_a_lesson_sees_its_last_answer(db: Database, tmp_path: 
     assert stale != whole, "the last answer must matter here, or this test proves nothing"
     # The story's questions are as close to the band, but it was never told in this call.
     assert not any(q.startswith("g1-cuento") for q in asked)
+
+
+def test_a_replayed_key_is_not_applied_again_to_the_next_question(db: Database) -> None:
+    """Twilio retries a request it got no answer to: the language key (step 1) arriving
+    again after it was handled must not be read as the grade menu's answer."""
+    calls = CallService(db, Prompts.load(PROMPTS), Timing())
+    phone = Phone(calls, "CA-replay", "+51911000002", datetime(2026, 12, 1, 15, 0))
+    first = calls.resume("CA-replay", 1, Keys("1", phone.at), phone._render)  # Spanish
+    replayed = calls.resume("CA-replay", 1, Keys("1", phone.at), phone._render)
+    assert replayed == first
+    with db.session() as session:
+        assert session.scalars(select(m.Student)).all() == []  # the grade is still asked
+    calls.resume("CA-replay", 2, Keys("4", phone.at), phone._render)  # grade 4
+    with db.session() as session:
+        students = session.scalars(select(m.Student)).all()
+        assert [(s.language, s.grade) for s in students] == [("es", 4)]

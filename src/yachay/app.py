@@ -7,15 +7,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from yachay import outreach, voice, web
 from yachay.calls import CallService
+from yachay.calls.limits import Limits
 from yachay.config import Settings, load_settings, resolve_auth_token
 from yachay.db.database import Database
 from yachay.flows.engine import Timing
 from yachay.monitoring.web import init_app as init_monitoring
 from yachay.tutor.serving import TutorService
+from yachay.voice.proxies import TrustedProxies
 
 db = Database()
 
@@ -24,7 +25,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     settings = _settings(config)
     app = Flask(__name__)
     app.config["YACHAY"] = settings
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
+    app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies)  # type: ignore[method-assign]
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -32,8 +33,14 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     db.init_app(app)
     tutor = _init_tutor(app, settings)
     prompts = voice.init_app(app, settings)
+    limits = Limits(settings.max_call_minutes, settings.max_answers_per_minute)
     calls = app.extensions["yachay.calls"] = CallService(
-        db, prompts, _timing(settings), tutor, bridged_calls=bool(settings.school_number)
+        db,
+        prompts,
+        _timing(settings),
+        tutor,
+        bridged_calls=bool(settings.school_number),
+        limits=limits,
     )
     init_monitoring(app, calls)  # /metrics, /healthz (checks the database), call metrics
     web.init_app(app)

@@ -89,6 +89,15 @@ class Settings:
     twilio_shared_keys: Mapping[str, str] = field(default_factory=dict)
     #: Base URL Twilio uses to reach us, e.g. https://yachay.example.org, when behind a proxy.
     public_url: str = ""
+    #: Addresses of the reverse proxies whose X-Forwarded-Proto/Host are believed; from
+    #: anyone else those headers are ignored.
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    #: Send each rendered audio's text in an X-Yachay-Text header (the phone simulator
+    #: shows it): for development only, never for texts that name a child.
+    audio_text_header: bool = False
+    #: Limits on what one number can do: a call's length, and answers a minute.
+    max_call_minutes: int = 45
+    max_answers_per_minute: int = 20
     var_dir: Path = field(default_factory=default_var_dir)
     content_dir: Path = DEFAULT_CONTENT_DIR
     #: Voice and language of <Say> for Spanish.
@@ -239,6 +248,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         grafana_url=env.get("YACHAY_GRAFANA_URL", "").rstrip("/"),
         school_number=env.get("YACHAY_SCHOOL_NUMBER", ""),
         **_outreach_settings(env),
+        trusted_proxies=tuple(
+            filter(
+                None,
+                (p.strip() for p in env.get("YACHAY_TRUSTED_PROXIES", "127.0.0.1,::1").split(",")),
+            )
+        ),
+        audio_text_header=env.get("YACHAY_AUDIO_TEXT_HEADER", "") == "1",
+        max_call_minutes=int(env.get("YACHAY_MAX_CALL_MINUTES", Settings.max_call_minutes)),
+        max_answers_per_minute=int(
+            env.get("YACHAY_MAX_ANSWERS_PER_MINUTE", Settings.max_answers_per_minute)
+        ),
     )
     if settings.log_format not in LOG_FORMATS:
         raise ValueError(

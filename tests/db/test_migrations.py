@@ -1,6 +1,9 @@
-"""Migrations build exactly the models' schema, and undo cleanly."""
+"""Migrations build exactly the models' schema, and undo cleanly, on SQLite and on a real
+PostgreSQL (what production runs)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -16,8 +19,28 @@ from yachay.db.database import make_engine
 from yachay.db.models import Base
 
 
-def test_the_migrations_match_the_models(tmp_path):
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+@pytest.fixture(scope="module")
+def postgres_server() -> Iterator[str]:
+    server = start_postgres(free_port())
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # noqa: ANN001
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'm.db'}"
+        return
+    base = request.getfixturevalue("postgres_server")
+    yield base
+    # Each test starts from an empty database.
+    engine = make_engine(base)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    engine.dispose()
+
+
+def test_the_migrations_match_the_models(url):
     migrate.upgrade(url)
     engine = make_engine(url)
     with engine.connect() as connection:
@@ -26,8 +49,7 @@ def test_the_migrations_match_the_models(tmp_path):
     assert diff == [], "the models changed without a migration: yachay db revision -m '…'"
 
 
-def test_downgrade_to_base_and_up_again(tmp_path):
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+def test_downgrade_to_base_and_up_again(url):
     migrate.upgrade(url)
     migrate.downgrade(url, "base")
     engine = make_engine(url)

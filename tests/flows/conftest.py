@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from yachay.flows.resume import Keys, Recording, Silence
 from yachay.flows.state import CallState
 
 from .memory import MemoryTutor, MemoryWorld
+from .sql_world import SqlWorld, migrated_template
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "content" / "prompts"
 
@@ -37,10 +39,7 @@ class Conversation:
         self._record(CALL.start(self.state, self.ctx, self.now))
 
     def _record(self, result) -> None:  # noqa: ANN001
-        state = result.state
-        for event in result.events:
-            state = self.world.apply(event, state)
-        self.state = state
+        self.state = self.world.record(result.events, result.state, self.now)
         self.turns.append(result.events)
 
     def press(self, *keys: str) -> Conversation:
@@ -76,13 +75,24 @@ class Conversation:
         return isinstance(self.wait, Hangup)
 
 
-@pytest.fixture
-def world() -> MemoryWorld:
-    w = MemoryWorld()
+@pytest.fixture(scope="session")
+def sql_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return migrated_template(tmp_path_factory.mktemp("flows-template"))
+
+
+@pytest.fixture(params=["memory", "sql"])
+def world(
+    request: pytest.FixtureRequest, sql_template: Path, tmp_path: Path
+) -> Iterator[MemoryWorld | SqlWorld]:
+    """Each flow test runs twice: on the hand-written memory world, and on the real
+    catalog and event recorder over a real database."""
+    w = MemoryWorld() if request.param == "memory" else SqlWorld(sql_template, tmp_path)
     w.add_lesson("g3-a", grade=3, segments=3, questions=4)
     w.add_lesson("g3-b", grade=3, segments=3, questions=4)
     w.add_lesson("g4-a", grade=4, segments=2, questions=2)
-    return w
+    yield w
+    if isinstance(w, SqlWorld):
+        w.close()
 
 
 @pytest.fixture

@@ -215,6 +215,11 @@ class MemoryWorld:
         return ProgressView(done, len(mine), sum(a.correct for a in mine))
 
     # --- what storage does with events ---
+    def record(self, events: Sequence[object], state, now: datetime) -> object:  # noqa: ANN001
+        for event in events:
+            state = self.apply(event, state)
+        return state
+
     def apply(self, event: object, state) -> object:  # noqa: ANN001
         row = None
         if isinstance(event, ev.StudentRegistered):

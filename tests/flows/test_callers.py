@@ -147,3 +147,31 @@ def test_a_quechua_student_is_spoken_to_in_spanish_while_quechua_cannot_be(world
     assert {e.language for e in call.last if isinstance(e, Speak)} == {"es"}
     # Their choice is kept for when the server speaks Quechua again.
     assert world.student(call.state.student_id).language == "qu"
+
+
+def test_a_withheld_number_is_never_identified_nor_registered(converse, world):
+    world.add_student("", grade=3)  # a record that once slipped in under no number
+    call = converse(phone="")
+    assert call.hung_up
+    assert "Tu número está oculto" in call.said()
+    assert call.state.student_id is None
+    assert len(world.students) == 1
+
+
+def test_a_phone_with_the_most_students_registers_no_more(converse, world):
+    number = "+51900000009"
+    for grade in range(1, 9):
+        world.add_student(number, grade=(grade - 1) % 6 + 1, name=f"Niño {grade}")
+    call = converse(phone=number).press("0")
+    assert "demasiados estudiantes" in call.said()
+    assert call.state.node == "who_is_calling"
+    assert len(world.students_on(number)) == 8
+
+
+def test_a_prompt_naming_a_child_is_marked_private(converse, world):
+    world.add_student("+51900000010", grade=3, name="Ana")
+    call = converse(phone="+51900000010")
+    named = [e for e in call.last if getattr(e, "text", "").startswith("¡Hola otra vez, Ana")]
+    assert named and named[0].private
+    menu = [e for e in call.last if getattr(e, "text", "").startswith("Para seguir")]
+    assert menu and not menu[0].private

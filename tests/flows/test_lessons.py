@@ -249,3 +249,10 @@ def test_the_choice_after_a_lesson_sees_the_lessons_last_answer(converse, world)
     wrong = converse(phone="+51922222222", sid="CA2").press("1", "2", "2", "2", "2", "2", "2")
     wrong.press("3")  # the last question, answered wrong
     assert "unas preguntas más para practicar. Pregunta 1. Pregunta g3-a 4" in wrong.said()
+
+
+def test_lesson_progress_counts_each_answer_once(converse, world):
+    student_call(converse, world).press("1", "2", "2", "2", "2", "1", "2", "2")
+    row = world.progress_rows[(1, "g3-a")]
+    assert (row["answered"], row["right"], row["completed"]) == (4, 3, True)
+    assert [a.correct for a in world.answers] == [True, False, True, True]

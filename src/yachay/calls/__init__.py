@@ -14,6 +14,7 @@ from yachay.calls.service import (
     IncomingCall,
     Renderer,
     StatusUpdate,
+    TurnFailed,
     UnknownCall,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "IncomingCall",
     "Renderer",
     "StatusUpdate",
+    "TurnFailed",
     "UnknownCall",
 ]

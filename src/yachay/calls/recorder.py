@@ -16,6 +16,7 @@ from yachay.db import people as p
 from yachay.db import phone_roles as pr
 from yachay.db.consent import give_consent
 from yachay.db.predictions import link_answer
+from yachay.db.upsert import insert_if_absent
 from yachay.flows import events as ev
 from yachay.flows.adults import LOCK_MINUTES, MAX_PIN_FAILURES
 from yachay.flows.state import CallState
@@ -111,8 +112,10 @@ class EventRecorder:
         self.session.add(answer)
         if event.lesson_id is not None:
             progress = self._progress(event.student_id, event.lesson_id)
-            progress.answered += 1
-            progress.right += int(event.correct)
+            # Counted in SQL, not from the value read: another call of the same student may
+            # be answering in this lesson at this moment.
+            progress.answered = m.LessonProgress.answered + 1
+            progress.right = m.LessonProgress.right + int(event.correct)
         self.session.flush()
         # What the tutor predicted for this question, when it chose it, meets the answer.
         link_answer(self.session, answer)
@@ -274,22 +277,27 @@ class EventRecorder:
         return call
 
     def _progress(self, student_id: int, lesson_id: str) -> m.LessonProgress:
+        # Two calls of one student may start the lesson at once: the second insert waits for
+        # the first and does nothing, rather than failing the turn on the unique row.
+        insert_if_absent(
+            self.session,
+            m.LessonProgress,
+            {
+                "student_id": student_id,
+                "lesson_id": lesson_id,
+                "segment": 0,
+                "question": 0,
+                "answered": 0,
+                "right": 0,
+                "started_at": self.ctx.now,
+                "updated_at": self.ctx.now,
+            },
+            ["student_id", "lesson_id"],
+        )
         progress = self.session.scalar(
             select(m.LessonProgress).where(
                 m.LessonProgress.student_id == student_id, m.LessonProgress.lesson_id == lesson_id
             )
         )
-        if progress is None:
-            progress = m.LessonProgress(
-                student_id=student_id,
-                lesson_id=lesson_id,
-                segment=0,
-                question=0,
-                answered=0,
-                right=0,
-                started_at=self.ctx.now,
-                updated_at=self.ctx.now,
-            )
-            self.session.add(progress)
-            self.session.flush()
+        assert progress is not None, "inserted or found just above"
         return progress

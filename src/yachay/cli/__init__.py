@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import click
@@ -18,7 +19,7 @@ from yachay.config import Settings, masked_url
 from yachay.content.audio import INSTALL_COMMAND, missing_tools
 from yachay.content.audio_cli import audio
 from yachay.content.cli import content
-from yachay.db import migrate
+from yachay.db import backup, migrate
 from yachay.db.starter import load_starter_content
 from yachay.flows.callers import LANGUAGE_KEYS
 from yachay.outreach import start_scheduler
@@ -95,10 +96,19 @@ def describe(settings: Settings, offered: Mapping[str, str], silent: Mapping[str
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="gunicorn worker processes (default: deploy/gunicorn.conf.py's, YACHAY_WORKERS or 4)",
+)
+@click.option("--dev", is_flag=True, help="Flask's development server (one process) instead")
 @with_appcontext
-def serve(host: str, port: int) -> None:
-    """Apply migrations, load the starter content if there is none, and serve."""
+def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
+    """Apply migrations, load the starter content if there is none, and serve (gunicorn)."""
     from werkzeug.serving import run_simple
+
+    from yachay.cli.gunicorn_server import serve_with_gunicorn
 
     settings = _settings()
     offered = {
@@ -118,13 +128,13 @@ def serve(host: str, port: int) -> None:
         f"Call it with the phone simulator:  yachay call --url {base}\n"
         f"  (or scripted: yachay call --url {base} --keys 1,3,1 --json)"
     )
-    run_simple(
-        host,
-        port,
-        current_app._get_current_object(),
-        threaded=True,  # type: ignore[attr-defined]
-        use_reloader=False,
-    )
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if dev:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+        return
+    # The workers fork from this process: none may inherit its database connections.
+    db.dispose()
+    serve_with_gunicorn(app, host, port, workers)
 
 
 @cli.group("db")
@@ -156,6 +166,35 @@ def db_downgrade(revision: str) -> None:
 def db_revision(message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
     migrate.revision(_settings().database_url, message)
+
+
+@db_group.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def db_backup(destination: Path) -> None:
+    """Write a consistent copy of the database to DESTINATION, also while it serves
+    (SQLite: its online backup; PostgreSQL: pg_dump's custom format)."""
+    try:
+        backup.backup(_settings().database_url, destination)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backed up {masked_url(_settings().database_url)} to {destination}")
+
+
+@db_group.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the database's contents without asking")
+@with_appcontext
+def db_restore(source: Path, yes: bool) -> None:
+    """Replace the database's contents with the backup SOURCE. Stop the server first."""
+    url = _settings().database_url
+    if not yes:
+        click.confirm(f"Replace everything in {masked_url(url)} with {source}?", abort=True)
+    try:
+        backup.restore(url, source)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored {source} into {masked_url(url)}")
 
 
 cli.add_command(call)

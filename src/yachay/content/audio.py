@@ -14,6 +14,7 @@ are simply never asked for again.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import re
 import shutil
@@ -206,6 +207,24 @@ class AudioStore:
         if not text_path.exists():
             _write_atomically(text_path, text.encode("utf-8"))
         return key
+
+    def remember_private(self, language: str, text: str, secret: bytes) -> str:
+        """Like `remember`, for a text naming a person: the key is keyed with `secret`, so
+        no one who guesses the text can find its audio (nor learn that it was said)."""
+        voice = VOICES.get(language, "")
+        payload = "\x00".join((RENDERER_VERSION, voice, language, text)).encode("utf-8")
+        key = hmac.new(secret, payload, hashlib.sha256).hexdigest()[:20]
+        text_path = self._text_path(language, key)
+        if not text_path.exists():
+            _write_atomically(text_path.with_suffix(".private"), b"")
+            _write_atomically(text_path, text.encode("utf-8"))
+        return key
+
+    def is_private(self, language: str, key: str) -> bool:
+        try:
+            return self._text_path(language, key).with_suffix(".private").exists()
+        except ValueError:
+            return False
 
     def text_of(self, language: str, key: str) -> str | None:
         """The text a key stands for, when it was remembered."""

@@ -57,6 +57,13 @@ class Start:
     name = "start"
 
     def enter(self, turn: Turn) -> None:
+        if not turn.state.phone:
+            # A withheld caller ID is shared by every caller who withholds theirs: it must
+            # never find, nor create, a student whom the next such caller would become.
+            for language in offered_languages(turn).values():
+                turn.say("hidden_number", language)
+            turn.hang_up()
+            return
         students = list(turn.catalog.students_on(turn.state.phone))
         adults = list(turn.catalog.adults_on(turn.state.phone))
         parent = next((a.id for a in adults if a.role == "parent"), None)
@@ -107,6 +114,11 @@ class WhoIsCalling(KeyMenu):
             start_adult(turn, turn.catalog.adult(turn.state.vars[adult]))
             return True
         if key == "0":
+            if len(turn.catalog.students_on(turn.state.phone)) >= MAX_STUDENTS_PER_PHONE:
+                # A 9th could never be chosen; and a robodialer could register forever.
+                turn.say("registration_full")
+                turn.repeat()
+                return True
             turn.goto("choose_language", purpose="register")
             return True
         if key.isdigit() and 1 <= int(key) <= len(ids):

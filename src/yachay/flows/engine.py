@@ -119,7 +119,8 @@ class Turn:
         lang = language or self.state.language
         if lang not in self.ctx.prompts.languages:
             lang = BASE_LANGUAGE
-        self.events.append(Speak(self.ctx.prompts.text(prompt, lang, **values), lang))
+        text = self.ctx.prompts.text(prompt, lang, **values)
+        self.events.append(Speak(text, lang, private="name" in values))
 
     def speak(
         self, texts: Texts, audio: Mapping[str, str] | None = None, slow: bool = False

@@ -20,6 +20,9 @@ class Speak:
     audio: str | None = None
     #: Read more slowly than usual (stories in listening lessons).
     slow: bool = False
+    #: The text names a person (a child's name): its audio must not be findable by anyone
+    #: who can guess the text.
+    private: bool = False
 
 
 @dataclass(frozen=True)

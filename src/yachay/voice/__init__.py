@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+from pathlib import Path
+
 from flask import Flask
 
 from yachay.config import Settings
@@ -12,6 +16,20 @@ from yachay.voice import audio as audio_routes
 from yachay.voice import outbound  # noqa: F401  (its routes join the voice blueprint)
 from yachay.voice import routes as voice_routes
 from yachay.voice.twiml import SayVoice, TwimlRenderer, apology
+
+
+def _audio_secret(var_dir: Path) -> bytes:
+    """The key that names rendered audio of texts naming a child, made once per install
+    (every worker and host serving the same var folder shares it)."""
+    path = var_dir / "audio_secret"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+                f.write(secrets.token_hex(32))
+        except FileExistsError:
+            pass  # another worker made it first
+    return path.read_text().strip().encode()
 
 
 def init_app(app: Flask, settings: Settings) -> Prompts:
@@ -29,10 +47,16 @@ def init_app(app: Flask, settings: Settings) -> Prompts:
         if code not in prompts.languages
     }
 
+    secret = _audio_secret(settings.var_dir)
+
     def audio_url(speak: Speak) -> str:
         if speak.audio:
             return f"/audio/content/{speak.audio}"
-        return f"/audio/{speak.language}/{store.remember(speak.language, speak.text)}.wav"
+        if speak.private:
+            key = store.remember_private(speak.language, speak.text, secret)
+        else:
+            key = store.remember(speak.language, speak.text)
+        return f"/audio/{speak.language}/{key}.wav"
 
     def apologise(language: str) -> str:
         if language not in prompts.languages:

@@ -4,6 +4,7 @@ shipped in content packs. Twilio fetches these with a plain GET, unsigned."""
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, send_file, send_from_directory
@@ -37,15 +38,28 @@ def rendered(language: str, key: str) -> ResponseReturnValue:
             # Not a bug of ours: the machine lacks espeak-ng or sox (or they failed).
             log.error("cannot render audio %s/%s: %s", language, key, exc)
             abort(503, description=f"This audio cannot be rendered here: {exc}")
-    response = send_file(path, mimetype="audio/wav", max_age=86400)
+    private = store.is_private(language, key)
+    response = send_file(path, mimetype="audio/wav", max_age=0 if private else 86400)
+    if private:
+        response.headers["Cache-Control"] = "no-store"
     text = store.text_of(language, key)
-    if text is not None:
-        # Not for Twilio: lets the phone simulator show what a recording says.
+    if text is not None and not private and current_app.config["YACHAY"].audio_text_header:
+        # Development only: lets the phone simulator show what a recording says.
         response.headers["X-Yachay-Text"] = quote(text)
     return response
 
 
+#: A pack's recordings: ``<pack>/audio/<...>.wav`` (or .mp3), nothing else of the pack.
+_RECORDING = re.compile(
+    r"[A-Za-z0-9_.-]+/audio/(?:[A-Za-z0-9_.-]+/)*[A-Za-z0-9_-][A-Za-z0-9_.-]*\.(wav|mp3)"
+)
+_MIMETYPES = {"wav": "audio/wav", "mp3": "audio/mpeg"}
+
+
 @bp.get("/content/<path:filename>")
 def recorded(filename: str) -> ResponseReturnValue:
+    found = _RECORDING.fullmatch(filename)
+    if found is None or ".." in filename.split("/"):
+        abort(404)
     packs = current_app.config["YACHAY"].content_dir / "packs"
-    return send_from_directory(packs, filename, mimetype="audio/wav", max_age=86400)
+    return send_from_directory(packs, filename, mimetype=_MIMETYPES[found.group(1)], max_age=86400)

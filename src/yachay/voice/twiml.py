@@ -34,9 +34,25 @@ class SayVoice:
     language: str
 
 
-def resume_url(step: int, silence: bool = False) -> str:
-    query = {"step": step, **({"silence": 1} if silence else {})}
+#: The language a resume URL names when it names none.
+DEFAULT_LANGUAGE = "es"
+
+
+def resume_url(step: int, silence: bool = False, language: str = DEFAULT_LANGUAGE) -> str:
+    """`lang` (signed by Twilio with the rest of the URL) lets the server apologise in the
+    caller's language when it cannot read the call from the database."""
+    query = {
+        "step": step,
+        **({"silence": 1} if silence else {}),
+        **({"lang": language} if language != DEFAULT_LANGUAGE else {}),
+    }
     return f"{RESUME_PATH}?{urlencode(query)}"
+
+
+def language_of(events: Sequence[Event]) -> str:
+    """The caller's language in a turn: what it first speaks in (a notice that a lesson is
+    only in Spanish comes in the caller's language first)."""
+    return next((e.language for e in events if isinstance(e, Speak)), DEFAULT_LANGUAGE)
 
 
 class TwimlRenderer:
@@ -56,12 +72,13 @@ class TwimlRenderer:
     def __call__(self, events: Sequence[Event], step: int) -> str:
         response = VoiceResponse()
         pending: list[Speak | Pause | PlayRecording] = []
+        lang = language_of(events)
         for event in events:
             if isinstance(event, Speak | Pause | PlayRecording):
                 pending.append(event)
             elif isinstance(event, GatherKeys):
                 gather = Gather(
-                    action=resume_url(step),
+                    action=resume_url(step, language=lang),
                     method="POST",
                     input="dtmf",
                     timeout=event.timeout,
@@ -70,11 +87,11 @@ class TwimlRenderer:
                 )
                 self._output(gather, pending)
                 response.append(gather)
-                response.redirect(resume_url(step, silence=True), method="POST")
+                response.redirect(resume_url(step, silence=True, language=lang), method="POST")
             elif isinstance(event, RecordVoice):
                 self._output(response, pending)
                 response.record(
-                    action=resume_url(step),
+                    action=resume_url(step, language=lang),
                     method="POST",
                     max_length=event.max_seconds,
                     timeout=event.timeout,
@@ -82,7 +99,7 @@ class TwimlRenderer:
                     play_beep=True,
                 )
                 # No audio recorded: Twilio skips the action and goes on here.
-                response.redirect(resume_url(step, silence=True), method="POST")
+                response.redirect(resume_url(step, silence=True, language=lang), method="POST")
             elif isinstance(event, Hangup):
                 self._output(response, pending)
                 response.hangup()
