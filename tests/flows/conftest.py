@@ -80,12 +80,21 @@ def sql_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return migrated_template(tmp_path_factory.mktemp("flows-template"))
 
 
-@pytest.fixture(params=["memory", "sql"])
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "world" in metafunc.fixturenames:
+        only_memory = metafunc.definition.get_closest_marker("memory_world") is not None
+        params = ["memory"] if only_memory else ["memory", "sql"]
+        metafunc.parametrize("world", params, indirect=True)
+
+
+@pytest.fixture
 def world(
     request: pytest.FixtureRequest, sql_template: Path, tmp_path: Path
 ) -> Iterator[MemoryWorld | SqlWorld]:
     """Each flow test runs twice: on the hand-written memory world, and on the real
-    catalog and event recorder over a real database."""
+    catalog and event recorder over a real database. Parents' and teachers' flows (marked
+    ``memory_world``) run on the memory world only: tests/e2e/test_adult_calls.py runs
+    them through the real catalog and recorder, as whole calls."""
     w = MemoryWorld() if request.param == "memory" else SqlWorld(sql_template, tmp_path)
     w.add_lesson("g3-a", grade=3, segments=3, questions=4)
     w.add_lesson("g3-b", grade=3, segments=3, questions=4)

@@ -140,6 +140,15 @@ class SqlWorld:
                 for q in session.scalars(select(m.TeacherQuestion).order_by(m.TeacherQuestion.id))
             ]
 
+    @property
+    def consents(self) -> set[int]:
+        """Students whose parent consented, as stored."""
+        from yachay.db import people as p
+
+        with self.db.read_session() as session:
+            given = select(p.Consent.student_id).where(p.Consent.withdrawn_at.is_(None))
+            return set(session.scalars(given))
+
     # --- Catalog: the real one, except for texts tests edit in memory ---
     def students_on(self, phone: str) -> list[StudentView]:
         with self.db.read_session() as session:
@@ -166,6 +175,18 @@ class SqlWorld:
     def progress(self, student_id: int, now: datetime) -> ProgressView:
         with self.db.read_session() as session:
             return SqlCatalog(session).progress(student_id, now)
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        """Every other question of the catalog (adults on the phone, a class's messages...),
+        asked of the real one in a session of its own."""
+        if name.startswith("_") or not callable(getattr(SqlCatalog, name, None)):
+            raise AttributeError(name)
+
+        def ask(*args: object, **kwargs: object) -> object:
+            with self.db.read_session() as session:
+                return getattr(SqlCatalog(session), name)(*args, **kwargs)
+
+        return ask
 
     # --- storage: the real recorder, one transaction per turn as CallService runs it ---
     def record(self, events: list[object], state: CallState, now: datetime) -> CallState:

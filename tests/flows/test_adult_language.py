@@ -3,9 +3,14 @@ it for this call and the next ones."""
 
 from __future__ import annotations
 
+import pytest
+
 from yachay.flows.events import AdultLanguageChanged, LanguageChanged, Speak
 
 from .conftest import Conversation
+
+#: The real catalog and recorder run these flows in tests/e2e/test_adult_calls.py.
+pytestmark = pytest.mark.memory_world
 
 HOME = "+51900000100"
 TEACHER_PHONE = "+51900000200"

@@ -3,6 +3,8 @@ and a parent's consent on a new student's first call."""
 
 from __future__ import annotations
 
+import pytest
+
 from yachay.flows.events import (
     AdultIdentified,
     DialNumber,
@@ -12,6 +14,9 @@ from yachay.flows.events import (
     RecordVoice,
 )
 from yachay.flows.ports import NeedReason, SkillReport, StudentNeedView
+
+#: The real catalog and recorder run these flows in tests/e2e/test_adult_calls.py.
+pytestmark = pytest.mark.memory_world
 
 HOME = "+51900000100"
 TEACHER_PHONE = "+51900000200"

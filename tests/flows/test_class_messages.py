@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from yachay.flows.events import ClassRecordingHeard, GatherKeys, PlayRecording
+
+#: The real catalog and recorder run these flows in tests/e2e/test_adult_calls.py.
+pytestmark = pytest.mark.memory_world
 
 PHONE = "+51900000300"
 TEACHER_PHONE = "+51900000301"
