@@ -12,6 +12,7 @@ from yachay.tutor.models.attention_features import AttentionFeatures
 from yachay.tutor.models.base import KTConfig, KTModel
 from yachay.tutor.models.dkt import DKT
 from yachay.tutor.models.dkt_features import DKTFeatures
+from yachay.tutor.models.pooled import PooledSkill
 from yachay.tutor.models.sakt import SAKT
 
 MODELS: dict[str, type[KTModel]] = {
@@ -19,6 +20,7 @@ MODELS: dict[str, type[KTModel]] = {
     "dkt+f": DKTFeatures,
     "sakt": SAKT,
     "attn+f": AttentionFeatures,
+    "pool+f": PooledSkill,
 }
 
 

@@ -153,7 +153,7 @@ needs no checks and no reviews (it sees forgetting) and no evidence before calli
 mastered. Against that bound, adaptive with response times is at about 0.85.
 """
 
-from yachay.tutor.simulation.policies import POLICIES
+from yachay.tutor.simulation.policies import POLICIES, POLICY_NAMES, PRODUCTION
 from yachay.tutor.simulation.predictors import (
     FILTER_GRID,
     QuickRule,
@@ -184,6 +184,8 @@ from yachay.tutor.simulation.world import (
 __all__ = [
     "FILTER_GRID",
     "POLICIES",
+    "POLICY_NAMES",
+    "PRODUCTION",
     "Call",
     "Curriculum",
     "PolicyResult",

@@ -5,13 +5,13 @@ from __future__ import annotations
 import multiprocessing
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 
 from yachay.tutor.domain import AnswerEvent
-from yachay.tutor.simulation.policies import POLICIES, Policy
+from yachay.tutor.simulation.policies import POLICIES, POLICY_NAMES, PRODUCTION, Policy
 from yachay.tutor.simulation.predictors import fit_quick_rule, fit_skill_filter
 from yachay.tutor.simulation.world import (
     START,
@@ -103,7 +103,21 @@ def run_student(
     """Teach one student (mutated in place) with ``policy`` through the calls."""
     before = student.mastered()
     out = _Outcome()
-    for number, call in enumerate(calls):
+    teach(student, enumerate(calls), policy, config, rng, sid, out)
+    return finish(student, before, out, config)
+
+
+def teach(
+    student: Student,
+    calls: Iterable[tuple[int, Call]],
+    policy: Policy,
+    config: SimConfig,
+    rng: random.Random,
+    sid: str,
+    out: _Outcome,
+) -> None:
+    """Teach through ``calls`` (numbered: the number names the call), counting into ``out``."""
+    for number, call in calls:
         now = call.at
         student.forget_until((now - START).total_seconds() / 86400)
         asked = 0
@@ -119,6 +133,10 @@ def run_student(
                 asked += 1
                 out.right += correct
         out.questions += asked
+
+
+def finish(student: Student, before: set[int], out: _Outcome, config: SimConfig) -> _Outcome:
+    """The outcome the morning after the last day, against the skills mastered ``before``."""
     student.forget_until(config.days)
     scope = student.in_scope()
     after = student.mastered()
@@ -149,9 +167,11 @@ class SimReport:
     skills: int
     items: int
     results: dict[str, PolicyResult]
-    #: The adaptive predictor's parameters, fitted on the warm-up cohort.
+    #: The filter rows' parameters, fitted on the warm-up cohort.
     fitted: dict[str, float]
     seconds: float
+    #: The production row's model: its kind, and each scheduled retrain and its gate.
+    production: dict = field(default_factory=dict)
 
     def ratio(self, a: str, b: str) -> dict[str, float | None] | None:
         """Policy ``a``'s metrics over ``b``'s (None where ``b``'s is zero)."""
@@ -174,7 +194,10 @@ class SimReport:
             ("adaptive", "fixed"),
             ("adaptive", "oracle"),
             ("adaptive", "random"),
-            ("adaptive", "adaptive-untimed"),
+            ("adaptive", "adaptive-filter"),
+            ("adaptive-filter", "fixed"),
+            ("adaptive-filter", "oracle"),
+            ("adaptive-filter", "adaptive-untimed"),
             ("adaptive-untimed", "oracle"),
         ):
             r = self.ratio(a, b)
@@ -192,6 +215,7 @@ class SimReport:
             "policies": {name: asdict(r) for name, r in self.results.items()},
             "ratios": self.ratios,
             "predictor": self.fitted,
+            "production": self.production,
             "seconds": round(self.seconds, 2),
         }
 
@@ -208,24 +232,40 @@ def simulate(
     ``progress`` is called with the number of students done so far.
     """
     config = config or SimConfig()
-    unknown = set(config.policies) - set(POLICIES)
+    unknown = set(config.policies) - set(POLICY_NAMES)
     if unknown:
         raise ValueError(f"unknown policies: {', '.join(sorted(unknown))}")
     curriculum = curriculum or synthetic_curriculum(config.seed)
     started = time.perf_counter()
     fitted: dict[str, float] = {}
-    adaptive = {"adaptive", "adaptive-untimed"} & set(config.policies)
-    if adaptive and config.warmup_students > 0:
+    histories: list = []
+    filters = {"adaptive-filter", "adaptive-untimed"} & set(config.policies)
+    if (filters or PRODUCTION in config.policies) and config.warmup_students > 0:
         world = World(curriculum, config.model, config.seed)
         histories = warmup_histories(world, config)
+    if filters and histories:
         fitted = fit_skill_filter(histories, curriculum.catalog)
         quick = (
             fit_quick_rule(histories, curriculum.catalog, fitted)
-            if "adaptive" in adaptive
+            if "adaptive-filter" in filters
             else None
         )
         if quick is not None:
             fitted |= quick.as_fitted()
+    production: dict = {}
+    production_outcomes = None
+    if PRODUCTION in config.policies:
+        from yachay.tutor.simulation.production import run_production
+
+        production_outcomes, line = run_production(
+            config, World(curriculum, config.model, config.seed), histories
+        )
+        production = {
+            "model": line.model_name,
+            "retrain_days": config.retrain_days,
+            "retrainings": [asdict(r) for r in line.history],
+        }
+    per_student = tuple(p for p in config.policies if p != PRODUCTION)
     chunks = [
         range(start, min(start + _CHUNK, config.students))
         for start in range(0, config.students, _CHUNK)
@@ -234,17 +274,23 @@ def simulate(
     if workers > 1 and len(chunks) > 1:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(min(workers, len(chunks)), mp_context=context) as pool:
-            jobs = [pool.submit(_run_students, config, curriculum, fitted, c) for c in chunks]
+            jobs = [
+                pool.submit(_run_students, config, curriculum, fitted, c, per_student)
+                for c in chunks
+            ]
             for job in jobs:  # in student order, so sums do not depend on timing
                 outcomes += job.result()
                 if progress is not None:
                     progress(len(outcomes))
     else:
         for chunk in chunks:
-            outcomes += _run_students(config, curriculum, fitted, chunk)
+            outcomes += _run_students(config, curriculum, fitted, chunk, per_student)
             if progress is not None:
                 progress(len(outcomes))
 
+    if production_outcomes is not None:
+        for row, outcome in zip(outcomes, production_outcomes, strict=True):
+            row[PRODUCTION] = outcome
     results = {}
     students = max(1, config.students)
     for name in config.policies:
@@ -274,6 +320,7 @@ def simulate(
         results,
         fitted,
         time.perf_counter() - started,
+        production,
     )
 
 
@@ -281,7 +328,11 @@ _CHUNK = 10  # students per job
 
 
 def _run_students(
-    config: SimConfig, curriculum: Curriculum, fitted: dict[str, float], students: range
+    config: SimConfig,
+    curriculum: Curriculum,
+    fitted: dict[str, float],
+    students: range,
+    policies: Sequence[str],
 ) -> list[dict[str, _Outcome]]:
     world = World(curriculum, config.model, config.seed)
     world.fitted = fitted
@@ -290,7 +341,7 @@ def _run_students(
         base = Student.draw(world, random.Random(f"student-{config.seed}-{n}"), config.grades)
         calls = call_schedule(config, random.Random(f"calls-{config.seed}-{n}"))
         row = {}
-        for name in config.policies:
+        for name in policies:
             student = base.copy()
             policy = POLICIES[name](
                 world, student, config, random.Random(f"policy-{config.seed}-{n}")

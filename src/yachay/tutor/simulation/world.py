@@ -60,6 +60,13 @@ class SimConfig:
     warmup_days: int = 14
     warmup_policy: str = "random"
     policies: tuple[str, ...] = ("adaptive", "fixed", "random", "oracle")
+    #: The production row's model kind (None: `DEFAULT_MODEL`, what `yachay tutor train`
+    #: trains and the server loads).
+    production_model: str | None = None
+    #: The production row retrains its model every this many days (a weekly retrain) ...
+    retrain_days: int = 7
+    #: ... for at most this many epochs (None: `TrainConfig`'s, as `yachay tutor train`).
+    production_epochs: int | None = None
     model: StudentModel = field(default_factory=StudentModel)
 
 
