@@ -161,15 +161,8 @@ from yachay.tutor.simulation.predictors import (
     fit_quick_rule,
     fit_skill_filter,
 )
-from yachay.tutor.simulation.run import (
-    Call,
-    PolicyResult,
-    SimReport,
-    call_schedule,
-    run_student,
-    simulate,
-    warmup_histories,
-)
+from yachay.tutor.simulation.run import PolicyResult, SimReport, simulate, warmup_histories
+from yachay.tutor.simulation.teaching import Call, call_schedule, run_student
 from yachay.tutor.simulation.world import (
     Curriculum,
     SimConfig,

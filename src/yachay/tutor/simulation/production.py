@@ -43,7 +43,7 @@ from yachay.tutor.policy import next_items
 from yachay.tutor.review import ReviewState
 from yachay.tutor.serving import TutorService
 from yachay.tutor.simulation.policies import Policy
-from yachay.tutor.simulation.run import _Outcome, call_schedule, finish, teach
+from yachay.tutor.simulation.teaching import Outcome, call_schedule, finish, teach
 from yachay.tutor.simulation.world import SimConfig, Student, World
 
 __all__ = [
@@ -256,7 +256,7 @@ def run_production(
     config: SimConfig,
     world: World,
     histories: Sequence[tuple[int, Sequence[tuple[str, bool, int]]]],
-) -> tuple[list[_Outcome], ModelLine]:
+) -> tuple[list[Outcome], ModelLine]:
     """Teach every student with the production tutor (see the module doc): the same
     children, calls and random draws as the other policies, a week at a time, the model
     retrained between weeks on everything logged so far."""
@@ -290,4 +290,4 @@ class _Kid:
     policy: ProductionPolicy
     rng: random.Random
     before: set[int]
-    out: _Outcome = field(default_factory=_Outcome)
+    out: Outcome = field(default_factory=Outcome)

@@ -5,16 +5,17 @@ from __future__ import annotations
 import multiprocessing
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from yachay.tutor.domain import AnswerEvent
 from yachay.tutor.simulation.policies import POLICIES, POLICY_NAMES, PRODUCTION, Policy
 from yachay.tutor.simulation.predictors import fit_quick_rule, fit_skill_filter
+from yachay.tutor.simulation.production import run_production
+from yachay.tutor.simulation.teaching import Outcome, call_schedule, run_student
 from yachay.tutor.simulation.world import (
-    START,
     Curriculum,
     SimConfig,
     Student,
@@ -23,23 +24,6 @@ from yachay.tutor.simulation.world import (
 )
 
 # --- running --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Call:
-    day: int
-    at: datetime
-    questions: int
-
-
-def call_schedule(config: SimConfig, rng: random.Random) -> list[Call]:
-    calls = []
-    for day in range(config.days):
-        if rng.random() < config.call_probability:
-            # 16:00–19:00 in Lima (UTC-5), after school
-            at = START + timedelta(days=day, hours=21 + 3 * rng.random())
-            calls.append(Call(day, at, rng.randint(*config.questions_per_call)))
-    return calls
 
 
 def warmup_histories(
@@ -80,70 +64,6 @@ class _Recorder(Policy):
     def observe(self, event: AnswerEvent) -> None:
         self.answers.append((event.item_id, event.correct, event.response_ms))
         self.inner.observe(event)
-
-
-@dataclass
-class _Outcome:
-    questions: int = 0
-    right: int = 0
-    newly_mastered: int = 0
-    final_mastery: float = 0.0
-    mastered_share: float = 0.0
-
-
-def run_student(
-    world: World,
-    student: Student,
-    calls: Sequence[Call],
-    policy: Policy,
-    config: SimConfig,
-    rng: random.Random,
-    sid: str = "s",
-) -> _Outcome:
-    """Teach one student (mutated in place) with ``policy`` through the calls."""
-    before = student.mastered()
-    out = _Outcome()
-    teach(student, enumerate(calls), policy, config, rng, sid, out)
-    return finish(student, before, out, config)
-
-
-def teach(
-    student: Student,
-    calls: Iterable[tuple[int, Call]],
-    policy: Policy,
-    config: SimConfig,
-    rng: random.Random,
-    sid: str,
-    out: _Outcome,
-) -> None:
-    """Teach through ``calls`` (numbered: the number names the call), counting into ``out``."""
-    for number, call in calls:
-        now = call.at
-        student.forget_until((now - START).total_seconds() / 86400)
-        asked = 0
-        while asked < call.questions:
-            ids = policy.choose(now, min(config.round_size, call.questions - asked))
-            if not ids:
-                break
-            for item_id in ids:
-                correct, ms = student.answer(item_id, rng)
-                student.learn(item_id, call.day)
-                policy.observe(AnswerEvent(item_id, correct, now, ms, f"{sid}-{number}"))
-                now += timedelta(seconds=config.seconds_per_question)
-                asked += 1
-                out.right += correct
-        out.questions += asked
-
-
-def finish(student: Student, before: set[int], out: _Outcome, config: SimConfig) -> _Outcome:
-    """The outcome the morning after the last day, against the skills mastered ``before``."""
-    student.forget_until(config.days)
-    scope = student.in_scope()
-    after = student.mastered()
-    out.newly_mastered = len(after) - len(before)
-    out.final_mastery = sum(student.k[s] for s in scope) / len(scope) if scope else 0.0
-    out.mastered_share = len(after & set(scope)) / len(scope) if scope else 0.0
-    return out
 
 
 @dataclass(frozen=True)
@@ -255,8 +175,6 @@ def simulate(
     production: dict = {}
     production_outcomes = None
     if PRODUCTION in config.policies:
-        from yachay.tutor.simulation.production import run_production
-
         production_outcomes, line = run_production(
             config, World(curriculum, config.model, config.seed), histories
         )
@@ -270,7 +188,7 @@ def simulate(
         range(start, min(start + _CHUNK, config.students))
         for start in range(0, config.students, _CHUNK)
     ]
-    outcomes: list[dict[str, _Outcome]] = []
+    outcomes: list[dict[str, Outcome]] = []
     if workers > 1 and len(chunks) > 1:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(min(workers, len(chunks)), mp_context=context) as pool:
@@ -333,7 +251,7 @@ def _run_students(
     fitted: dict[str, float],
     students: range,
     policies: Sequence[str],
-) -> list[dict[str, _Outcome]]:
+) -> list[dict[str, Outcome]]:
     world = World(curriculum, config.model, config.seed)
     world.fitted = fitted
     out = []
