@@ -10,7 +10,7 @@ leaves as a domain event.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -27,6 +27,7 @@ from yachay.flows.events import (
 )
 from yachay.flows.ports import Catalog, Texts, Tutor
 from yachay.flows.resume import Keys, Recording, Resume, Silence
+from yachay.flows.speech import heard_seconds, text_seconds
 from yachay.flows.state import CallState
 
 #: Moves between nodes allowed in one turn; more means a flow loops without waiting.
@@ -53,6 +54,9 @@ class FlowContext:
     tutor: Tutor
     prompts: Prompts
     timing: Timing = field(default_factory=Timing)
+    #: How long a prompt is spoken, in seconds (the server may know a recording's duration;
+    #: the default estimates from the text: `speech.text_seconds`).
+    spoken_seconds: Callable[[Speak], float] = text_seconds
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,10 @@ class Turn:
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
+
+    def heard_seconds(self) -> float:
+        """How long the caller listens to what this turn has said so far."""
+        return heard_seconds(self.events, self.ctx.spoken_seconds)
 
     # -- where the call goes ----------------------------------------------------------
 

@@ -14,6 +14,7 @@ from yachay.tutor.models.dkt import DKT
 from yachay.tutor.models.dkt_features import DKTFeatures
 from yachay.tutor.models.pooled import PooledSkill
 from yachay.tutor.models.sakt import SAKT
+from yachay.tutor.models.skill_filter import SkillFilter
 
 MODELS: dict[str, type[KTModel]] = {
     "dkt": DKT,
@@ -21,6 +22,7 @@ MODELS: dict[str, type[KTModel]] = {
     "sakt": SAKT,
     "attn+f": AttentionFeatures,
     "pool+f": PooledSkill,
+    "filter": SkillFilter,
 }
 
 
