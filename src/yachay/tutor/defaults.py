@@ -6,7 +6,7 @@ every ``yachay`` command; ``yachay.tutor.models`` checks that its registry match
 
 from __future__ import annotations
 
-MODEL_NAMES: tuple[str, ...] = ("dkt", "dkt+f", "sakt", "attn+f", "pool+f", "filter")
+MODEL_NAMES: tuple[str, ...] = ("dkt", "dkt+f", "sakt", "attn+f")
 
 SELECTIONS: dict[str, tuple[str, ...]] = {
     # An LSTM and an attention model with the same features: neither wins everywhere.

@@ -12,17 +12,13 @@ from yachay.tutor.models.attention_features import AttentionFeatures
 from yachay.tutor.models.base import KTConfig, KTModel
 from yachay.tutor.models.dkt import DKT
 from yachay.tutor.models.dkt_features import DKTFeatures
-from yachay.tutor.models.pooled import PooledSkill
 from yachay.tutor.models.sakt import SAKT
-from yachay.tutor.models.skill_filter import SkillFilter
 
 MODELS: dict[str, type[KTModel]] = {
     "dkt": DKT,
     "dkt+f": DKTFeatures,
     "sakt": SAKT,
     "attn+f": AttentionFeatures,
-    "pool+f": PooledSkill,
-    "filter": SkillFilter,
 }
 
 

@@ -90,3 +90,12 @@ def check_profiles(
             )
         )
     return out
+
+
+if __name__ == "__main__":  # python -m yachay.tutor.simulation.profile_check [seed] [students]
+    import sys
+
+    seed = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    students = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+    for row in check_profiles(replace(SimConfig(), seed=seed, students=students)):
+        print(row)

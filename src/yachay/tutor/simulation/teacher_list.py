@@ -139,7 +139,7 @@ def _activity(n: int, answers: list[AnswerEvent]):  # noqa: ANN202
     return StudentActivity(n, answers)
 
 
-if __name__ == "__main__":  # a quick look: python -m yachay.tutor.simulation.teacher_list
+if __name__ == "__main__":  # python -m yachay.tutor.simulation.teacher_list [seed]
     import json
     import sys
 
