@@ -274,3 +274,18 @@ def test_the_choice_after_a_lesson_sees_the_lessons_last_answer(converse, world)
     wrong = converse(phone="+51922222222", sid="CA2").press("1", "2", "2", "2", "2", "2", "2")
     wrong.press("3")  # the last question, answered wrong
     assert "unas preguntas más para practicar. Pregunta 1. Pregunta g3-a 4" in wrong.said()
+
+
+def test_my_progress_tells_how_the_child_learns(converse, world, monkeypatch):
+    plain = world.progress
+    monkeypatch.setattr(
+        world,
+        "progress",
+        lambda student_id, now: replace(
+            plain(student_id, now), profile=("Aprende rápido.", "Suele responder en 4 s.")
+        ),
+    )
+    call = student_call(converse, world).press("4")
+    said = call.said()
+    assert "Lecciones terminadas: 0." in said
+    assert said.index("Aprende rápido.") < said.index("Suele responder en 4 s.")

@@ -90,10 +90,12 @@ def simulate(
 
     Students whose hidden knowledge grows with practice (fastest on questions they can
     nearly do, slowly without the prerequisites) and fades between calls call daily for a
-    few minutes. Policies: adaptive (ours, which sees only the answers), fixed curriculum
-    order, random, and an oracle that sees the hidden knowledge. Reported per policy:
-    skills mastered per hour of calls and final mastery, with the ratios adaptive/fixed
-    and adaptive/oracle. See ``yachay.tutor.simulation`` for the model.
+    few minutes. Policies: adaptive (production: the served model, trained as `yachay
+    tutor train` trains it on logged answers and retrained weekly, deciding as the server
+    does), fixed curriculum order, random, and an oracle that sees the hidden knowledge.
+    Reported per policy: skills mastered per hour of calls and final mastery, with the
+    ratios adaptive/fixed and adaptive/oracle, and each retraining of the served model.
+    See ``yachay.tutor.simulation`` for the model.
     """
     from dataclasses import replace
 
