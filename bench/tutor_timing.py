@@ -26,6 +26,7 @@ when they are competent (right or wrong). Real children's times are noisier, so 
 measures that the model uses the signal, not how strong the signal is in a real school.
 
     .venv/bin/python bench/tutor_timing.py [--students 300] [--days 30] [--train-minutes 3]
+        [--epochs N]
 
 Several minutes on 2 cores; a progress bar per training run.
 """
@@ -111,6 +112,13 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--train-minutes", type=float, default=3.0)
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="train every variant for at most this many epochs instead of a time budget "
+        "(the same training whatever the machine's load)",
+    )
     parser.add_argument("--model", default="dkt+f")
     args = parser.parse_args()
     set_threads()
@@ -127,7 +135,11 @@ def main() -> None:
         f"validating on {len(val)}, testing on {len(test)}",
         file=sys.stderr,
     )
-    config = TrainConfig(max_seconds=args.train_minutes * 60)
+    config = (
+        TrainConfig(max_seconds=args.train_minutes * 60)
+        if args.epochs is None
+        else TrainConfig(max_epochs=args.epochs)
+    )
     # each question's spoken length (stem and choices), 5-15 s
     length = np.random.default_rng(0).uniform(5000, 15000, sizes[0] + 2)
     y = labels(test)
