@@ -13,7 +13,7 @@ What serve calls, step by step, and what this module runs in its place:
   in a pointer with `write_pointer`, in a temporary tutor folder; `TutorService` — the
   server's class — loads it and answers every prediction (unknown questions and no model
   at all: the cold-start prior, as on the phone).
-- **Deciding.** `production_round` builds a round as `decisions.practice_round` does
+- **Deciding.** `ProductionPolicy` builds a round as `decisions.practice_round` does
   (spaced reviews from the whole history, `next_items`, questions of a later grade
   excluded), without the database read.
 - **When it retrains.** Before the first child calls, on the warm-up cohort's logged
@@ -260,9 +260,22 @@ def run_production(
     """Teach every student with the production tutor (see the module doc): the same
     children, calls and random draws as the other policies, a week at a time, the model
     retrained between weeks on everything logged so far."""
+    with tempfile.TemporaryDirectory(prefix="yachay-sim-") as folder:
+        return _run_production(config, world, histories, Path(folder))
+
+
+def _run_production(
+    config: SimConfig,
+    world: World,
+    histories: Sequence[tuple[int, Sequence[tuple[str, bool, int]]]],
+    folder: Path,
+) -> tuple[list[Outcome], ModelLine]:
     catalog = world.catalog
     line = ModelLine(
-        catalog, model_name=config.production_model or "", max_epochs=config.production_epochs
+        catalog,
+        model_name=config.production_model or "",
+        max_epochs=config.production_epochs,
+        folder=folder,
     )
     warm = warmup_log(histories)
     line.retrain(answer_log(warm, catalog), day=0)
