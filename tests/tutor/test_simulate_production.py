@@ -61,3 +61,20 @@ def test_the_served_model_is_trained_gated_and_published_as_production_does(tmp_
     days = [r["day"] for r in report.production["retrainings"]]
     assert days == [0, 7] and report.production["retrainings"][0]["promoted"]
     assert report.results["adaptive"].hours == report.results["fixed"].hours
+
+
+def test_the_refitted_filter_row_takes_the_production_path_and_schedule():
+    config = replace(
+        TOO_FEW,
+        students=4,
+        days=10,
+        warmup_students=8,
+        warmup_days=5,
+        policies=("fixed", "adaptive-refit"),
+    )
+    report = simulate(config)
+    refit, fixed = report.results["adaptive-refit"], report.results["fixed"]
+    assert refit.hours == fixed.hours > 0
+    assert 0 < refit.final_mastery < 1
+    assert "adaptive-refit/fixed" in report.ratios
+    assert report.production == {}  # the served model's row did not run

@@ -45,7 +45,8 @@ __all__ = ["simulate"]
     help="Policy to run; repeat for several (default: adaptive, fixed, random, oracle). "
     "adaptive is the production tutor (the served model, trained as `yachay tutor train` "
     "trains it, retrained weekly); adaptive-filter is the same policy driven by the "
-    "simulation's per-skill filter, adaptive-untimed that filter without response times.",
+    "simulation's per-skill filter, adaptive-untimed that filter without response times, "
+    "adaptive-refit the production path with that filter refitted weekly.",
 )
 @click.option(
     "--fixed-items",

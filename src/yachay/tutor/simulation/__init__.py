@@ -133,10 +133,11 @@ logged answers and the children's grades in the model's place (same run: 10 stud
 days, seed 0), the policy mastered 3.47 skills per hour (final mastery 0.636), as well as
 the filter row; with that filter deciding mastery and ``dkt+f`` shaping the choice within
 a skill (each candidate's probability the filter's plus the model's difference from its
-mean over the skill's candidates), the same 3.47 (0.629). At full size (100 students, 30 days) the weekly refitted filter
-alone masters 2.66 and 2.51 skills per hour (seeds 0 and 1; final mastery 0.686 and
-0.690): 1.8x and 1.7x the textbook, 0.59 and 0.54 of the oracle, short of the filter
-fitted once on the warm-up cohort's random practice (2.98). Refitted on the answers the
+mean over the skill's candidates), the same 3.47 (0.629). At full size (100 students, 30
+days) the weekly refitted filter alone (``--policy adaptive-refit``) masters 2.66 and 2.51
+skills per hour (seeds 0 and 1; final mastery 0.686 and 0.690): 1.8x and 1.7x the
+textbook, 0.59 and 0.54 of the oracle, short of the filter fitted once on the warm-up
+cohort's random practice (2.98). Refitted on the answers the
 policy chose, the fitted priors move (at the student's grade from -2 to -1, below it from
 2 to 1). What production needs is the
 filter's estimates served: fitted by `yachay tutor train` on the database's answers with

@@ -151,6 +151,9 @@ class _Random(Policy):
 #: The production tutor's row (`simulation.production`): it teaches the whole cohort a week
 #: at a time, so it is not one of the per-student `POLICIES`.
 PRODUCTION = "adaptive"
+#: The production row's path and schedule with the filter refitted weekly on the logged
+#: answers in the served model's place (`production.run_refitted_filter`): opt-in.
+REFIT = "adaptive-refit"
 
 POLICIES: dict[str, Callable[[World, Student, SimConfig, random.Random], Policy]] = {
     "fixed": _Fixed,
@@ -162,4 +165,4 @@ POLICIES: dict[str, Callable[[World, Student, SimConfig, random.Random], Policy]
 }
 
 #: Every row the simulation can run, the production row first.
-POLICY_NAMES: tuple[str, ...] = (PRODUCTION, *POLICIES)
+POLICY_NAMES: tuple[str, ...] = (PRODUCTION, *POLICIES, REFIT)

@@ -53,6 +53,7 @@ __all__ = [
     "answer_log",
     "question_info",
     "run_production",
+    "run_refitted_filter",
 ]
 
 #: Warm-up students' ids in the answer log (simulated children are 1, 2, ...).
@@ -262,6 +263,75 @@ def run_production(
     retrained between weeks on everything logged so far."""
     with tempfile.TemporaryDirectory(prefix="yachay-sim-") as folder:
         return _run_production(config, world, histories, Path(folder))
+
+
+class RefittedFilter:
+    """`SkillFilter` parameters fitted on logged answers and the students' grades, refitted
+    on the production schedule: the ``adaptive-refit`` comparison row's predictor."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.fitted: dict[str, float] = {}
+        self.version = 0
+
+    def refit(self, graded: Sequence[tuple[int, Sequence[tuple]]]) -> None:
+        from yachay.tutor.simulation.predictors import fit_quick_rule, fit_skill_filter
+
+        fitted = fit_skill_filter(graded, self.catalog)
+        quick = fit_quick_rule(graded, self.catalog, fitted)
+        self.fitted = fitted | (quick.as_fitted() if quick else {})
+        self.version += 1
+
+    def predictor(self, grade: int) -> Predictor:
+        return _RefittedPredictor(self, grade)
+
+
+class _RefittedPredictor:
+    def __init__(self, source: RefittedFilter, grade: int) -> None:
+        self.source, self.grade = source, grade
+        self._filter, self._version = None, -1
+
+    def predict(self, history, candidates):  # noqa: ANN001, ANN201
+        from yachay.tutor.simulation.predictors import QuickRule, SkillFilter, filter_priors
+
+        if self._version != self.source.version:  # a refit: a new filter replays the history
+            f, catalog = self.source.fitted, self.source.catalog
+            self._filter = SkillFilter(
+                catalog,
+                step=f.get("step", 1.5),
+                prior=filter_priors(catalog, self.grade, f),
+                learn=f.get("learn", 0.2),
+                jump=int(f.get("jump", 2)),
+                quick=QuickRule.from_fitted(f),
+            )
+            self._version = self.source.version
+        return self._filter.predict(history, candidates)
+
+
+def run_refitted_filter(
+    config: SimConfig,
+    world: World,
+    histories: Sequence[tuple[int, Sequence[tuple[str, bool, int]]]],
+) -> list[Outcome]:
+    """The ``adaptive-refit`` row: the production row's path and schedule with the filter,
+    refitted every `SimConfig.retrain_days` on the logged answers and grades, in the served
+    model's place."""
+    source = RefittedFilter(world.catalog)
+    source.refit(histories)
+    kids = []
+    for n in range(config.students):
+        student = Student.draw(world, random.Random(f"student-{config.seed}-{n}"), config.grades)
+        calls = list(enumerate(call_schedule(config, random.Random(f"calls-{config.seed}-{n}"))))
+        policy = ProductionPolicy(world, student, source.predictor(student.grade))
+        kids.append(_Kid(student, calls, policy, student_rng(config, n), student.mastered()))
+    for start in range(0, config.days, config.retrain_days):
+        end = start + config.retrain_days
+        for n, kid in enumerate(kids):
+            week = [(i, c) for i, c in kid.calls if start <= c.day < end]
+            teach(kid.student, week, kid.policy, config, kid.rng, f"s{n}", kid.out)
+        if end < config.days:
+            source.refit([*histories, *((k.student.grade, k.policy.answers()) for k in kids)])
+    return [finish(kid.student, kid.before, kid.out, config) for kid in kids]
 
 
 def _run_production(

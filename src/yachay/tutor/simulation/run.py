@@ -11,9 +11,9 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
 from yachay.tutor.domain import AnswerEvent
-from yachay.tutor.simulation.policies import POLICIES, POLICY_NAMES, PRODUCTION, Policy
+from yachay.tutor.simulation.policies import POLICIES, POLICY_NAMES, PRODUCTION, REFIT, Policy
 from yachay.tutor.simulation.predictors import fit_quick_rule, fit_skill_filter
-from yachay.tutor.simulation.production import run_production
+from yachay.tutor.simulation.production import run_production, run_refitted_filter
 from yachay.tutor.simulation.teaching import Outcome, call_schedule, run_student
 from yachay.tutor.simulation.world import (
     Curriculum,
@@ -115,6 +115,8 @@ class SimReport:
             ("adaptive", "oracle"),
             ("adaptive", "random"),
             ("adaptive", "adaptive-filter"),
+            ("adaptive-refit", "fixed"),
+            ("adaptive-refit", "oracle"),
             ("adaptive-filter", "fixed"),
             ("adaptive-filter", "oracle"),
             ("adaptive-filter", "adaptive-untimed"),
@@ -160,7 +162,8 @@ def simulate(
     fitted: dict[str, float] = {}
     histories: list = []
     filters = {"adaptive-filter", "adaptive-untimed"} & set(config.policies)
-    if (filters or PRODUCTION in config.policies) and config.warmup_students > 0:
+    sequential = {PRODUCTION, REFIT} & set(config.policies)  # the cohort a week at a time
+    if (filters or sequential) and config.warmup_students > 0:
         world = World(curriculum, config.model, config.seed)
         histories = warmup_histories(world, config)
     if filters and histories:
@@ -183,7 +186,12 @@ def simulate(
             "retrain_days": config.retrain_days,
             "retrainings": [asdict(r) for r in line.history],
         }
-    per_student = tuple(p for p in config.policies if p != PRODUCTION)
+    refit_outcomes = (
+        run_refitted_filter(config, World(curriculum, config.model, config.seed), histories)
+        if REFIT in config.policies
+        else None
+    )
+    per_student = tuple(p for p in config.policies if p not in (PRODUCTION, REFIT))
     chunks = [
         range(start, min(start + _CHUNK, config.students))
         for start in range(0, config.students, _CHUNK)
@@ -206,9 +214,10 @@ def simulate(
             if progress is not None:
                 progress(len(outcomes))
 
-    if production_outcomes is not None:
-        for row, outcome in zip(outcomes, production_outcomes, strict=True):
-            row[PRODUCTION] = outcome
+    for name, extra in ((PRODUCTION, production_outcomes), (REFIT, refit_outcomes)):
+        if extra is not None:
+            for row, outcome in zip(outcomes, extra, strict=True):
+                row[name] = outcome
     results = {}
     students = max(1, config.students)
     for name in config.policies:
