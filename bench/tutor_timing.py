@@ -11,7 +11,14 @@ predictions of held-out students' answers:
 - ``timed``: with their response times, as `yachay tutor train` trains;
 - ``times shuffled``: each student's times permuted among their answers — the same
   features and parameters with the information about *this* answer removed, a control
-  that a gain comes from what the times say, not from the model's larger input.
+  that a gain comes from what the times say, not from the model's larger input;
+- ``raw: listening included``: each time as the phone measured it before migration 0008,
+  from when the reply left the server: plus the time to hear the question and its choices
+  (each question's own length, 5-15 s) and, after a wrong answer, the explanation said
+  before the next question (3-8 s);
+- ``from the end, estimated``: that raw time minus the spoken length as the server
+  estimates it (`yachay.flows.speech`: the text at the voice's rate, here within 10% of
+  the truth), floored at 0 — what `response_ms` now holds.
 
 The logs are simulated (`yachay.tutor.simulation`): children of grades 1-6 answering random
 questions of their grade and below in short daily calls, their response times shorter
@@ -19,6 +26,7 @@ when they are competent (right or wrong). Real children's times are noisier, so 
 measures that the model uses the signal, not how strong the signal is in a real school.
 
     .venv/bin/python bench/tutor_timing.py [--students 300] [--days 30] [--train-minutes 3]
+        [--epochs N]
 
 Several minutes on 2 cores; a progress bar per training run.
 """
@@ -80,12 +88,37 @@ def shuffled_times(sequences: list[StudentSequence], seed: int) -> list[StudentS
     ]
 
 
+def with_listening(
+    sequences: list[StudentSequence], seed: int, estimated: bool, length: np.ndarray
+) -> list[StudentSequence]:
+    """Times as measured from when the reply was sent (listening included), or that minus
+    an estimate of the spoken length (``estimated``): see the module doc. ``length``: how
+    long each question (by id) and its choices take to say, in ms."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for s in sequences:
+        heard = length[s.questions].copy()
+        wrong_before = np.concatenate([[False], s.responses[:-1] == 0])
+        heard += np.where(wrong_before, rng.uniform(3000, 8000, len(s)), 0.0)
+        raw = s.ms + heard
+        ms = np.maximum(0, raw - heard * rng.uniform(0.9, 1.1, len(s))) if estimated else raw
+        out.append(StudentSequence(s.questions, s.skills, s.responses, ms.astype(np.int64)))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=300)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--train-minutes", type=float, default=3.0)
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="train every variant for at most this many epochs instead of a time budget "
+        "(the same training whatever the machine's load)",
+    )
     parser.add_argument("--model", default="dkt+f")
     args = parser.parse_args()
     set_threads()
@@ -102,7 +135,13 @@ def main() -> None:
         f"validating on {len(val)}, testing on {len(test)}",
         file=sys.stderr,
     )
-    config = TrainConfig(max_seconds=args.train_minutes * 60)
+    config = (
+        TrainConfig(max_seconds=args.train_minutes * 60)
+        if args.epochs is None
+        else TrainConfig(max_epochs=args.epochs)
+    )
+    # each question's spoken length (stem and choices), 5-15 s
+    length = np.random.default_rng(0).uniform(5000, 15000, sizes[0] + 2)
     y = labels(test)
     scored = np.concatenate([np.arange(len(s)) >= 1 for s in test])
     variants = {
@@ -112,6 +151,12 @@ def main() -> None:
             shuffled_times(fit, 1),
             shuffled_times(val, 2),
             shuffled_times(test, 3),
+        ),
+        "raw: listening included": tuple(
+            with_listening(part, n, False, length) for n, part in enumerate((fit, val, test))
+        ),
+        "from the end, estimated": tuple(
+            with_listening(part, n, True, length) for n, part in enumerate((fit, val, test))
         ),
     }
     rows = {}

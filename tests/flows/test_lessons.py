@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from yachay.flows.events import (
     AnswerGraded,
     GatherKeys,
     LessonCompleted,
     LessonPositionReached,
     RecordVoice,
+    Speak,
     TeacherQuestionRecorded,
 )
+from yachay.flows.speech import heard_seconds, text_seconds
 
 PHONE = "+51911111111"
 
@@ -59,7 +63,28 @@ def test_questions_read_choices_and_give_feedback(converse, world):
         ("g3-a-q1", 2, True),
         ("g3-a-q2", 3, False),
     ]
-    assert graded[0].response_ms == 3000 and graded[0].lesson_id == "g3-a"
+    assert graded[0].raw_response_ms == 3000 and graded[0].lesson_id == "g3-a"
+    # the question and its three choices take longer than 3 s to say: answered before the end
+    assert graded[0].response_ms == 0
+
+
+def test_a_response_time_runs_from_when_the_last_choice_has_been_heard(converse, world):
+    call = student_call(converse, world)
+    call.ctx = replace(call.ctx, spoken_seconds=lambda event: 0.1)  # a fast voice
+    call.press("1", "2", "2", "2")
+    heard = heard_seconds(call.turns[-1], lambda event: 0.1)
+    assert 1 < heard < 3
+    call.press("2")
+    (answer,) = [e for e in call.last if isinstance(e, AnswerGraded)]
+    assert answer.raw_response_ms == 3000
+    assert answer.response_ms == 3000 - round(heard * 1000)
+
+
+def test_the_spoken_length_is_estimated_from_the_text_at_the_voices_rate():
+    plain = Speak("x" * 140, "es")
+    assert text_seconds(plain) == 10.0
+    assert text_seconds(Speak("x" * 140, "es", slow=True)) == 15.0
+    assert heard_seconds([plain, "not said", plain]) == 20.3  # with a pause between
 
 
 def test_star_repeats_the_question_and_bad_keys_are_refused(converse, world):
@@ -256,3 +281,16 @@ def test_lesson_progress_counts_each_answer_once(converse, world):
     row = world.progress_rows[(1, "g3-a")]
     assert (row["answered"], row["right"], row["completed"]) == (4, 3, True)
     assert [a.correct for a in world.answers] == [True, False, True, True]
+def test_my_progress_tells_how_the_child_learns(converse, world, monkeypatch):
+    plain = world.progress
+    monkeypatch.setattr(
+        world,
+        "progress",
+        lambda student_id, now: replace(
+            plain(student_id, now), profile=("Aprende rápido.", "Suele responder en 4 s.")
+        ),
+    )
+    call = student_call(converse, world).press("4")
+    said = call.said()
+    assert "Lecciones terminadas: 0." in said
+    assert said.index("Aprende rápido.") < said.index("Suele responder en 4 s.")

@@ -235,40 +235,42 @@ def test_a_real_pack_can_be_the_curriculum():
     assert report.items == len(catalog.items) > 100
 
 
-def test_the_command_prints_one_json_object_and_adaptive_beats_fixed():
+def test_the_command_prints_one_json_object_and_the_filter_row_beats_fixed():
     result = CliRunner().invoke(
         simulate_command,
-        ["--students", "20", "--days", "30", "--json", "--policy", "fixed", "--policy", "adaptive"],
+        ["--students", "20", "--days", "30", "--json"]
+        + ["--policy", "fixed", "--policy", "adaptive-filter"],
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert set(report) == {"settings", "policies", "ratios", "predictor", "seconds"}
-    assert list(report["policies"]) == ["adaptive", "fixed"]
+    assert set(report) == {"settings", "policies", "ratios", "predictor", "production", "seconds"}
+    assert list(report["policies"]) == ["fixed", "adaptive-filter"]
     assert report["settings"]["students"] == 20 and report["settings"]["days"] == 30
-    adaptive, fixed = report["policies"]["adaptive"], report["policies"]["fixed"]
+    adaptive, fixed = report["policies"]["adaptive-filter"], report["policies"]["fixed"]
     for row in (adaptive, fixed):
         assert {"skills_mastered_per_hour", "final_mastery", "hours"} <= set(row)
     assert adaptive["skills_mastered_per_hour"] > fixed["skills_mastered_per_hour"]
     assert adaptive["final_mastery"] > fixed["final_mastery"]
-    ratio = report["ratios"]["adaptive/fixed"]
+    ratio = report["ratios"]["adaptive-filter/fixed"]
     assert ratio["skills_mastered_per_hour"] > 1
 
 
-def test_adaptive_reads_response_times_and_the_untimed_row_runs_when_asked():
+def test_the_filter_reads_response_times_and_the_untimed_row_runs_when_asked():
     result = CliRunner().invoke(
         simulate_command,
         ["--students", "4", "--days", "5", "--json"]
-        + ["--policy", "adaptive", "--policy", "adaptive-untimed", "--policy", "oracle"],
+        + ["--policy", "adaptive-filter", "--policy", "adaptive-untimed", "--policy", "oracle"],
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert list(report["policies"]) == ["adaptive", "oracle", "adaptive-untimed"]
-    # adaptive's filter reads times with a rule fitted on the warm-up cohort
+    assert list(report["policies"]) == ["oracle", "adaptive-filter", "adaptive-untimed"]
+    # the filter reads times with a rule fitted on the warm-up cohort
     assert {"quick_ms", "quick_slope", "quick_offset", "quick_wrong_too"} <= set(
         report["predictor"]
     )
-    assert {"adaptive/adaptive-untimed", "adaptive-untimed/oracle"} <= set(report["ratios"])
-    assert "adaptive-untimed" not in SimConfig().policies  # the default compares the four
+    assert {"adaptive-filter/adaptive-untimed", "adaptive-untimed/oracle"} <= set(report["ratios"])
+    # the default compares production with the others; the filters are opt-in
+    assert SimConfig().policies == ("adaptive", "fixed", "random", "oracle")
 
 
 def test_adaptive_filters_read_times_and_the_untimed_one_does_not():
@@ -277,14 +279,18 @@ def test_adaptive_filters_read_times_and_the_untimed_one_does_not():
     world.fitted = rule.as_fitted()
     s = student(world)
     made = {n: POLICIES[n](world, s, SMALL, random.Random(0)) for n in POLICIES}
-    assert made["adaptive"].predictor.quick == rule
+    assert made["adaptive-filter"].predictor.quick == rule
     assert made["adaptive-untimed"].predictor.quick is None
 
 
 def test_the_command_prints_a_table_by_default():
-    result = CliRunner().invoke(simulate_command, ["--students", "2", "--days", "3"])
+    result = CliRunner().invoke(
+        simulate_command,
+        ["--students", "2", "--days", "3"]
+        + [f"--policy={p}" for p in ("fixed", "random", "oracle", "adaptive-filter")],
+    )
     assert result.exit_code == 0, result.output
-    for word in ("adaptive", "fixed", "random", "oracle", "adaptive/fixed", "adaptive/oracle"):
+    for word in ("adaptive-filter", "fixed", "random", "oracle", "adaptive-filter/fixed"):
         assert word in result.output
 
 

@@ -105,6 +105,7 @@ class EventRecorder:
             choice=event.choice,
             correct=event.correct,
             response_ms=event.response_ms,
+            raw_response_ms=event.raw_response_ms,
             call_sid=self.ctx.call_sid,
             step=self.ctx.step,
             answered_at=self.ctx.now,

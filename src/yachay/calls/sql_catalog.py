@@ -138,5 +138,19 @@ class SqlCatalog(AdultCatalog):
         )
         answered, right = count_since(self.session, student_id, week_start(now))
         return ProgressView(
-            lessons_completed=completed or 0, answered_this_week=answered, right_this_week=right
+            lessons_completed=completed or 0,
+            answered_this_week=answered,
+            right_this_week=right,
+            profile=self._profile(student_id),
         )
+
+    def _profile(self, student_id: int) -> tuple[str, ...]:
+        from yachay.tutor.bank import question_bank
+        from yachay.tutor.decisions import answer_history
+        from yachay.tutor.profile import MIN_ANSWERS, describe, learner_profile
+
+        history = answer_history(self.session, student_id)
+        if len(history) < MIN_ANSWERS:
+            return ()  # nothing to say yet: the summary is enough
+        catalog = question_bank(self.session).catalog
+        return tuple(describe(learner_profile(history, catalog), catalog))

@@ -115,7 +115,11 @@ class Answer(Base):
     lesson_id: Mapped[str | None] = mapped_column(ForeignKey("lessons.id"))
     choice: Mapped[int]
     correct: Mapped[bool]
+    #: From when the question's last choice had been heard to the key (flows.speech).
     response_ms: Mapped[int | None]
+    #: From when the reply was sent to the key: listening included (before 0008, the only
+    #: time measured, and stored in response_ms).
+    raw_response_ms: Mapped[int | None]
     call_sid: Mapped[str] = mapped_column(String(64))
     step: Mapped[int]
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)

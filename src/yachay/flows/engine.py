@@ -10,7 +10,7 @@ leaves as a domain event.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -28,6 +28,7 @@ from yachay.flows.events import (
 )
 from yachay.flows.ports import Catalog, Texts, Tutor
 from yachay.flows.resume import Keys, Recording, Resume, Silence
+from yachay.flows.speech import heard_seconds, text_seconds
 from yachay.flows.state import CallState
 
 #: Moves between nodes allowed in one turn; more means a flow loops without waiting.
@@ -56,6 +57,9 @@ class FlowContext:
     timing: Timing = field(default_factory=Timing)
     #: Whether a teacher can be bridged to a student (the school's caller id is set).
     bridged_calls: bool = False
+    #: How long a prompt is spoken, in seconds (the server may know a recording's duration;
+    #: the default estimates from the text: `speech.text_seconds`).
+    spoken_seconds: Callable[[Speak], float] = text_seconds
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,10 @@ class Turn:
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
+
+    def heard_seconds(self) -> float:
+        """How long the caller listens to what this turn has said so far."""
+        return heard_seconds(self.events, self.ctx.spoken_seconds)
 
     # -- where the call goes ----------------------------------------------------------
 

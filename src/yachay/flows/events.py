@@ -117,9 +117,13 @@ class AnswerGraded:
     question_id: str
     choice: int
     correct: bool
+    #: From when the last choice had been heard to the key (0 when the child answered
+    #: before the end); None when unknown.
     response_ms: int | None
     #: The lesson the question was asked in, or None in practice.
     lesson_id: str | None
+    #: From when the reply left the server to the key: listening included.
+    raw_response_ms: int | None = None
 
 
 @dataclass(frozen=True)

@@ -197,6 +197,8 @@ class Question(KeyMenu):
         for key, choice in enumerate(question.choices, start=1):
             turn.say("choice", language, key=key, text=choice[language])
         turn.state.vars["asked_at"] = turn.now.isoformat()
+        # everything said this turn is heard before the last choice ends
+        turn.state.vars["heard_ms"] = round(turn.heard_seconds() * 1000)
 
     def choose(self, turn: Turn, key: str) -> bool:
         v = dict(turn.state.vars)
@@ -209,7 +211,8 @@ class Question(KeyMenu):
         choice = int(key)
         correct = choice == question.answer
         asked_at = datetime.fromisoformat(v["asked_at"]) if v.get("asked_at") else None
-        response_ms = int((turn.now - asked_at).total_seconds() * 1000) if asked_at else None
+        raw_ms = int((turn.now - asked_at).total_seconds() * 1000) if asked_at else None
+        response_ms = None if raw_ms is None else max(0, raw_ms - int(v.get("heard_ms", 0)))
         turn.emit(
             AnswerGraded(
                 student_id=_student(turn),
@@ -218,6 +221,7 @@ class Question(KeyMenu):
                 correct=correct,
                 response_ms=response_ms,
                 lesson_id=v["lesson"] if v["mode"] == LESSON else None,
+                raw_response_ms=raw_ms,
             )
         )
         if correct:
@@ -231,6 +235,7 @@ class Question(KeyMenu):
         if v["index"] + 1 < len(v["ids"]):
             v.update(index=v["index"] + 1, answered=answered, right=right)
             v.pop("asked_at", None)
+            v.pop("heard_ms", None)
             turn.goto("question", **v)
         else:
             finish(turn, v["mode"], v.get("lesson"), answered, right)

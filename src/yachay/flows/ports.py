@@ -69,6 +69,8 @@ class ProgressView:
     lessons_completed: int
     answered_this_week: int
     right_this_week: int
+    #: How the child learns, in a few Spanish sentences (`yachay.tutor.profile`).
+    profile: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

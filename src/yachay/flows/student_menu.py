@@ -78,6 +78,8 @@ class Progress(Passing):
             )
         else:
             turn.say("progress_empty", lessons=p.lessons_completed)
+        for sentence in p.profile:  # Spanish only so far (other languages hear Spanish)
+            turn.speak({"es": sentence})
         turn.goto("main_menu")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from yachay.tutor.simulation import POLICIES, SimConfig, SimReport
+from yachay.tutor.simulation import POLICY_NAMES, SimConfig, SimReport
 
 __all__ = ["simulate"]
 
@@ -41,10 +41,12 @@ __all__ = ["simulate"]
     "--policy",
     "policies",
     multiple=True,
-    type=click.Choice(sorted(POLICIES)),
+    type=click.Choice(sorted(POLICY_NAMES)),
     help="Policy to run; repeat for several (default: adaptive, fixed, random, oracle). "
-    "adaptive-untimed is adaptive whose predictor reads correctness only (no response "
-    "times): it measures what the times add.",
+    "adaptive is the production tutor (the served model, trained as `yachay tutor train` "
+    "trains it, retrained weekly); adaptive-filter is the same policy driven by the "
+    "simulation's per-skill filter, adaptive-untimed that filter without response times, "
+    "adaptive-refit the production path with that filter refitted weekly.",
 )
 @click.option(
     "--fixed-items",
@@ -89,10 +91,12 @@ def simulate(
 
     Students whose hidden knowledge grows with practice (fastest on questions they can
     nearly do, slowly without the prerequisites) and fades between calls call daily for a
-    few minutes. Policies: adaptive (ours, which sees only the answers), fixed curriculum
-    order, random, and an oracle that sees the hidden knowledge. Reported per policy:
-    skills mastered per hour of calls and final mastery, with the ratios adaptive/fixed
-    and adaptive/oracle. See ``yachay.tutor.simulation`` for the model.
+    few minutes. Policies: adaptive (production: the served model, trained as `yachay
+    tutor train` trains it on logged answers and retrained weekly, deciding as the server
+    does), fixed curriculum order, random, and an oracle that sees the hidden knowledge.
+    Reported per policy: skills mastered per hour of calls and final mastery, with the
+    ratios adaptive/fixed and adaptive/oracle, and each retraining of the served model.
+    See ``yachay.tutor.simulation`` for the model.
     """
     from dataclasses import replace
 
@@ -101,7 +105,7 @@ def simulate(
 
     config = SimConfig(students=students, days=days, seed=seed, fixed_items_per_skill=fixed_items)
     if policies:
-        config = replace(config, policies=tuple(p for p in POLICIES if p in policies))
+        config = replace(config, policies=tuple(p for p in POLICY_NAMES if p in policies))
     model = {}
     if zpd_centre is not None:
         model["zpd_centre"] = zpd_centre
@@ -161,7 +165,15 @@ def _print_table(report: SimReport) -> None:
             for v in (ratio["skills_mastered_per_hour"], ratio["final_mastery"])
         )
         console.print(f"{pair}: skills mastered per hour {per_hour}, final mastery {final}")
+    if report.production:
+        p = report.production
+        for r in p["retrainings"]:
+            auc = "n/a" if r["holdout_auc"] is None else f"{r['holdout_auc']:.3f}"
+            console.print(
+                f"day {r['day']}: {p['model']} on {r['answers']} answers, holdout AUC {auc}, "
+                f"{'promoted' if r['promoted'] else 'not promoted'} ({r['reason']})"
+            )
     if report.fitted:
         fitted = ", ".join(f"{k}={v:g}" for k, v in report.fitted.items())
-        console.print(f"adaptive predictor fitted on the warm-up cohort: {fitted}")
+        console.print(f"filter fitted on the warm-up cohort: {fitted}")
     console.print(f"seed {c.seed}, {report.seconds:.1f} s")

@@ -30,7 +30,7 @@ class Policy:
 
 
 class _Adaptive(Policy):
-    """Ours: `next_items` with FSRS reviews, driven by a filter that reads each answer's
+    """The filter row: `next_items` with FSRS reviews, driven by a filter that reads each answer's
     correctness and response time (`QuickRule`, fitted on the warm-up cohort), as the
     serving model does."""
 
@@ -148,10 +148,21 @@ class _Random(Policy):
         return self.rng.sample(self.items, min(n, len(self.items)))
 
 
+#: The production tutor's row (`simulation.production`): it teaches the whole cohort a week
+#: at a time, so it is not one of the per-student `POLICIES`.
+PRODUCTION = "adaptive"
+#: The production row's path and schedule with the filter refitted weekly on the logged
+#: answers in the served model's place (`production.run_refitted_filter`): opt-in.
+REFIT = "adaptive-refit"
+
 POLICIES: dict[str, Callable[[World, Student, SimConfig, random.Random], Policy]] = {
-    "adaptive": _Adaptive,
     "fixed": _Fixed,
     "random": _Random,
     "oracle": _OraclePolicy,
-    "adaptive-untimed": _UntimedAdaptive,  # not run unless asked for (SimConfig.policies)
+    # comparison rows, not run unless asked for (SimConfig.policies)
+    "adaptive-filter": _Adaptive,
+    "adaptive-untimed": _UntimedAdaptive,
 }
+
+#: Every row the simulation can run, the production row first.
+POLICY_NAMES: tuple[str, ...] = (PRODUCTION, *POLICIES, REFIT)

@@ -7,14 +7,15 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
 
 from yachay.tutor.domain import AnswerEvent
-from yachay.tutor.simulation.policies import POLICIES, Policy
+from yachay.tutor.simulation.policies import POLICIES, POLICY_NAMES, PRODUCTION, REFIT, Policy
 from yachay.tutor.simulation.predictors import fit_quick_rule, fit_skill_filter
+from yachay.tutor.simulation.production import run_production, run_refitted_filter
+from yachay.tutor.simulation.teaching import Outcome, call_schedule, run_student
 from yachay.tutor.simulation.world import (
-    START,
     Curriculum,
     SimConfig,
     Student,
@@ -23,23 +24,6 @@ from yachay.tutor.simulation.world import (
 )
 
 # --- running --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Call:
-    day: int
-    at: datetime
-    questions: int
-
-
-def call_schedule(config: SimConfig, rng: random.Random) -> list[Call]:
-    calls = []
-    for day in range(config.days):
-        if rng.random() < config.call_probability:
-            # 16:00–19:00 in Lima (UTC-5), after school
-            at = START + timedelta(days=day, hours=21 + 3 * rng.random())
-            calls.append(Call(day, at, rng.randint(*config.questions_per_call)))
-    return calls
 
 
 def warmup_histories(
@@ -82,52 +66,6 @@ class _Recorder(Policy):
         self.inner.observe(event)
 
 
-@dataclass
-class _Outcome:
-    questions: int = 0
-    right: int = 0
-    newly_mastered: int = 0
-    final_mastery: float = 0.0
-    mastered_share: float = 0.0
-
-
-def run_student(
-    world: World,
-    student: Student,
-    calls: Sequence[Call],
-    policy: Policy,
-    config: SimConfig,
-    rng: random.Random,
-    sid: str = "s",
-) -> _Outcome:
-    """Teach one student (mutated in place) with ``policy`` through the calls."""
-    before = student.mastered()
-    out = _Outcome()
-    for number, call in enumerate(calls):
-        now = call.at
-        student.forget_until((now - START).total_seconds() / 86400)
-        asked = 0
-        while asked < call.questions:
-            ids = policy.choose(now, min(config.round_size, call.questions - asked))
-            if not ids:
-                break
-            for item_id in ids:
-                correct, ms = student.answer(item_id, rng)
-                student.learn(item_id, call.day)
-                policy.observe(AnswerEvent(item_id, correct, now, ms, f"{sid}-{number}"))
-                now += timedelta(seconds=config.seconds_per_question)
-                asked += 1
-                out.right += correct
-        out.questions += asked
-    student.forget_until(config.days)
-    scope = student.in_scope()
-    after = student.mastered()
-    out.newly_mastered = len(after) - len(before)
-    out.final_mastery = sum(student.k[s] for s in scope) / len(scope) if scope else 0.0
-    out.mastered_share = len(after & set(scope)) / len(scope) if scope else 0.0
-    return out
-
-
 @dataclass(frozen=True)
 class PolicyResult:
     policy: str
@@ -149,9 +87,11 @@ class SimReport:
     skills: int
     items: int
     results: dict[str, PolicyResult]
-    #: The adaptive predictor's parameters, fitted on the warm-up cohort.
+    #: The filter rows' parameters, fitted on the warm-up cohort.
     fitted: dict[str, float]
     seconds: float
+    #: The production row's model: its kind, and each scheduled retrain and its gate.
+    production: dict = field(default_factory=dict)
 
     def ratio(self, a: str, b: str) -> dict[str, float | None] | None:
         """Policy ``a``'s metrics over ``b``'s (None where ``b``'s is zero)."""
@@ -174,7 +114,12 @@ class SimReport:
             ("adaptive", "fixed"),
             ("adaptive", "oracle"),
             ("adaptive", "random"),
-            ("adaptive", "adaptive-untimed"),
+            ("adaptive", "adaptive-filter"),
+            ("adaptive-refit", "fixed"),
+            ("adaptive-refit", "oracle"),
+            ("adaptive-filter", "fixed"),
+            ("adaptive-filter", "oracle"),
+            ("adaptive-filter", "adaptive-untimed"),
             ("adaptive-untimed", "oracle"),
         ):
             r = self.ratio(a, b)
@@ -192,6 +137,7 @@ class SimReport:
             "policies": {name: asdict(r) for name, r in self.results.items()},
             "ratios": self.ratios,
             "predictor": self.fitted,
+            "production": self.production,
             "seconds": round(self.seconds, 2),
         }
 
@@ -208,43 +154,70 @@ def simulate(
     ``progress`` is called with the number of students done so far.
     """
     config = config or SimConfig()
-    unknown = set(config.policies) - set(POLICIES)
+    unknown = set(config.policies) - set(POLICY_NAMES)
     if unknown:
         raise ValueError(f"unknown policies: {', '.join(sorted(unknown))}")
     curriculum = curriculum or synthetic_curriculum(config.seed)
     started = time.perf_counter()
     fitted: dict[str, float] = {}
-    adaptive = {"adaptive", "adaptive-untimed"} & set(config.policies)
-    if adaptive and config.warmup_students > 0:
+    histories: list = []
+    filters = {"adaptive-filter", "adaptive-untimed"} & set(config.policies)
+    sequential = {PRODUCTION, REFIT} & set(config.policies)  # the cohort a week at a time
+    if (filters or sequential) and config.warmup_students > 0:
         world = World(curriculum, config.model, config.seed)
         histories = warmup_histories(world, config)
+    if filters and histories:
         fitted = fit_skill_filter(histories, curriculum.catalog)
         quick = (
             fit_quick_rule(histories, curriculum.catalog, fitted)
-            if "adaptive" in adaptive
+            if "adaptive-filter" in filters
             else None
         )
         if quick is not None:
             fitted |= quick.as_fitted()
+    production: dict = {}
+    production_outcomes = None
+    if PRODUCTION in config.policies:
+        production_outcomes, line = run_production(
+            config, World(curriculum, config.model, config.seed), histories
+        )
+        production = {
+            "model": line.model_name,
+            "retrain_days": config.retrain_days,
+            "retrainings": [asdict(r) for r in line.history],
+        }
+    refit_outcomes = (
+        run_refitted_filter(config, World(curriculum, config.model, config.seed), histories)
+        if REFIT in config.policies
+        else None
+    )
+    per_student = tuple(p for p in config.policies if p not in (PRODUCTION, REFIT))
     chunks = [
         range(start, min(start + _CHUNK, config.students))
         for start in range(0, config.students, _CHUNK)
     ]
-    outcomes: list[dict[str, _Outcome]] = []
+    outcomes: list[dict[str, Outcome]] = []
     if workers > 1 and len(chunks) > 1:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(min(workers, len(chunks)), mp_context=context) as pool:
-            jobs = [pool.submit(_run_students, config, curriculum, fitted, c) for c in chunks]
+            jobs = [
+                pool.submit(_run_students, config, curriculum, fitted, c, per_student)
+                for c in chunks
+            ]
             for job in jobs:  # in student order, so sums do not depend on timing
                 outcomes += job.result()
                 if progress is not None:
                     progress(len(outcomes))
     else:
         for chunk in chunks:
-            outcomes += _run_students(config, curriculum, fitted, chunk)
+            outcomes += _run_students(config, curriculum, fitted, chunk, per_student)
             if progress is not None:
                 progress(len(outcomes))
 
+    for name, extra in ((PRODUCTION, production_outcomes), (REFIT, refit_outcomes)):
+        if extra is not None:
+            for row, outcome in zip(outcomes, extra, strict=True):
+                row[name] = outcome
     results = {}
     students = max(1, config.students)
     for name in config.policies:
@@ -274,6 +247,7 @@ def simulate(
         results,
         fitted,
         time.perf_counter() - started,
+        production,
     )
 
 
@@ -281,8 +255,12 @@ _CHUNK = 10  # students per job
 
 
 def _run_students(
-    config: SimConfig, curriculum: Curriculum, fitted: dict[str, float], students: range
-) -> list[dict[str, _Outcome]]:
+    config: SimConfig,
+    curriculum: Curriculum,
+    fitted: dict[str, float],
+    students: range,
+    policies: Sequence[str],
+) -> list[dict[str, Outcome]]:
     world = World(curriculum, config.model, config.seed)
     world.fitted = fitted
     out = []
@@ -290,7 +268,7 @@ def _run_students(
         base = Student.draw(world, random.Random(f"student-{config.seed}-{n}"), config.grades)
         calls = call_schedule(config, random.Random(f"calls-{config.seed}-{n}"))
         row = {}
-        for name in config.policies:
+        for name in policies:
             student = base.copy()
             policy = POLICIES[name](
                 world, student, config, random.Random(f"policy-{config.seed}-{n}")

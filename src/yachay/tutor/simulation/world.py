@@ -42,6 +42,9 @@ class StudentModel:
     savings: float = 0.5
     prior_known: float = 0.85
     prior_known_without: float = 0.3
+    #: Children forget at different speeds: each one's rate is log-normal with this sd
+    #: around 1 (0: all alike, the default; the learner-profile check sets it).
+    forget_spread: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,13 @@ class SimConfig:
     warmup_days: int = 14
     warmup_policy: str = "random"
     policies: tuple[str, ...] = ("adaptive", "fixed", "random", "oracle")
+    #: The production row's model kind (None: `DEFAULT_MODEL`, what `yachay tutor train`
+    #: trains and the server loads).
+    production_model: str | None = None
+    #: The production row retrains its model every this many days (a weekly retrain) ...
+    retrain_days: int = 7
+    #: ... for at most this many epochs (None: `TrainConfig`'s, as `yachay tutor train`).
+    production_epochs: int | None = None
     model: StudentModel = field(default_factory=StudentModel)
 
 
@@ -206,6 +216,8 @@ class Student:
         self.tau = tau
         self.practised_day = [-1] * len(knowledge)
         self.clock = 0.0  # days since START up to which forgetting has been applied
+        #: How fast this child forgets, relative to the model's time constants.
+        self.forgetting = 1.0
 
     @classmethod
     def draw(cls, world: World, rng: random.Random, grades: tuple[int, int]) -> Student:
@@ -226,13 +238,17 @@ class Student:
                 k[s] = rng.uniform(0.0, 0.3)
             else:
                 k[s] = rng.uniform(0.0, 0.1)
-        return cls(world, grade, rate, k, tau)
+        student = cls(world, grade, rate, k, tau)
+        if m.forget_spread:  # drawn last: the other draws stay what they were
+            student.forgetting = math.exp(rng.gauss(0, m.forget_spread))
+        return student
 
     def copy(self) -> Student:
         other = Student(self.world, self.grade, self.rate, list(self.k), list(self.tau))
         other.peak = list(self.peak)
         other.practised_day = list(self.practised_day)
         other.clock = self.clock
+        other.forgetting = self.forgetting
         return other
 
     def competence(self, item_id: str) -> float:
@@ -280,7 +296,7 @@ class Student:
         for s, k in enumerate(self.k):
             floor = savings * self.peak[s]
             if k > floor:
-                self.k[s] = floor + (k - floor) * math.exp(-elapsed / self.tau[s])
+                self.k[s] = floor + (k - floor) * math.exp(-elapsed * self.forgetting / self.tau[s])
         self.clock = days
 
     def true_mastery(self, skill: int) -> float:

@@ -1,0 +1,101 @@
+"""Does the learner profile see what it claims? Its estimates against the hidden truth.
+
+Simulated children whose forgetting differs (`StudentModel.forget_spread` 0.35: each
+child's rate log-normal around the model's) are taught for `SimConfig.days`, by the
+filter-driven adaptive policy and, separately, by the textbook order; then
+`profile.learner_profile` reads each child's answers. Reported: the Spearman correlation
+of the estimated learning speed with the hidden learning rate, and of the estimated
+forgetting with the hidden forgetting rate, per policy.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from yachay.tutor.profile import learner_profile
+from yachay.tutor.simulation.policies import POLICIES
+from yachay.tutor.simulation.predictors import fit_quick_rule, fit_skill_filter
+from yachay.tutor.simulation.run import warmup_histories
+from yachay.tutor.simulation.teacher_list import _Recorder
+from yachay.tutor.simulation.teaching import call_schedule, run_student
+from yachay.tutor.simulation.world import SimConfig, Student, World, synthetic_curriculum
+
+__all__ = ["ProfileCheck", "check_profiles", "spearman"]
+
+FORGET_SPREAD = 0.35
+
+
+@dataclass(frozen=True)
+class ProfileCheck:
+    policy: str
+    students: int
+    learning_speed: float
+    forgetting: float
+
+
+def spearman(x: list[float], y: list[float]) -> float:
+    """Spearman's rank correlation (ties get their mean rank)."""
+
+    def ranks(v: list[float]) -> np.ndarray:
+        a = np.asarray(v, dtype=float)
+        order = a.argsort(kind="mergesort")
+        r = np.empty(len(a))
+        r[order] = np.arange(len(a))
+        for value in np.unique(a):  # mean rank of ties
+            tied = a == value
+            r[tied] = r[tied].mean()
+        return r
+
+    return float(np.corrcoef(ranks(x), ranks(y))[0, 1])
+
+
+def check_profiles(
+    config: SimConfig | None = None, policies: tuple[str, ...] = ("adaptive-filter", "fixed")
+) -> list[ProfileCheck]:
+    config = config or SimConfig()
+    config = replace(config, model=replace(config.model, forget_spread=FORGET_SPREAD))
+    curriculum = synthetic_curriculum(config.seed)
+    world = World(curriculum, config.model, config.seed)
+    histories = warmup_histories(world, config)
+    fitted = fit_skill_filter(histories, curriculum.catalog)
+    quick = fit_quick_rule(histories, curriculum.catalog, fitted)
+    world.fitted = fitted | (quick.as_fitted() if quick else {})
+    out = []
+    for name in policies:
+        speed: list[tuple[float, float]] = []
+        forget: list[tuple[float, float]] = []
+        for n in range(config.students):
+            seed = f"{config.seed}-profile-{n}"
+            student = Student.draw(world, random.Random(f"student-{seed}"), config.grades)
+            calls = call_schedule(config, random.Random(f"calls-{seed}"))
+            policy = _Recorder(
+                POLICIES[name](world, student, config, random.Random(f"policy-{seed}"))
+            )
+            rate, forgetting = student.rate, student.forgetting
+            run_student(world, student, calls, policy, config, random.Random(f"answers-{seed}"))
+            profile = learner_profile(policy.events, curriculum.catalog)
+            if profile.learning_speed is not None:
+                speed.append((profile.learning_speed, rate))
+            if profile.forgetting is not None:
+                forget.append((profile.forgetting, forgetting))
+        out.append(
+            ProfileCheck(
+                name,
+                config.students,
+                round(spearman(*map(list, zip(*speed, strict=True))), 3),
+                round(spearman(*map(list, zip(*forget, strict=True))), 3),
+            )
+        )
+    return out
+
+
+if __name__ == "__main__":  # python -m yachay.tutor.simulation.profile_check [seed] [students]
+    import sys
+
+    seed = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    students = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+    for row in check_profiles(replace(SimConfig(), seed=seed, students=students)):
+        print(row)
