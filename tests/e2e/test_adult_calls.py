@@ -136,6 +136,25 @@ def test_a_parent_on_a_shared_phone_hears_each_childs_progress(school_server, db
         assert call.student_id is None  # a parent's call is nobody's lesson time
 
 
+def test_a_parent_hears_how_a_child_with_answers_learns(school_server, db, number):
+    ana = add_student(db, number, grade=3, name="Ana")
+    parent = add_adult(db, "parent", number, "Rosa")
+    link(db, parent, ana)
+    # Two practice rounds: ten answers, enough for the learner profile.
+    rounds = ["2", "1", "2", "3", "4", "1"] * 2
+    practice = dial_from(school_server, number).call(["1", *rounds, "h"])
+    assert practice.ok, practice.errors
+    assert len(answers(db, ana)) == 10
+
+    transcript = dial_from(school_server, number).call(["9", "1", "h"])
+    assert transcript.ok, transcript.errors
+    heard = spoken(transcript, 2)
+    assert re.search(r"Suele responder en unos \d+ segundos\.", heard), heard
+    # The strongest and weakest areas are the tutor's, said once (not the profile's too).
+    assert "Su tema más fuerte es" not in heard
+    assert heard.index("Suele responder") < heard.index("Para practicar en casa")
+
+
 def test_the_household_pin_then_the_daily_call_time(school_server, db, number):
     ana = add_student(db, number, grade=3, name="Ana")
     parent_phone = number.replace("+51977", "+51976")

@@ -281,6 +281,8 @@ def test_lesson_progress_counts_each_answer_once(converse, world):
     row = world.progress_rows[(1, "g3-a")]
     assert (row["answered"], row["right"], row["completed"]) == (4, 3, True)
     assert [a.correct for a in world.answers] == [True, False, True, True]
+
+
 def test_my_progress_tells_how_the_child_learns(converse, world, monkeypatch):
     plain = world.progress
     monkeypatch.setattr(

@@ -170,6 +170,34 @@ def test_a_student_page_draws_both_charts_and_is_written_to_the_access_log(conso
         assert (entry.user_id, entry.student_id) == (data.teacher, data.own_student)
 
 
+def test_a_student_page_says_how_the_student_learns(console):
+    app, data = console
+    client = app.test_client()
+    sign_in(client, "teacher@ie.pe")
+    # The seeded answers carry no response times and one area only: nothing to say yet.
+    page = client.get(f"/students/{data.own_student}").text
+    assert "Cómo aprende" in page
+    assert "Todavía no hay respuestas suficientes para describir cómo aprende." in page
+    # Today's call: sums right and subtractions wrong, about four seconds each.
+    now = utcnow()
+    with app.extensions["yachay.db"].session() as session:
+        for n, (qid, correct, ms) in enumerate(
+            [("demo-q0", True, 4000), ("demo-q2", False, 3800)] * 3 + [("demo-q1", True, 4400)]
+        ):
+            session.add(
+                m.Answer(
+                    student_id=data.own_student, question_id=qid, lesson_id="demo-l1",
+                    choice=1 if correct else 2, correct=correct, call_sid="CA9", step=n,
+                    response_ms=ms, answered_at=now - timedelta(minutes=10 - n),
+                )
+            )  # fmt: skip
+    section = client.get(f"/students/{data.own_student}").text.split('id="profile"')[1]
+    section = section.split("</section>")[0]
+    assert "<li>Suele responder en unos 4 segundos.</li>" in section
+    assert "<li>Su tema más fuerte es «Sumar»; el que más le cuesta, «Restar».</li>" in section
+    assert "no hay respuestas suficientes" not in section
+
+
 def test_the_question_queue_plays_the_recording_and_marks_it_answered(console):
     app, data = console
     client = app.test_client()

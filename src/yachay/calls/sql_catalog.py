@@ -137,20 +137,27 @@ class SqlCatalog(AdultCatalog):
             )
         )
         answered, right = count_since(self.session, student_id, week_start(now))
+        profile, without_areas = self._profile(student_id)
         return ProgressView(
             lessons_completed=completed or 0,
             answered_this_week=answered,
             right_this_week=right,
-            profile=self._profile(student_id),
+            profile=profile,
+            profile_without_areas=without_areas,
         )
 
-    def _profile(self, student_id: int) -> tuple[str, ...]:
+    def _profile(self, student_id: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The profile's sentences, with and without the strongest and weakest areas."""
         from yachay.tutor.bank import question_bank
         from yachay.tutor.decisions import answer_history
         from yachay.tutor.profile import MIN_ANSWERS, describe, learner_profile
 
         history = answer_history(self.session, student_id)
         if len(history) < MIN_ANSWERS:
-            return ()  # nothing to say yet: the summary is enough
+            return (), ()  # nothing to say yet: the summary is enough
         catalog = question_bank(self.session).catalog
-        return tuple(describe(learner_profile(history, catalog), catalog))
+        profile = learner_profile(history, catalog)
+        return (
+            tuple(describe(profile, catalog)),
+            tuple(describe(profile, catalog, areas=False)),
+        )

@@ -58,9 +58,13 @@ class ChildrenProgress(Passing):
             if report.weakest is not None:
                 weakest = _in_language(turn, report.weakest)
                 turn.say("child_weakest", skill=weakest)
-                turn.say("practise_at_home", skill=weakest)
-            else:
-                turn.say("practise_at_home", skill=_in_language(turn, report.strongest))
+            # How the child learns (`yachay.tutor.profile`) is written in Spanish only: a
+            # Quechua or Aymara parent hears these sentences in Spanish until they have a
+            # reviewed translation (none is made up here).
+            for sentence in progress.profile_without_areas:
+                turn.speak({"es": sentence})
+            skill = report.weakest if report.weakest is not None else report.strongest
+            turn.say("practise_at_home", skill=_in_language(turn, skill))
         turn.goto("parent_menu")
 
 

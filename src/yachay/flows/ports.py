@@ -71,6 +71,9 @@ class ProgressView:
     right_this_week: int
     #: How the child learns, in a few Spanish sentences (`yachay.tutor.profile`).
     profile: tuple[str, ...] = ()
+    #: The same less the strongest and weakest areas, for a parent's call (which names them
+    #: from the tutor's skill report).
+    profile_without_areas: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

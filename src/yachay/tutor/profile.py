@@ -124,9 +124,14 @@ def _rank(value: float | None, others: Sequence[float | None]) -> str | None:
 
 
 def describe(
-    profile: LearnerProfile, catalog: Catalog, classmates: Sequence[LearnerProfile] = ()
+    profile: LearnerProfile,
+    catalog: Catalog,
+    classmates: Sequence[LearnerProfile] = (),
+    areas: bool = True,
 ) -> list[str]:
-    """A few sentences in Spanish for the teacher (or a parent), comparing with the class."""
+    """A few sentences in Spanish for the teacher (or a parent), comparing with the class.
+    Without ``areas``, no sentence on the strongest and weakest areas (a parent's call names
+    them from the tutor's skill report, which may pick other skills)."""
     if profile.answers < MIN_ANSWERS:
         return ["Todavía respondió muy pocas preguntas para describir cómo aprende."]
     out = []
@@ -146,7 +151,7 @@ def describe(
         out.append(f"Suele responder en unos {round(profile.median_seconds)} segundos.")
     if profile.hurried_mistakes is not None and profile.hurried_mistakes >= 0.5:
         out.append("Muchos de sus errores son apurados: vale la pena pedirle que piense con calma.")
-    if profile.strongest and profile.weakest:
+    if areas and profile.strongest and profile.weakest:
         strong, weak = (
             catalog.skill[s].name if s in catalog.skill else s
             for s in (profile.strongest, profile.weakest)

@@ -1,5 +1,6 @@
 """A student's record as the console shows it: share of correct answers per skill, minutes
-on the phone per week, and the latest answers."""
+on the phone per week, the latest answers, and how the student learns (compared with their
+class)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yachay.db import models as m
+from yachay.db import people as p
+from yachay.db.answers import answers_of_students
+from yachay.tutor.bank import question_bank
+from yachay.tutor.decisions import answer_events
+from yachay.tutor.profile import MIN_ANSWERS, describe, learner_profile
 
 WEEKS = 8
 RECENT = 15
@@ -110,3 +116,24 @@ def recent_answers(session: Session, student_id: int) -> list[RecentAnswer]:
             )
         )
     return out
+
+
+def how_they_learn(session: Session, student_id: int, class_id: int | None) -> list[str]:
+    """The learner profile's sentences (`yachay.tutor.profile`), compared with the student's
+    classmates; empty while the student has too few answers to say."""
+    ids = [student_id]
+    if class_id is not None:
+        ids += session.scalars(
+            select(p.ClassStudent.student_id).where(
+                p.ClassStudent.class_id == class_id, p.ClassStudent.student_id != student_id
+            )
+        ).all()
+    answers = answers_of_students(session, ids)  # one query for the whole class
+    if len(answers[student_id]) < MIN_ANSWERS:
+        return []
+    catalog = question_bank(session).catalog
+    own = learner_profile(answer_events(answers[student_id]), catalog)
+    classmates = [
+        learner_profile(answer_events(answers[i]), catalog) for i in ids[1:] if answers[i]
+    ]
+    return describe(own, catalog, classmates)

@@ -223,6 +223,7 @@ def student_page(student_id: int) -> Any:
         class_id = session.scalar(
             select(p.ClassStudent.class_id).where(p.ClassStudent.student_id == student.id)
         )
+        profile = progress.how_they_learn(session, student.id, class_id)
         consent = current_consent(session, student.id)
         parents = list(
             session.scalars(
@@ -247,6 +248,7 @@ def student_page(student_id: int) -> Any:
         weeks_svg=charts.week_bars(weeks, _("Minutos por semana")),
         shares=shares,
         recent=recent,
+        profile=profile,
         questions=questions,
         consent=consent,
         parents=parents,
