@@ -153,7 +153,8 @@ def test_a_recorded_segment_is_played_from_its_file_not_synthesised(tmp_path: Pa
     sid = call_sid()
     client.post("/voice", form(sid, PHONE))
     reply = ""
-    for step, digits in enumerate(("1", "1", "1"), start=1):  # Spanish, grade 1, my lesson
+    # Spanish, grade 1, the parent consents, my lesson
+    for step, digits in enumerate(("1", "1", "1", "1"), start=1):
         reply = client.post(f"/voice/resume?step={step}", form(sid, PHONE, Digits=digits)).text
     gather = ET.fromstring(reply).find("Gather")
     assert gather is not None, reply
