@@ -10,7 +10,8 @@ reads out all candidates in one batch), due reviews first.
 Rows, each timed on the same students, in the same run:
 
 - ``first round of a worker``: the first round a freshly started worker process chooses,
-  model loaded (torch's first call included);
+  model loaded: it reads the question bank into the worker's cache (~150 ms, once per worker
+  and again when content changes), so it is not a round's cost;
 - ``round``: a round for a student, in one process;
 - ``same student again``: the same round again at once (nothing is kept, so it costs the
   same: the row shows it);

@@ -326,7 +326,8 @@ def test_a_candidates_features_are_those_it_gets_once_answered():
     rng = np.random.default_rng(3)
     history = random_history(rng, 40, 12, 4)
     cq, cs = rng.integers(1, 16, 20), rng.integers(1, 7, 20)
-    got = next_features(history, cq, cs)
+    window, got = next_features(history, cq, cs, start=17)
+    np.testing.assert_array_equal(window, history_features(history)[17:])
     for i, (q, s) in enumerate(zip(cq, cs, strict=True)):
         longer = StudentSequence(
             np.append(history.questions, q),

@@ -10,6 +10,7 @@ student's whole history, so they survive cutting a long history into windows.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from math import log1p
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -72,26 +73,36 @@ class _RunningCounts:
         self.recent: list[int] = []
         self.last_seconds = 0.0
 
-    def row(self, t: int, q: int, s: int, row: np.ndarray) -> None:
+    def row(self, t: int, q: int, s: int) -> list[float]:
         """The features of question ``q`` (skill ``s``) asked at position ``t``."""
         att, succ = self.skill_att.get(s, 0), self.skill_succ.get(s, 0)
         last = self.skill_last.get(s)
         recent = self.recent
-        row[0] = np.log1p(att)
-        row[1] = np.log1p(succ)
-        row[2] = np.log1p(att - succ)
-        row[3] = (succ + 1) / (att + 2)
-        if last is not None:
-            row[4] = 1.0
-            row[5] = last[1]
-            row[6] = np.log1p(t - last[0] - 1)
-        row[7] = np.log1p(self.item_att.get(q, 0))
-        row[8] = self.item_last.get(q, 0)
-        row[9] = np.log1p(t)
-        row[10] = (self.total_succ + 1) / (t + 2)
-        row[11] = sum(recent) / len(recent) if recent else 0.5
-        row[12] = self.last_seconds if t else 0.0
-        row[13] = self.skill_seconds.get(s, 0.0)
+        seen, last_response, gap = (
+            (0.0, 0.0, 0.0)
+            if last is None
+            else (
+                1.0,
+                last[1],
+                log1p(t - last[0] - 1),
+            )
+        )
+        return [
+            log1p(att),
+            log1p(succ),
+            log1p(att - succ),
+            (succ + 1) / (att + 2),
+            seen,
+            last_response,
+            gap,
+            log1p(self.item_att.get(q, 0)),
+            self.item_last.get(q, 0),
+            log1p(t),
+            (self.total_succ + 1) / (t + 2),
+            sum(recent) / len(recent) if recent else 0.5,
+            self.last_seconds if t else 0.0,
+            self.skill_seconds.get(s, 0.0),
+        ]
 
     def add(self, t: int, q: int, s: int, r: int, secs: float) -> None:
         """Count the answer ``r`` to ``q`` (skill ``s``) at position ``t``."""
@@ -108,7 +119,8 @@ class _RunningCounts:
         self.last_seconds = secs
 
 
-def _counted(sequence: StudentSequence, out: np.ndarray | None) -> _RunningCounts:
+def _counted(sequence: StudentSequence, out: np.ndarray | None, start: int = 0) -> _RunningCounts:
+    """Count the whole history; the features of positions ``start`` on go to ``out``."""
     counts = _RunningCounts()
     n = len(sequence)
     questions = sequence.questions.tolist()
@@ -117,8 +129,8 @@ def _counted(sequence: StudentSequence, out: np.ndarray | None) -> _RunningCount
     times = [seconds(v) for v in sequence.ms.tolist()] if sequence.ms is not None else [0.0] * n
     for t in range(n):
         q, s = questions[t], skills[t]
-        if out is not None:
-            counts.row(t, q, s, out[t])
+        if out is not None and t >= start:
+            out[t - start] = counts.row(t, q, s)
         counts.add(t, q, s, responses[t], times[t])
     return counts
 
@@ -134,13 +146,16 @@ def history_features(sequence: StudentSequence) -> np.ndarray:
 
 
 def next_features(
-    sequence: StudentSequence, questions: np.ndarray, skills: np.ndarray
-) -> np.ndarray:
-    """``[C, len(FEATURE_NAMES)]`` float32: the features each of the questions (with their
-    skills) would have if asked right after ``sequence``."""
-    counts = _counted(sequence, None)
-    out = np.zeros((len(questions), len(FEATURE_NAMES)), dtype=np.float32)
+    sequence: StudentSequence, questions: np.ndarray, skills: np.ndarray, *, start: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """``history_features(sequence)[start:]``, and ``[C, len(FEATURE_NAMES)]`` float32: the
+    features each of the questions (with their skills) would have if asked right after
+    ``sequence`` — both from one pass over the history (what scoring a round needs)."""
+    window = np.zeros((len(sequence) - start, len(FEATURE_NAMES)), dtype=np.float32)
+    counts = _counted(sequence, window, start)
     t = len(sequence)
-    for row, q, s in zip(out, questions.tolist(), skills.tolist(), strict=True):
-        counts.row(t, q, s, row)
-    return out
+    candidates = np.array(
+        [counts.row(t, q, s) for q, s in zip(questions.tolist(), skills.tolist(), strict=True)],
+        dtype=np.float32,
+    ).reshape(len(questions), len(FEATURE_NAMES))
+    return window, candidates

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from yachay.tutor.data import StudentSequence, window_start
-from yachay.tutor.features import history_features, next_features
+from yachay.tutor.features import next_features
 from yachay.tutor.models import KTModel
 
 __all__ = ["score_candidates"]
@@ -44,7 +44,7 @@ def score_candidates(
         return np.zeros(0)
     n = len(history)
     start = window_start(n, window, stride)
-    features = history_features(history)[start:]
+    features, candidate_features = next_features(history, questions, skills, start=start)
     length = n - start + 1  # the window and the position the candidates are asked at
 
     def padded(values: np.ndarray) -> torch.Tensor:
@@ -66,7 +66,7 @@ def score_candidates(
     asked = {
         "questions": torch.from_numpy(np.asarray(questions, dtype=np.int64)).unsqueeze(0),
         "skills": torch.from_numpy(np.asarray(skills, dtype=np.int64)).unsqueeze(0),
-        "features": torch.from_numpy(next_features(history, questions, skills)).unsqueeze(0),
+        "features": torch.from_numpy(candidate_features).unsqueeze(0),
         "positions": torch.full((len(questions),), n - start, dtype=torch.int64),
     }
     logits = model.read_out(context, asked)[0]

@@ -287,7 +287,11 @@ class TutorService:
         if current is not None and current.pointer == pointer:
             return
         try:
-            self._model = ServedModel.load(self.tutor_dir, pointer)
+            model = ServedModel.load(self.tutor_dir, pointer)
+            # torch's first pass through a model in a process costs ~0.2 s (kernels, memory):
+            # paid here, while loading, not by the first caller's question.
+            model.score([], list(model.vocabulary.questions)[:1], {})
+            self._model = model
         except Exception:
             log.exception(
                 "could not load tutor model v%s from %s; keeping %s",
