@@ -10,7 +10,6 @@ ids only.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -28,9 +27,9 @@ from yachay.tutor import decisions
 from yachay.tutor.bank import QuestionBank, QuestionInfo, question_bank
 from yachay.tutor.domain import AnswerEvent, Predictor
 from yachay.tutor.mastery import attempts_by_skill, skill_mastery
-from yachay.tutor.needs_tutor import CallRecord, NeedsTutorConfig, StudentActivity, rank_students
+from yachay.tutor.needs_tutor import NeedsTutorConfig, StudentActivity, rank_students
 from yachay.tutor.policy import ItemChoice
-from yachay.tutor.reports import LESSON_NODES
+from yachay.tutor.reports import calls_by_student
 
 __all__ = ["Predictors", "TurnTutor", "VersionedPredictor"]
 
@@ -150,7 +149,7 @@ class TurnTutor:
         bank, predictor = self._bank(self.predictors)
         config = NeedsTutorConfig()
         answers = answers_of_students(self.session, ids)
-        calls = self._calls(ids, now - timedelta(days=config.calls_window_days))
+        calls = calls_by_student(self.session, now - timedelta(days=config.calls_window_days), ids)
         activity = [
             StudentActivity(sid, decisions.answer_events(answers.get(sid, ())), calls.get(sid, ()))
             for sid in ids
@@ -171,21 +170,3 @@ class TurnTutor:
         ).all()
         found = {sid: name for sid, name in rows}
         return {s: found.get(s) or {"es": s} for s in skills}
-
-    def _calls(self, ids: list[int], since: datetime) -> dict[int, list[CallRecord]]:
-        out: dict[int, list[CallRecord]] = defaultdict(list)
-        query = (
-            select(m.Call)
-            .where(
-                m.Call.student_id.in_(ids),
-                m.Call.ended_at.is_not(None),
-                m.Call.started_at >= since.replace(tzinfo=None),
-            )
-            .order_by(m.Call.started_at)
-        )
-        for call in self.session.scalars(query):
-            node = (call.state or {}).get("node", "")
-            out[call.student_id].append(
-                CallRecord(call.sid, call.started_at, call.duration_seconds, node in LESSON_NODES)
-            )
-        return out

@@ -8,6 +8,7 @@ answers (through `yachay.db.answers`) and calls, and hands them over.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,7 +28,14 @@ from yachay.tutor.needs_tutor import (
 )
 from yachay.tutor.review import ReviewState, students_due_for_review
 
-__all__ = ["DueStudent", "LESSON_NODES", "StudentNeed", "due_for_review", "needs_a_tutor"]
+__all__ = [
+    "DueStudent",
+    "LESSON_NODES",
+    "StudentNeed",
+    "calls_by_student",
+    "due_for_review",
+    "needs_a_tutor",
+]
 
 #: Nodes of the student call that are part of a lesson or a practice round: a call that
 #: ended waiting at one of them was hung up mid-lesson, not after the goodbye.
@@ -97,7 +105,7 @@ def needs_a_tutor(
     catalog = question_bank(session).catalog
     students = {s.id: s for s in session.scalars(select(m.Student))}
     answers = all_answers(session)
-    calls = _calls_by_student(session, now - timedelta(days=config.calls_window_days))
+    calls = calls_by_student(session, now - timedelta(days=config.calls_window_days))
     activity = [
         StudentActivity(
             student_id, answer_events(answers.get(student_id, ())), calls.get(student_id, ())
@@ -118,20 +126,26 @@ def needs_a_tutor(
     ]
 
 
-def _calls_by_student(session: Session, since: datetime) -> dict[int, list[CallRecord]]:
-    """Finished calls since ``since``: when, how long, and whether a lesson was cut off."""
+def calls_by_student(
+    session: Session, since: datetime, student_ids: Iterable[int] | None = None
+) -> dict[int, list[CallRecord]]:
+    """Finished calls since ``since`` (of ``student_ids``, or of every student): when, how
+    long, and whether a lesson was cut off."""
     query = (
         select(
             m.Call.sid, m.Call.student_id, m.Call.started_at, m.Call.duration_seconds, m.Call.state
         )
-        .where(m.Call.student_id.is_not(None), m.Call.ended_at.is_not(None))
+        .where(
+            m.Call.student_id.is_not(None),
+            m.Call.ended_at.is_not(None),
+            m.Call.started_at >= as_utc(since).replace(tzinfo=None),  # stored as naive UTC
+        )
         .order_by(m.Call.started_at)
     )
+    if student_ids is not None:
+        query = query.where(m.Call.student_id.in_(list(student_ids)))
     out: dict[int, list[CallRecord]] = defaultdict(list)
-    since = as_utc(since)
     for sid, student_id, started, duration, state in session.execute(query):
-        if as_utc(started) < since:
-            continue
         node = (state or {}).get("node", "")
         out[student_id].append(CallRecord(sid, started, duration, node in LESSON_NODES))
     return out

@@ -4,7 +4,6 @@ page is opened, reading only this class's answers and calls."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,36 +18,16 @@ from yachay.tutor.bank import question_bank
 from yachay.tutor.decisions import answer_events
 from yachay.tutor.domain import Predictor
 from yachay.tutor.needs_tutor import (
-    CallRecord,
     NeedsTutor,
     NeedsTutorConfig,
     StudentActivity,
     rank_students,
 )
-from yachay.tutor.reports import LESSON_NODES
+from yachay.tutor.reports import calls_by_student
 from yachay.web.auth import reading, roles
 from yachay.web.scope import class_or_404
 
 bp = Blueprint("console_needs", __name__)
-
-
-def _calls(session: Session, ids: list[int], since: datetime) -> dict[int, list[CallRecord]]:
-    out: dict[int, list[CallRecord]] = defaultdict(list)
-    query = (
-        select(m.Call)
-        .where(
-            m.Call.student_id.in_(ids),
-            m.Call.ended_at.is_not(None),
-            m.Call.started_at >= since.replace(tzinfo=None),
-        )
-        .order_by(m.Call.started_at)
-    )
-    for call in session.scalars(query):
-        node = (call.state or {}).get("node", "")
-        out[call.student_id].append(
-            CallRecord(call.sid, call.started_at, call.duration_seconds, node in LESSON_NODES)
-        )
-    return out
 
 
 def class_needs(
@@ -56,7 +35,7 @@ def class_needs(
 ) -> list[NeedsTutor]:
     config = NeedsTutorConfig()
     answers = answers_of_students(session, student_ids)
-    calls = _calls(session, student_ids, now - timedelta(days=config.calls_window_days))
+    calls = calls_by_student(session, now - timedelta(days=config.calls_window_days), student_ids)
     activity = [
         StudentActivity(sid, answer_events(answers[sid]), calls.get(sid, ())) for sid in student_ids
     ]
