@@ -10,7 +10,7 @@ ids only.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -60,14 +60,14 @@ class TurnTutor:
     ) -> Sequence[str]:
         if self.predictors is None:
             raise RuntimeError("practice needs the tutor: CallService(..., tutor)")
-        bank, predictor = self._bank(self.predictors)
-        answers = self._events(graded, now)
-        started = time.perf_counter()
-        choices = decisions.practice_round(
-            self.session, bank, predictor, student_id, now, limit, answers
+        return self._decide(
+            student_id,
+            now,
+            graded,
+            lambda bank, predictor, answers: decisions.practice_round(
+                self.session, bank, predictor, student_id, now, limit, answers
+            ),
         )
-        metrics.observe_tutor_decision(time.perf_counter() - started)
-        return self._chosen(student_id, choices, predictor, now)
 
     def after_lesson(
         self,
@@ -79,12 +79,27 @@ class TurnTutor:
     ) -> Sequence[str]:
         if self.predictors is None:
             return []
-        bank, predictor = self._bank(self.predictors)
-        answers = self._events(graded, now)
-        started = time.perf_counter()
-        choices = decisions.after_lesson(
-            self.session, bank, predictor, student_id, lesson_id, now, limit, answers
+        return self._decide(
+            student_id,
+            now,
+            graded,
+            lambda bank, predictor, answers: decisions.after_lesson(
+                self.session, bank, predictor, student_id, lesson_id, now, limit, answers
+            ),
         )
+
+    def _decide(
+        self,
+        student_id: int,
+        now: datetime,
+        graded: Sequence[AnswerGraded],
+        decide: Callable[[QuestionBank, VersionedPredictor, list[AnswerEvent]], list[ItemChoice]],
+    ) -> list[str]:
+        """A decision of the tutor, timed, with the chosen questions' predictions stored."""
+        assert self.predictors is not None
+        bank, predictor = self._bank(self.predictors)
+        started = time.perf_counter()
+        choices = decide(bank, predictor, self._events(graded, now))
         metrics.observe_tutor_decision(time.perf_counter() - started)
         return self._chosen(student_id, choices, predictor, now)
 
