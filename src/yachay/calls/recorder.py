@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import singledispatchmethod
@@ -45,13 +45,10 @@ class EventRecorder:
     def __init__(self, session: Session, ctx: TurnContext) -> None:
         self.session = session
         self.ctx = ctx
-        self.listeners: list[Callable[[object], None]] = []
 
     def record(self, events: Iterable[ev.Event], state: CallState) -> CallState:
         for event in events:
             state = self.apply(event, state)
-            for listener in self.listeners:
-                listener(event)
         return state
 
     @singledispatchmethod

@@ -1,9 +1,9 @@
 """Call and learning metrics, from the domain events of stored turns and status callbacks.
 
-`CallService.listeners` hands over each event of a turn while the turn's transaction is
-still open. In a request they are kept until the reply is ready (`flush`), then counted:
-the lookups they need (a question's skill, a lesson's length) read the database outside
-the turn's transaction. Outside a request (a script) they are counted at once.
+`CallService.listeners` hands over each event of a turn once the turn is committed. In a
+request they are kept until the reply is ready, then counted with what the request says of
+the caller's input (the lookups they need, a question's skill or a lesson's length, read
+the database on their own). Outside a request (a script) they are counted at once.
 """
 
 from __future__ import annotations
