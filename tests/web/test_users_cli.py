@@ -16,7 +16,8 @@ from yachay.db import migrate
 from yachay.db import models as m
 from yachay.db import people as p
 from yachay.db.database import Database, make_engine
-from yachay.web.accounts import mask_phone, verify_secret
+from yachay.db.phone_roles import mask_phone
+from yachay.web.accounts import verify_secret
 
 CONSOLE_TABLES = {
     "schools", "classes", "class_students", "users", "parent_children", "consents", "access_log",

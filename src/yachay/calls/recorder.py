@@ -51,6 +51,12 @@ class EventRecorder:
             state = self.apply(event, state)
         return state
 
+    def _add_recording_once(self, model: type, recording_sid: str, **values: object) -> None:
+        # Twilio retries its recording callback; one recording is one row.
+        exists = self.session.scalar(select(model.id).where(model.recording_sid == recording_sid))
+        if exists is None:
+            self.session.add(model(recording_sid=recording_sid, **values))
+
     @singledispatchmethod
     def apply(self, event: object, state: CallState) -> CallState:
         return state  # what the caller hears needs no storage
@@ -127,22 +133,15 @@ class EventRecorder:
 
     @apply.register
     def _(self, event: ev.TeacherQuestionRecorded, state: CallState) -> CallState:
-        exists = self.session.scalar(
-            select(m.TeacherQuestion.id).where(
-                m.TeacherQuestion.recording_sid == event.recording_sid
-            )
+        self._add_recording_once(
+            m.TeacherQuestion,
+            event.recording_sid,
+            student_id=event.student_id,
+            call_sid=self.ctx.call_sid,
+            recording_url=event.recording_url,
+            duration_seconds=event.duration_seconds,
+            created_at=self.ctx.now,
         )
-        if exists is None:
-            self.session.add(
-                m.TeacherQuestion(
-                    student_id=event.student_id,
-                    call_sid=self.ctx.call_sid,
-                    recording_sid=event.recording_sid,
-                    recording_url=event.recording_url,
-                    duration_seconds=event.duration_seconds,
-                    created_at=self.ctx.now,
-                )
-            )
         return state
 
     @apply.register
@@ -226,24 +225,17 @@ class EventRecorder:
 
     @apply.register
     def _(self, event: ev.ClassRecordingMade, state: CallState) -> CallState:
-        exists = self.session.scalar(
-            select(pr.ClassRecording.id).where(
-                pr.ClassRecording.recording_sid == event.recording_sid
-            )
+        self._add_recording_once(
+            pr.ClassRecording,
+            event.recording_sid,
+            teacher_id=event.teacher_id,
+            class_id=event.class_id,
+            recording_url=event.recording_url,
+            duration_seconds=event.duration_seconds,
+            call_sid=self.ctx.call_sid,
+            status="pending",
+            created_at=self.ctx.now,
         )
-        if exists is None:
-            self.session.add(
-                pr.ClassRecording(
-                    teacher_id=event.teacher_id,
-                    class_id=event.class_id,
-                    recording_sid=event.recording_sid,
-                    recording_url=event.recording_url,
-                    duration_seconds=event.duration_seconds,
-                    call_sid=self.ctx.call_sid,
-                    status="pending",
-                    created_at=self.ctx.now,
-                )
-            )
         return state
 
     @apply.register

@@ -22,7 +22,8 @@ from wtforms.validators import DataRequired, Length
 from yachay.db import people as p
 from yachay.db.database import Database
 from yachay.db.models import utcnow
-from yachay.web.accounts import find_login, mask_phone, verify_secret
+from yachay.db.phone_roles import mask_phone
+from yachay.web.accounts import find_login, verify_secret
 
 log = logging.getLogger(__name__)
 #: Holds the console's templates and its stylesheet for every blueprint of the console.
