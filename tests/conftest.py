@@ -131,6 +131,17 @@ def server_db(live_server: LiveServer) -> Iterator[Database]:
     database.dispose()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database, SQLite and (slow) a real PostgreSQL, for the migration tests."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'm.db'}"
+        return
+    postgres = start_postgres(free_port())
+    yield postgres.url
+    postgres.stop()
+
+
 _numbers = itertools.count(1)
 
 
