@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,27 +80,46 @@ def start_server(
             stderr=subprocess.STDOUT,
         )
     server = LiveServer(f"http://127.0.0.1:{port}", database_url, var_dir, process, log_path)
-    deadline = time.monotonic() + 60
+    # gunicorn listens before its workers are ready (each imports torch first).
+    wait_until_ready(process, f"{server.url}/healthz", server.log, "the server", 60, 1)
+    return server
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Terminate `process`, and kill it if it has not exited in `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def wait_until_ready(
+    process: subprocess.Popen,
+    url: str,
+    log: Callable[[], str],
+    what: str,
+    seconds: float,
+    request_timeout: float,
+) -> None:
+    """Poll `url` until it answers OK; raise with the log if `process` exits first, or (after
+    stopping it) if `seconds` pass."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the server exited:\n{server.log()}")
+            raise RuntimeError(f"{what} exited:\n{log()}")
         try:
-            if requests.get(f"{server.url}/healthz", timeout=1).ok:
-                return server
-        except (requests.ConnectionError, requests.Timeout):
-            # gunicorn listens before its workers are ready (each imports torch first).
+            if requests.get(url, timeout=request_timeout).ok:
+                return
+        except requests.RequestException:
             time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"the server did not start in 60 s:\n{server.log()}")
+    stop_process(process)
+    raise RuntimeError(f"{what} did not start in {seconds:g} s:\n{log()}")
 
 
 def stop_server(server: LiveServer) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
+    stop_process(server.process)
 
 
 @pytest.fixture(
@@ -129,6 +148,17 @@ def server_db(live_server: LiveServer) -> Iterator[Database]:
     database = Database(live_server.database_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database, SQLite and (slow) a real PostgreSQL, for the migration tests."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'm.db'}"
+        return
+    postgres = start_postgres(free_port())
+    yield postgres.url
+    postgres.stop()
 
 
 _numbers = itertools.count(1)

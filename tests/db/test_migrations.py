@@ -68,16 +68,6 @@ def test_yachay_db_upgrade_command(tmp_path, monkeypatch):
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'm.db'}"
-        return
-    postgres = start_postgres(free_port())
-    yield postgres.url
-    postgres.stop()
-
-
 def test_0010_gives_each_parent_their_first_childs_language(database_url):
     migrate.upgrade(database_url, "0009")
     engine = make_engine(database_url)

@@ -5,13 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
-from tests.conftest import ROOT, TOKEN, free_port
+from tests.conftest import ROOT, TOKEN, free_port, stop_process, wait_until_ready
 from yachay.config import DEFAULT_CONTENT_DIR
 from yachay.db import migrate
 from yachay.db.database import Database
@@ -33,12 +30,7 @@ class GunicornServer:
         return {int(p.stem.rsplit("_", 1)[1]) for p in self.metrics_dir.glob("counter_*.db")}
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process, timeout=20)
 
 
 def start_gunicorn(
@@ -84,15 +76,6 @@ def start_gunicorn(
             stderr=subprocess.STDOUT,
         )
     server = GunicornServer(f"http://127.0.0.1:{port}", metrics_dir, process, log_path)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited:\n{server.log()}")
-        try:
-            # The socket accepts before the workers have imported the app.
-            if requests.get(f"{server.url}/healthz", timeout=30).ok:
-                return server
-        except requests.RequestException:
-            time.sleep(0.2)
-    server.stop()
-    raise RuntimeError(f"gunicorn did not start in 120 s:\n{server.log()}")
+    # The socket accepts before the workers have imported the app.
+    wait_until_ready(process, f"{server.url}/healthz", server.log, "gunicorn", 120, 30)
+    return server

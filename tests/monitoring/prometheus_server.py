@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from tests.conftest import free_port
+from tests.conftest import free_port, stop_process, wait_until_ready
 
 PROMETHEUS = shutil.which("prometheus")
 
@@ -55,12 +55,7 @@ class PrometheusServer:
         raise AssertionError(f"{expr} returned nothing in {timeout} s")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process, timeout=20)
 
 
 def start_prometheus(work_dir: Path, target: str) -> PrometheusServer:
@@ -87,14 +82,5 @@ def start_prometheus(work_dir: Path, target: str) -> PrometheusServer:
             stderr=subprocess.STDOUT,
         )
     server = PrometheusServer(f"http://127.0.0.1:{port}", process, log_path)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"prometheus exited:\n{server.log()}")
-        try:
-            if requests.get(f"{server.url}/-/ready", timeout=2).ok:
-                return server
-        except requests.RequestException:
-            time.sleep(0.2)
-    server.stop()
-    raise RuntimeError(f"prometheus did not start in 60 s:\n{server.log()}")
+    wait_until_ready(process, f"{server.url}/-/ready", server.log, "prometheus", 60, 2)
+    return server

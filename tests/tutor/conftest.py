@@ -1,12 +1,16 @@
-"""Small answer logs generated here, so the default tests need no downloaded data."""
+"""Small answer logs generated here, so the default tests need no downloaded data; and the
+var folder (with a copied MLflow store) and question-bank database the database tests share."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.tutor.tutor_db import make_database, mlflow_store
+from yachay.db.database import Database
 from yachay.tutor.data import StudentSequence
 
 
@@ -51,3 +55,17 @@ def tiny_dataset(tmp_path: Path) -> Path:
     write_three_line(folder / "train.csv", simulate(80, seed=1), trailing_comma=True)
     write_three_line(folder / "test.csv", simulate(40, seed=2))
     return folder
+
+
+@pytest.fixture
+def var_dir(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    var = tmp_path / "var"
+    mlflow_store(tmp_path_factory, var)
+    return var
+
+
+@pytest.fixture
+def database(var_dir: Path) -> Iterator[tuple[str, Database]]:
+    url, db = make_database(var_dir)
+    yield url, db
+    db.dispose()

@@ -17,8 +17,6 @@ from tests.tutor.tutor_db import (
     add_students,
     answer_row,
     fake_version,
-    make_database,
-    mlflow_store,
 )
 from yachay.app import create_app
 from yachay.config import Settings
@@ -41,20 +39,6 @@ FAST = {
     "train_config": TrainConfig(max_epochs=2, batch_size=16),
     "model_options": {"embed_dim": 16, "hidden_dim": 16, "mlp_dim": 16, "concepts": 4},
 }
-
-
-@pytest.fixture
-def var_dir(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    var = tmp_path / "var"
-    mlflow_store(tmp_path_factory, var)
-    return var
-
-
-@pytest.fixture
-def database(var_dir: Path):  # noqa: ANN201
-    url, db = make_database(var_dir)
-    yield url, db
-    db.dispose()
 
 
 def decisions(registry: Registry) -> list:  # noqa: ANN001

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.test_calls import PROMPTS, Phone, write_pack
-from tests.tutor.tutor_db import fake_version, mlflow_store
+from tests.tutor.tutor_db import fake_version
 from yachay.app import create_app
 from yachay.calls import CallService
 from yachay.config import Settings
@@ -37,13 +37,6 @@ from yachay.tutor.serving import TutorService
 #: The questions the registered model was trained on; the pack's others are new to it.
 KNOWN = ("g1-sumar-q1", "g1-sumar-q2", "g1-sumar-q3", "g1-mas-sumas-q1")
 START = datetime(2026, 12, 1, 15, 0)
-
-
-@pytest.fixture
-def var_dir(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    var = tmp_path / "var"
-    mlflow_store(tmp_path_factory, var)
-    return var
 
 
 @pytest.fixture

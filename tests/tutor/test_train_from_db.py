@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sqlalchemy import update
 
-from tests.tutor.tutor_db import add_students, make_database, mlflow_store
+from tests.tutor.tutor_db import add_students
 from yachay.app import create_app
 from yachay.config import Settings
 from yachay.db import models as m
@@ -24,20 +24,6 @@ from yachay.tutor.train_config import TrainConfig
 
 FAST = TrainConfig(max_epochs=3, batch_size=16)
 SMALL = {"embed_dim": 16, "hidden_dim": 16, "mlp_dim": 16, "concepts": 4}
-
-
-@pytest.fixture
-def var_dir(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    var = tmp_path / "var"
-    mlflow_store(tmp_path_factory, var)
-    return var
-
-
-@pytest.fixture
-def database(var_dir: Path):  # noqa: ANN201
-    url, db = make_database(var_dir)
-    yield url, db
-    db.dispose()
 
 
 @pytest.fixture

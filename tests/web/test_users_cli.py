@@ -9,8 +9,6 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import inspect, select
 
-from tests.conftest import free_port
-from tests.postgres import start_postgres
 from yachay.cli import cli
 from yachay.db import migrate
 from yachay.db import models as m
@@ -206,16 +204,6 @@ def test_an_email_is_used_once(var):
 def test_phone_numbers_are_masked_for_logs():
     assert mask_phone("+51987654321") == "+51*******21"
     assert "987654" not in mask_phone("+51987654321")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'm.db'}"
-        return
-    postgres = start_postgres(free_port())
-    yield postgres.url
-    postgres.stop()
 
 
 def test_the_console_migration_up_down_and_up_keeps_the_rest(database_url):
