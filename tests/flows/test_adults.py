@@ -60,6 +60,15 @@ def test_parent_hears_each_childs_progress_in_plain_words(converse, world):
     assert call.state.node == "parent_menu"
 
 
+def test_a_child_registered_without_a_name_is_named_by_grade(converse, world):
+    child = world.add_student("+51900000077", grade=3)
+    world.add_adult("parent", HOME, "Rosa", children=(child,))
+    world.minutes[child] = 4
+    world.reports[child] = SkillReport({"es": "las horas"}, None)
+    said = converse(phone=HOME).press("1").said()
+    assert "La niña o el niño de 3.° grado: esta semana aprendió 4 minutos" in said
+
+
 def test_household_pin_and_the_daily_call_time(converse, world):
     ana = world.add_student(HOME, grade=2, name="Ana")
     parent = world.add_adult("parent", "+51900000101", "Rosa", pin="4321", children=(ana,))

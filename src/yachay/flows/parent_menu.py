@@ -45,6 +45,7 @@ class ChildrenProgress(Passing):
             turn.say("parent_no_children")
         for child in children:
             label = child_label(turn, child)
+            label = label[:1].upper() + label[1:]  # each of these sentences starts with it
             progress = turn.catalog.progress(child.id, turn.now)
             minutes = turn.catalog.minutes_this_week(child.id, turn.now)
             turn.say(
