@@ -140,14 +140,25 @@ def photograph(browser, shots: Path, name: str) -> None:
 
 
 def submit(browser, css: str) -> None:
-    """Click the button and wait for the next page to replace this one."""
+    """Click the button (or link) and wait for the next page to replace this one.
+
+    The old page is marked on `window` and the wait ends when a loaded page lacks the
+    mark. Selenium's `staleness_of` is not used: while the page is being replaced,
+    chromedriver may answer "Node with given id does not belong to the document"
+    (a plain WebDriverException, not a stale reference), which failed a CI run."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.wait import WebDriverWait
 
-    button = browser.find_element(By.CSS_SELECTOR, css)
-    button.click()
-    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(button))
+    browser.execute_script("window.__yachayOldPage = true;")
+    browser.find_element(By.CSS_SELECTOR, css).click()
+
+    def replaced(driver) -> bool:
+        return driver.execute_script(
+            "return window.__yachayOldPage === undefined && document.readyState === 'complete';"
+        )
+
+    WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(replaced)
 
 
 def sign_in(browser, url: str, email: str, password: str = PASSWORD) -> None:
@@ -271,7 +282,7 @@ def test_a_pack_upload_shows_the_error_by_line(site, browser, shots, tmp_path):
     submit(browser, "#pack-upload button")
     assert "revisado sin problemas" in browser.page_source
     photograph(browser, shots, "pack-staged")
-    browser.find_element(By.CSS_SELECTOR, "table a").click()
+    submit(browser, "table a")
     assert browser.find_elements(By.CSS_SELECTOR, "ol.segments li")
     photograph(browser, shots, "lesson-preview")
     browser.back()
