@@ -9,7 +9,7 @@ import pytest
 
 from yachay.tutor.answer_log import Vocabulary
 from yachay.tutor.simulation import SimConfig, World, simulate, synthetic_curriculum
-from yachay.tutor.simulation.production import ModelLine, answer_log, warmup_log
+from yachay.tutor.simulation.production import WARMUP_ID, ModelLine, answer_log, warmup_log
 from yachay.tutor.simulation.run import warmup_histories
 
 TOO_FEW = SimConfig(students=3, days=8, warmup_students=4, warmup_days=3)
@@ -46,16 +46,31 @@ def test_the_served_model_is_trained_gated_and_published_as_production_does(tmp_
     assert log.num_answers >= 1000
     line = ModelLine(world.catalog, max_epochs=2, folder=tmp_path)
     assert line.service.version is None  # nothing trained yet: the prior serves
-    first = line.retrain(log, day=0)
+    grades = {WARMUP_ID + n: grade for n, (grade, _) in enumerate(warmup_histories(world, config))}
+    first = line.retrain(log, day=0, grades=grades)
     assert first.promoted and first.version == 1 and line.service.version == 1
     assert (tmp_path / "tutor" / "production.json").is_file()
     assert 0 <= first.holdout_auc <= 1 and first.holdout_answers > 0  # two epochs: no quality
-    again = line.retrain(log, day=7)  # the same data: within the gate's tolerance or not
-    assert again.production_auc is not None
+    # the skill filter is fitted with the version, and it is what the gate compared
+    assert first.filter_auc > 0.6
+    served = line.service.served()
+    assert served is not None and served.skill_filter["prior_at"] is not None
+    again = line.retrain(log, day=7, grades=grades)  # the same data: within tolerance or not
+    assert again.production_auc is not None and again.production_filter_auc == first.filter_auc
     assert line.service.version == (2 if again.promoted else 1)
-    some = list(world.catalog.items[:3])
-    predicted = line.predictor().predict([(some[0].id, True, 4000)], [i.id for i in some])
+    some = [i.id for i in world.catalog.items[:3]]
+    history = [(some[0], True, 4000)]
+    predictor = line.predictor(grade=3)
+    predicted = predictor.predict(history, some)
     assert all(0 < p < 1 for p in predicted.values())
+    assert {predictor.version_of(q) for q in some} == {line.service.version}
+    # those are the filter's numbers, not the knowledge-tracing model's
+    from yachay.tutor.skill_filter import filter_from_fitted
+
+    expected = filter_from_fitted(world.catalog, 3, served.skill_filter).predict(history, some)
+    assert predicted == pytest.approx(expected)
+    by_model = line.service.predict(history, some, line.info)
+    assert by_model != pytest.approx(expected)
 
     report = simulate(replace(config, policies=("adaptive", "fixed")))
     days = [r["day"] for r in report.production["retrainings"]]

@@ -194,3 +194,43 @@ def test_too_few_students_for_a_holdout_is_not_enough_data(database, var_dir):
     add_students(db, 1, 50)
     with pytest.raises(NotEnoughData, match="student"):
         train_from_db(settings_for(var_dir), db, min_answers=10, progress=False)
+
+
+def test_the_version_carries_the_skill_filter_that_decides(database, var_dir):
+    from yachay.tutor.bank import question_bank
+    from yachay.tutor.serving import TutorService
+    from yachay.tutor.skill_filter import filter_from_fitted
+
+    _, db = database
+    add_students(db, 60, 40)
+    settings = settings_for(var_dir)
+    result = train_from_db(settings, db, train_config=FAST, model_options=SMALL, progress=False)
+    assert result.promoted and result.filter is not None
+    # the filter pools a skill's evidence: on these learners it predicts well
+    assert result.filter["auc"] > 0.65
+    checkpoint = load_checkpoint(var_dir / "tutor" / read_pointer(var_dir / "tutor").checkpoint)
+    fitted = checkpoint.metadata["skill_filter"]
+    assert {"step", "learn", "jump", "prior_below", "prior_at", "prior_above"} <= set(fitted)
+    run = Registry(settings).client.get_run(result.run_id)
+    assert run.data.metrics["filter_holdout_auc"] == pytest.approx(result.filter["auc"])
+    assert float(run.data.params["filter.step"]) == fitted["step"]
+
+    service = TutorService(settings, poll_interval=0.0)
+    with db.session() as session:
+        bank = question_bank(session)
+        log = read_answer_log(session)
+    student = log.students[0]
+    history = list(zip(student.questions, student.correct, student.response_ms, strict=True))
+    candidates = list(bank.catalog.item)[:4]
+    served = service.predictor(bank.info, bank.catalog, grade=1)
+    scores = served.predict(history, candidates)
+    expected = filter_from_fitted(bank.catalog, 1, fitted).predict(history, candidates)
+    assert scores == pytest.approx(expected)
+    assert {served.version_of(c) for c in candidates} == {1}
+    # without the bank's catalog (nothing to read difficulty levels from): the model answers
+    assert service.predictor(bank.info).predict(history, candidates) != pytest.approx(expected)
+
+    # a second version on the same data is compared on both, the filter included
+    again = train_from_db(settings, db, train_config=FAST, model_options=SMALL, progress=False)
+    assert again.production_filter == pytest.approx(result.filter)
+    assert "skill filter: holdout AUC" in again.reason

@@ -25,7 +25,7 @@ from yachay.flows.ports import NeedReason, SkillReport, StudentNeedView, Texts
 from yachay.monitoring import metrics
 from yachay.tutor import decisions
 from yachay.tutor.bank import QuestionBank, QuestionInfo, question_bank
-from yachay.tutor.domain import AnswerEvent, Predictor
+from yachay.tutor.domain import AnswerEvent, Catalog, Predictor
 from yachay.tutor.mastery import attempts_by_skill, skill_mastery
 from yachay.tutor.needs_tutor import NeedsTutorConfig, StudentActivity, rank_students
 from yachay.tutor.policy import ItemChoice
@@ -43,7 +43,12 @@ class VersionedPredictor(Predictor, Protocol):
 class Predictors(Protocol):
     """Where a turn gets its predictor (`yachay.tutor.serving.TutorService`)."""
 
-    def predictor(self, info: Mapping[str, QuestionInfo]) -> VersionedPredictor: ...
+    def predictor(
+        self,
+        info: Mapping[str, QuestionInfo],
+        catalog: Catalog | None = None,
+        grade: int | None = None,
+    ) -> VersionedPredictor: ...
 
 
 class TurnTutor:
@@ -97,7 +102,7 @@ class TurnTutor:
     ) -> list[str]:
         """A decision of the tutor, timed, with the chosen questions' predictions stored."""
         assert self.predictors is not None
-        bank, predictor = self._bank(self.predictors)
+        bank, predictor = self._bank(self.predictors, self._grades([student_id]))
         started = time.perf_counter()
         choices = decide(bank, predictor, self._events(graded, now))
         metrics.observe_tutor_decision(time.perf_counter() - started)
@@ -122,9 +127,19 @@ class TurnTutor:
         )
         return [c.item_id for c in choices]
 
-    def _bank(self, predictors: Predictors) -> tuple[QuestionBank, VersionedPredictor]:
+    def _bank(
+        self, predictors: Predictors, grades: set[int]
+    ) -> tuple[QuestionBank, VersionedPredictor]:
+        """The bank, and the predictor for students of ``grades`` (the skill filter's priors
+        depend on the grade: with several, none is used)."""
         bank = question_bank(self.session)
-        return bank, predictors.predictor(bank.info)
+        grade = next(iter(grades)) if len(grades) == 1 else None
+        return bank, predictors.predictor(bank.info, bank.catalog, grade)
+
+    def _grades(self, student_ids: Sequence[int]) -> set[int]:
+        return set(
+            self.session.scalars(select(m.Student.grade).where(m.Student.id.in_(student_ids)))
+        )
 
     def _events(self, graded: Sequence[AnswerGraded], now: datetime) -> list[AnswerEvent]:
         # As the recorder will store them: at the turn's time, in this call.
@@ -138,7 +153,7 @@ class TurnTutor:
             return SkillReport(None, None)
         bank = question_bank(self.session)
         if self.predictors is not None:
-            predictor = self.predictors.predictor(bank.info)
+            bank, predictor = self._bank(self.predictors, self._grades([student_id]))
             estimates = {
                 s: k.estimate
                 for s, k in skill_mastery(history, bank.catalog, predictor).items()
@@ -161,7 +176,7 @@ class TurnTutor:
         if self.predictors is None or not student_ids:
             return []
         ids = list(student_ids)
-        bank, predictor = self._bank(self.predictors)
+        bank, predictor = self._bank(self.predictors, self._grades(ids))
         config = NeedsTutorConfig()
         answers = answers_of_students(self.session, ids)
         calls = calls_by_student(self.session, now - timedelta(days=config.calls_window_days), ids)

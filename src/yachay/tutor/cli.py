@@ -281,6 +281,8 @@ def _train_json(result) -> dict:  # noqa: ANN001
             else None
         ),
         "prior": result.prior,
+        "filter": result.filter,
+        "production_filter": result.production_filter,
         "mlflow_run": result.run_id,
         "data_digest": result.data_digest,
     }
@@ -309,8 +311,14 @@ def _print_train(result) -> None:  # noqa: ANN001
         table.add_row(label, *(f"{values[k]:.4f}" for k in ("auc", "acc", "logloss", "ece")))
 
     row(f"new: v{result.version.version}", result.new)
+    if result.filter is not None:
+        row(f"new: v{result.version.version}'s skill filter (decides)", result.filter)
     if result.production is not None:
         row(f"production: v{result.production_version}", result.production)
+        if result.production_filter is not None:
+            row(
+                f"production: v{result.production_version}'s skill filter", result.production_filter
+            )
     elif result.production_version is not None:
         table.add_row(f"production: v{result.production_version}", "n/a", "", "", "")
     row("cold-start prior", result.prior)

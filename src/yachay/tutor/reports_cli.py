@@ -84,8 +84,10 @@ def needs_tutor(at: datetime | None, limit: int | None, as_json: bool) -> None:
     now = _now(at)
     tutor = current_app.extensions["yachay.tutor"]
     with current_app.extensions["yachay.db"].read_session() as session:
-        # The bank tells the prior about questions the model does not know.
-        predictor = tutor.predictor(question_bank(session).info)
+        # The bank tells the prior about questions the model does not know, and the skill
+        # filter about difficulty levels; students of every grade: no grade's priors.
+        bank = question_bank(session)
+        predictor = tutor.predictor(bank.info, bank.catalog)
         rows = needs_a_tutor(session, predictor, now, limit=limit)
     if as_json:
         _echo_json(now, rows)

@@ -13,9 +13,13 @@ worse than the production model.
    the exact answers as a content-addressed snapshot (:mod:`yachay.tutor.snapshot`; a run
    can be retrained from it with ``data_from``), the checkpoint — and registers it as a new
    version of ``yachay-tutor``;
-5. promotes it when there is no production model, when the production model cannot be
+5. fits the skill filter that decides practice (:mod:`yachay.tutor.decider`) on the same
+   training students, with their grades and the bank's difficulty levels, and carries it
+   in the checkpoint;
+6. promotes it when there is no production model, when the production model cannot be
    evaluated (e.g. its checkpoint schema is too old), or when its holdout AUC is at least
-   the production model's minus :data:`AUC_TOLERANCE`.
+   the production model's minus :data:`AUC_TOLERANCE` and so is its skill filter's
+   (what decides) against production's filter, when both carry one.
 
 Why a tolerance: the AUC of a few thousand holdout answers moves by about 0.01 between
 retrainings on the same data, so "not worse" is judged within 0.002. A retrain that ties
@@ -41,7 +45,15 @@ from yachay.config import Settings
 from yachay.db.database import Database
 from yachay.tutor import model_quality
 from yachay.tutor.answer_log import HOLDOUT_FRACTION, AnswerLog, Vocabulary, read_answer_log
-from yachay.tutor.bank import QuestionInfo, read_questions
+from yachay.tutor.bank import QuestionInfo, question_bank, read_questions
+from yachay.tutor.decider import (
+    FILTER_KEY,
+    filter_metrics,
+    fit_version_filter,
+    student_grades,
+    version_filter,
+)
+from yachay.tutor.domain import Catalog
 from yachay.tutor.prior import DEFAULT_QUESTION, RecentAnswers
 from yachay.tutor.registry import (
     CHECKPOINT_ARTIFACT,
@@ -85,6 +97,10 @@ class TrainResult:
     production_error: str | None = None
     #: SHA-256 of the answers snapshot logged with the run (:mod:`yachay.tutor.snapshot`).
     data_digest: str = ""
+    #: Holdout metrics of the skill filter fitted with the new version (what decides), and
+    #: of production's filter (None: it carries none); the gate compared these.
+    filter: dict[str, float] | None = None
+    production_filter: dict[str, float] | None = None
 
 
 def train_from_db(
@@ -123,6 +139,8 @@ def train_from_db(
     with db.session() as session:
         log = None if data_from else read_answer_log(session)
         questions = read_questions(session)
+        grades = student_grades(session)
+        catalog = question_bank(session).catalog
     if data_from:
         log, _ = load_snapshot(client, data_from)
         model_name, train_config, model_options = settings_of_run(
@@ -165,15 +183,23 @@ def train_from_db(
         y, new_p = _predict(model, vocab, holdout, config)
         new = model_quality.all_metrics(y, new_p)
         prior = model_quality.all_metrics(y, _prior_predictions(holdout, questions))
+        stage("fitting the skill filter")
+        fitted = fit_version_filter(train_log, grades, catalog)
+        new_filter = None if fitted is None else filter_metrics(holdout, grades, catalog, fitted)
         production_version = registry.production()
-        production, production_error = None, None
+        production, production_filter, production_error = None, None, None
         if production_version is not None:
-            production, production_error = _evaluate_version(
-                registry, production_version, holdout, y
+            production, production_filter, production_error = _evaluate_version(
+                registry, production_version, holdout, y, grades, catalog
             )
 
-        promoted, reason = _decide(
-            new, production, production_version, production_error, tolerance, promote
+        promoted, reason = _gate(
+            (new, production),
+            (new_filter, production_filter),
+            production_version,
+            production_error,
+            tolerance,
+            promote,
         )
         best_val = trainer.best_metric
         with tempfile.TemporaryDirectory() as tmp:
@@ -196,6 +222,7 @@ def train_from_db(
                         "auc": new["auc"],
                     },
                     "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    **({FILTER_KEY: fitted} if fitted else {}),
                 },
             )
             log_values(
@@ -215,11 +242,17 @@ def train_from_db(
                     "data.fingerprint": log.fingerprint,
                     "holdout.fraction": HOLDOUT_FRACTION,
                     "promotion.tolerance": tolerance,
+                    **{f"filter.{k}": v for k, v in (fitted or {}).items()},
                 },
                 metrics={
                     **{f"holdout_{k}": v for k, v in new.items()},
                     **{f"prior_holdout_{k}": v for k, v in prior.items()},
                     **{f"production_holdout_{k}": v for k, v in (production or {}).items()},
+                    **{f"filter_holdout_{k}": v for k, v in (new_filter or {}).items()},
+                    **{
+                        f"production_filter_holdout_{k}": v
+                        for k, v in (production_filter or {}).items()
+                    },
                     "best_val_auc": best_val,
                     "epochs": len(trainer.history),
                     "train_seconds": seconds,
@@ -276,6 +309,8 @@ def train_from_db(
         train_seconds=seconds,
         production_error=production_error,
         data_digest=digest,
+        filter=new_filter,
+        production_filter=production_filter,
     )
 
 
@@ -345,22 +380,30 @@ def _predict(model, vocab: Vocabulary, holdout: AnswerLog, config) -> tuple[np.n
 
 
 def _evaluate_version(
-    registry: Registry, version: TutorVersion, holdout: AnswerLog, y: np.ndarray
-) -> tuple[dict[str, float] | None, str | None]:
-    """The production model's holdout metrics, or why it could not be evaluated."""
+    registry: Registry,
+    version: TutorVersion,
+    holdout: AnswerLog,
+    y: np.ndarray,
+    grades: dict[int, int],
+    catalog: Catalog,
+) -> tuple[dict[str, float] | None, dict[str, float] | None, str | None]:
+    """The production model's and its filter's holdout metrics (None: it carries no
+    filter), or why it could not be evaluated."""
     from yachay.tutor.checkpoint import CheckpointError, load_checkpoint
 
     try:
         checkpoint = load_checkpoint(registry.ensure_checkpoint(version))
         vocab = Vocabulary.from_metadata(checkpoint.metadata)
     except (CheckpointError, ValueError, OSError) as exc:
-        return None, str(exc)
+        return None, None, str(exc)
     except Exception as exc:  # e.g. MLflow cannot fetch it
-        return None, f"{type(exc).__name__}: {exc}"
+        return None, None, f"{type(exc).__name__}: {exc}"
     y_prod, p = _predict(checkpoint.model, vocab, holdout, checkpoint.train_config)
     if not np.array_equal(y_prod, y):  # the same answers in the same order, or no comparison
-        return None, "its predictions do not line up with the holdout answers"
-    return model_quality.all_metrics(y, p), None
+        return None, None, "its predictions do not line up with the holdout answers"
+    fitted = version_filter(checkpoint.metadata)
+    by_filter = None if fitted is None else filter_metrics(holdout, grades, catalog, fitted)
+    return model_quality.all_metrics(y, p), by_filter, None
 
 
 def _prior_predictions(holdout: AnswerLog, questions: dict[str, QuestionInfo]) -> np.ndarray:
@@ -374,6 +417,26 @@ def _prior_predictions(holdout: AnswerLog, questions: dict[str, QuestionInfo]) -
             out.append(recent.prior(questions.get(question, DEFAULT_QUESTION)))
             recent.add(skill, correct)
     return np.array(out)
+
+
+def _gate(
+    models: tuple[dict[str, float], dict[str, float] | None],
+    filters: tuple[dict[str, float] | None, dict[str, float] | None],
+    production_version: TutorVersion | None,
+    production_error: str | None,
+    tolerance: float,
+    promote: bool,
+) -> tuple[bool, str]:
+    """The promotion gate: the model, and the skill filter that decides when both the new
+    version and production carry one, each not worse than production's (see module doc)."""
+    promoted, reason = _decide(*models, production_version, production_error, tolerance, True)
+    new_filter, production_filter = filters
+    if new_filter is not None and production_filter is not None:
+        ok, why = _decide(new_filter, production_filter, production_version, None, tolerance, True)
+        promoted, reason = promoted and ok, f"{reason}; skill filter: {why}"
+    if not promote:
+        return False, f"not promoted (--no-promote); would have: {reason}"
+    return promoted, reason
 
 
 def _decide(

@@ -19,6 +19,10 @@ saw, and what the cold-start prior reads.
   reference assignment. A checkpoint that fails to load is logged and the old model kept.
 - **Scoring** reads the history once and every candidate in one batch
   (:func:`yachay.tutor.scoring.score_candidates`); ``bench/tutor_scoring.py`` times it.
+- **What decides.** A version fitted with a skill filter (:mod:`yachay.tutor.decider`)
+  answers with the filter for the bank's questions when the predictor knows the bank's
+  catalog and the student's grade (:meth:`TutorService.predictor`); the model answers the
+  rest, and every call of a version without a filter.
 - **Cold start.** With no model yet (a fresh install), for a question the model never saw
   (added after it was trained), or if scoring fails, the probability comes from
   :func:`yachay.tutor.prior.prior_probability` — never an error.
@@ -42,13 +46,15 @@ import numpy as np
 from yachay.config import Settings
 from yachay.tutor.answer_log import NO_SKILL, Vocabulary
 from yachay.tutor.bank import QuestionInfo
-from yachay.tutor.domain import Answered
+from yachay.tutor.decider import version_filter
+from yachay.tutor.domain import Answered, Catalog
 from yachay.tutor.prior import DEFAULT_QUESTION, RecentAnswers
 from yachay.tutor.registry import Pointer, pointer_path, read_pointer
 from yachay.tutor.response_times import known_ms
 
 if TYPE_CHECKING:
     from yachay.tutor.models import KTModel
+    from yachay.tutor.skill_filter import SkillFilter
 
 __all__ = ["ServedModel", "TutorService", "VersionedPredictor"]
 
@@ -64,6 +70,8 @@ class ServedModel:
     vocabulary: Vocabulary
     window: int
     stride: int
+    #: The fitted skill filter that decides (None: a version from before filters).
+    skill_filter: Mapping[str, float] | None = None
 
     @classmethod
     def load(cls, tutor_dir: Path, pointer: Pointer) -> ServedModel:
@@ -77,6 +85,7 @@ class ServedModel:
             Vocabulary.from_metadata(checkpoint.metadata),
             config.window,
             config.stride,
+            version_filter(checkpoint.metadata),
         )
 
     def ids(self, questions: Sequence[str]) -> np.ndarray:
@@ -229,11 +238,23 @@ class TutorService:
         scores.update(self._prior(history, missing, info, model.vocabulary))
         return {c: scores[c] for c in candidates}, {c: versions.get(c) for c in candidates}
 
-    def predictor(self, info: Mapping[str, QuestionInfo]) -> VersionedPredictor:
+    def predictor(
+        self,
+        info: Mapping[str, QuestionInfo],
+        catalog: Catalog | None = None,
+        grade: int | None = None,
+    ) -> VersionedPredictor:
         """This service as a :class:`~yachay.tutor.domain.Predictor` that reads ``info`` (the
         question bank's facts) for what the model does not know, and remembers which
-        version scored each question (:meth:`VersionedPredictor.version_of`)."""
-        return VersionedPredictor(self, info)
+        version scored each question (:meth:`VersionedPredictor.version_of`). With the
+        bank's ``catalog``, the version's skill filter answers for the catalog's questions,
+        with the priors of a student in ``grade`` (None: unknown)."""
+        return VersionedPredictor(self, info, catalog, grade)
+
+    def served(self) -> ServedModel | None:
+        """The version being served now (after checking the pointer), or None."""
+        self._refresh(now=self._clock())
+        return self._model
 
     def _prior(
         self,
@@ -311,15 +332,49 @@ class VersionedPredictor:
     """The service bound to a question bank, for one decision: it remembers the model
     version behind each question's latest probability."""
 
-    def __init__(self, service: TutorService, info: Mapping[str, QuestionInfo]) -> None:
+    def __init__(
+        self,
+        service: TutorService,
+        info: Mapping[str, QuestionInfo],
+        catalog: Catalog | None = None,
+        grade: int | None = None,
+    ) -> None:
         self.service = service
         self.info = info
+        self.catalog = catalog
+        self.grade = grade
         self._versions: dict[str, int | None] = {}
+        # the filter of the version it was built for: it replays a growing history once
+        self._filter: tuple[ServedModel, SkillFilter] | None = None
 
     def predict(self, history: Sequence[Answered], candidates: Sequence[str]) -> dict[str, float]:
-        scores, versions = self.service.predict_with_versions(history, candidates, self.info)
-        self._versions.update(versions)
-        return scores
+        decider = self._decider()
+        if decider is None:
+            scores, versions = self.service.predict_with_versions(history, candidates, self.info)
+            self._versions.update(versions)
+            return scores
+        model, skill_filter = decider
+        ours = [c for c in candidates if c in skill_filter.catalog.item]
+        scores = skill_filter.predict(history, ours) if ours else {}
+        self._versions.update(dict.fromkeys(scores, model.pointer.version))
+        rest = [c for c in candidates if c not in scores]
+        if rest:
+            more, versions = self.service.predict_with_versions(history, rest, self.info)
+            scores.update(more)
+            self._versions.update(versions)
+        return {c: scores[c] for c in candidates}
+
+    def _decider(self) -> tuple[ServedModel, SkillFilter] | None:
+        if self.catalog is None:
+            return None
+        model = self.service.served()
+        if model is None or model.skill_filter is None:
+            return None
+        if self._filter is None or self._filter[0] is not model:
+            from yachay.tutor.skill_filter import filter_from_fitted
+
+            self._filter = (model, filter_from_fitted(self.catalog, self.grade, model.skill_filter))
+        return self._filter
 
     def version_of(self, question_id: str) -> int | None:
         """The version that gave ``question_id`` its latest probability; None: the prior."""

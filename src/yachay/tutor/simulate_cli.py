@@ -168,9 +168,12 @@ def _print_table(report: SimReport) -> None:
     if report.production:
         p = report.production
         for r in p["retrainings"]:
-            auc = "n/a" if r["holdout_auc"] is None else f"{r['holdout_auc']:.3f}"
+            auc, filter_auc = (
+                "n/a" if v is None else f"{v:.3f}" for v in (r["holdout_auc"], r["filter_auc"])
+            )
             console.print(
-                f"day {r['day']}: {p['model']} on {r['answers']} answers, holdout AUC {auc}, "
+                f"day {r['day']}: {p['model']} on {r['answers']} answers, holdout AUC {auc} "
+                f"(skill filter, which decides: {filter_auc}), "
                 f"{'promoted' if r['promoted'] else 'not promoted'} ({r['reason']})"
             )
     if report.fitted:

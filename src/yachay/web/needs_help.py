@@ -56,7 +56,12 @@ def needs_help(class_id: int) -> Any:
                 .where(p.ClassStudent.class_id == class_id)
             )
         }
-        predictor = tutor.predictor(question_bank(session).info)
+        bank = question_bank(session)
+        # the skill filter's priors depend on the grade: a class has one (else none is used)
+        grades = {s.grade for s in students.values()}
+        predictor = tutor.predictor(
+            bank.info, bank.catalog, grades.pop() if len(grades) == 1 else None
+        )
         ranked = class_needs(session, predictor, list(students), datetime.now(UTC))
     return render_template(
         "console/needs_help.html", school_class=school_class, ranked=ranked, students=students

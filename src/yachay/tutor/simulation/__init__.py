@@ -193,14 +193,8 @@ needs no checks and no reviews (it sees forgetting) and no evidence before calli
 mastered. Against that bound, adaptive with response times is at about 0.85.
 """
 
+from yachay.tutor.filter_fit import FILTER_GRID, fit_quick_rule, fit_skill_filter
 from yachay.tutor.simulation.policies import POLICIES, POLICY_NAMES, PRODUCTION
-from yachay.tutor.simulation.predictors import (
-    FILTER_GRID,
-    QuickRule,
-    SkillFilter,
-    fit_quick_rule,
-    fit_skill_filter,
-)
 from yachay.tutor.simulation.run import PolicyResult, SimReport, simulate, warmup_histories
 from yachay.tutor.simulation.teaching import Call, call_schedule, run_student
 from yachay.tutor.simulation.world import (
@@ -213,6 +207,7 @@ from yachay.tutor.simulation.world import (
     synthetic_curriculum,
     with_model,
 )
+from yachay.tutor.skill_filter import QuickRule, SkillFilter
 
 __all__ = [
     "FILTER_GRID",

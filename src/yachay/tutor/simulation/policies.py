@@ -10,13 +10,9 @@ from yachay.tutor.domain import AnswerEvent, Predictor
 from yachay.tutor.mastery import MasteryRule
 from yachay.tutor.policy import PolicyConfig, next_items
 from yachay.tutor.review import ReviewState
-from yachay.tutor.simulation.predictors import (
-    QuickRule,
-    SkillFilter,
-    TruePredictor,
-    filter_priors,
-)
+from yachay.tutor.simulation.predictors import TruePredictor
 from yachay.tutor.simulation.world import SimConfig, Student, World
+from yachay.tutor.skill_filter import QuickRule, SkillFilter, filter_priors
 
 # --- policies -------------------------------------------------------------------------
 

@@ -5,10 +5,12 @@ What serve calls, step by step, and what this module runs in its place:
 - **The model.** `yachay tutor train` (`retrain.train_from_db`) reads the database's
   answers as an `AnswerLog`, splits off the holdout students (`AnswerLog.split`), builds
   the `Vocabulary`, trains `DEFAULT_MODEL` with `retrain._train`, scores the holdout with
-  `retrain._predict` and promotes with `retrain._decide` (not worse than production's
-  holdout AUC, within `AUC_TOLERANCE`). `ModelLine.retrain` runs those same functions on an
-  `AnswerLog` of simulated answers (the same structure, the same fingerprint rule); what it
-  leaves out is MLflow's bookkeeping and the database read.
+  `retrain._predict`, fits the skill filter that decides (`decider.fit_version_filter`,
+  with the students' grades) and promotes with `retrain._gate` (the model and the filter
+  each not worse than production's on the holdout AUC, within `AUC_TOLERANCE`).
+  `ModelLine.retrain` runs those same functions on an `AnswerLog` of simulated answers (the
+  same structure, the same fingerprint rule); what it leaves out is MLflow's bookkeeping
+  and the database read.
 - **Serving.** A promoted model is written as a checkpoint with `save_checkpoint` and named
   in a pointer with `write_pointer`, in a temporary tutor folder; `TutorService` — the
   server's class — loads it and answers every prediction (unknown questions and no model
@@ -29,7 +31,7 @@ import dataclasses
 import hashlib
 import random
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -104,6 +106,9 @@ class Retraining:
     holdout_answers: int
     holdout_auc: float | None
     production_auc: float | None
+    #: The skill filter's (what decides) holdout AUC, new and production's.
+    filter_auc: float | None
+    production_filter_auc: float | None
     promoted: bool
     reason: str
     version: int | None
@@ -131,14 +136,16 @@ class ModelLine:
         self._production = None  # (model, vocabulary, train config) of the served version
         self._version = 0
 
-    def predictor(self) -> Predictor:
-        return self.service.predictor(self.info)
+    def predictor(self, grade: int) -> Predictor:
+        """What a student of ``grade``'s practice is decided with, as on the server."""
+        return self.service.predictor(self.info, self.catalog, grade)
 
-    def retrain(self, log: AnswerLog, day: int) -> Retraining:
+    def retrain(self, log: AnswerLog, day: int, grades: Mapping[int, int]) -> Retraining:
         """`train_from_db` on ``log``: train, compare with production on the holdout, and
         publish the new version if the gate lets it through."""
         from yachay.tutor import model_quality, retrain
         from yachay.tutor.checkpoint import save_checkpoint
+        from yachay.tutor.decider import FILTER_KEY, filter_metrics, fit_version_filter
         from yachay.tutor.registry import Pointer, write_pointer
         from yachay.tutor.train_config import TrainConfig
 
@@ -149,7 +156,17 @@ class ModelLine:
             train_log, holdout = retrain._check_data(log, retrain.MIN_ANSWERS)
         except retrain.NotEnoughData as exc:
             record = Retraining(
-                day, log.num_answers, len(log.students), 0, None, None, False, str(exc), None
+                day,
+                log.num_answers,
+                len(log.students),
+                0,
+                None,
+                None,
+                None,
+                None,
+                False,
+                str(exc),
+                None,
             )
             self.history.append(record)
             return record
@@ -162,14 +179,23 @@ class ModelLine:
         )
         y, p = retrain._predict(model, vocab, holdout, config)
         new = model_quality.all_metrics(y, p)
-        production, current = None, None
+        fitted = fit_version_filter(train_log, grades, self.catalog)
+        new_filter = fitted and filter_metrics(holdout, grades, self.catalog, fitted)
+        production, production_filter, current = None, None, None
         if self._production is not None:
-            old_model, old_vocab, old_config = self._production
+            old_model, old_vocab, old_config, old_fitted = self._production
             y_old, p_old = retrain._predict(old_model, old_vocab, holdout, old_config)
             production = model_quality.all_metrics(y_old, p_old)
+            if old_fitted:
+                production_filter = filter_metrics(holdout, grades, self.catalog, old_fitted)
             current = _Version(self._version)
-        promoted, reason = retrain._decide(
-            new, production, current, None, retrain.AUC_TOLERANCE, True
+        promoted, reason = retrain._gate(
+            (new, production),
+            (new_filter, production_filter),
+            current,
+            None,
+            retrain.AUC_TOLERANCE,
+            True,
         )
         version = None
         if promoted:
@@ -180,14 +206,18 @@ class ModelLine:
                 self.settings.tutor_dir / relative,
                 model,
                 train_config=config,
-                metadata={**vocab.to_metadata(), "fingerprint": log.fingerprint},
+                metadata={
+                    **vocab.to_metadata(),
+                    "fingerprint": log.fingerprint,
+                    **({FILTER_KEY: fitted} if fitted else {}),
+                },
             )
             write_pointer(
                 self.settings.tutor_dir,
                 Pointer(version, relative, self.model_name, log.fingerprint),
             )
             self.service.start()  # what the next poll of the pointer does on the server
-            self._production = (model.eval(), vocab, config)
+            self._production = (model.eval(), vocab, config, fitted)
         record = Retraining(
             day,
             log.num_answers,
@@ -195,6 +225,8 @@ class ModelLine:
             holdout.num_answers,
             round(new["auc"], 4),
             None if production is None else round(production["auc"], 4),
+            None if not new_filter else round(new_filter["auc"], 4),
+            None if not production_filter else round(production_filter["auc"], 4),
             promoted,
             reason,
             version,
@@ -275,11 +307,9 @@ class RefittedFilter:
         self.version = 0
 
     def refit(self, graded: Sequence[tuple[int, Sequence[tuple]]]) -> None:
-        from yachay.tutor.simulation.predictors import fit_quick_rule, fit_skill_filter
+        from yachay.tutor.filter_fit import fit_filter
 
-        fitted = fit_skill_filter(graded, self.catalog)
-        quick = fit_quick_rule(graded, self.catalog, fitted)
-        self.fitted = fitted | (quick.as_fitted() if quick else {})
+        self.fitted = fit_filter(graded, self.catalog)
         self.version += 1
 
     def predictor(self, grade: int) -> Predictor:
@@ -292,18 +322,10 @@ class _RefittedPredictor:
         self._filter, self._version = None, -1
 
     def predict(self, history, candidates):  # noqa: ANN001, ANN201
-        from yachay.tutor.simulation.predictors import QuickRule, SkillFilter, filter_priors
+        from yachay.tutor.skill_filter import filter_from_fitted
 
         if self._version != self.source.version:  # a refit: a new filter replays the history
-            f, catalog = self.source.fitted, self.source.catalog
-            self._filter = SkillFilter(
-                catalog,
-                step=f.get("step", 1.5),
-                prior=filter_priors(catalog, self.grade, f),
-                learn=f.get("learn", 0.2),
-                jump=int(f.get("jump", 2)),
-                quick=QuickRule.from_fitted(f),
-            )
+            self._filter = filter_from_fitted(self.source.catalog, self.grade, self.source.fitted)
             self._version = self.source.version
         return self._filter.predict(history, candidates)
 
@@ -348,12 +370,14 @@ def _run_production(
         folder=folder,
     )
     warm = warmup_log(histories)
-    line.retrain(answer_log(warm, catalog), day=0)
+    grades = {student_id: histories[student_id - WARMUP_ID][0] for student_id, _ in warm}
+    line.retrain(answer_log(warm, catalog), day=0, grades=grades)
     kids = []
     for n in range(config.students):
         student = Student.draw(world, random.Random(f"student-{config.seed}-{n}"), config.grades)
         calls = list(enumerate(call_schedule(config, random.Random(f"calls-{config.seed}-{n}"))))
-        policy = ProductionPolicy(world, student, line.predictor())
+        grades[n + 1] = student.grade
+        policy = ProductionPolicy(world, student, line.predictor(student.grade))
         kids.append(_Kid(student, calls, policy, student_rng(config, n), student.mastered()))
     for start in range(0, config.days, config.retrain_days):
         end = start + config.retrain_days
@@ -362,7 +386,7 @@ def _run_production(
             teach(kid.student, week, kid.policy, config, kid.rng, f"s{n}", kid.out)
         if end < config.days:
             logged = [*warm, *((n + 1, kid.policy.answers()) for n, kid in enumerate(kids))]
-            line.retrain(answer_log(logged, catalog), day=end)
+            line.retrain(answer_log(logged, catalog), day=end, grades=grades)
     return [finish(kid.student, kid.before, kid.out, config) for kid in kids], line
 
 

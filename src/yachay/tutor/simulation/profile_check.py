@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from yachay.tutor.filter_fit import fit_quick_rule, fit_skill_filter
 from yachay.tutor.profile import learner_profile
 from yachay.tutor.simulation.policies import POLICIES
-from yachay.tutor.simulation.predictors import fit_quick_rule, fit_skill_filter
 from yachay.tutor.simulation.run import warmup_histories
 from yachay.tutor.simulation.teacher_list import _Recorder
 from yachay.tutor.simulation.teaching import call_schedule, run_student

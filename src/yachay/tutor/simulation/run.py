@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
 from yachay.tutor.domain import AnswerEvent
+from yachay.tutor.filter_fit import fit_quick_rule, fit_skill_filter
 from yachay.tutor.simulation.policies import POLICIES, POLICY_NAMES, PRODUCTION, REFIT, Policy
-from yachay.tutor.simulation.predictors import fit_quick_rule, fit_skill_filter
 from yachay.tutor.simulation.production import run_production, run_refitted_filter
 from yachay.tutor.simulation.teaching import Outcome, call_schedule, run_student
 from yachay.tutor.simulation.world import (

@@ -24,9 +24,9 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from yachay.tutor.domain import AnswerEvent
+from yachay.tutor.filter_fit import fit_quick_rule, fit_skill_filter
 from yachay.tutor.needs_tutor import signals_for
 from yachay.tutor.simulation.policies import POLICIES, Policy
-from yachay.tutor.simulation.predictors import fit_quick_rule, fit_skill_filter
 from yachay.tutor.simulation.run import warmup_histories
 from yachay.tutor.simulation.teaching import call_schedule, run_student
 from yachay.tutor.simulation.world import (
