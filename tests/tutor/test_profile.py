@@ -10,8 +10,8 @@ from yachay.tutor.domain import AnswerEvent, Catalog, Item, SkillNode
 from yachay.tutor.profile import describe, learner_profile
 from yachay.tutor.simulation import SimConfig
 from yachay.tutor.simulation.profile_check import check_profiles, school_year, spearman
-from yachay.tutor.simulation.teaching import Call
 from yachay.tutor.simulation.teacher_list import check_teacher_list
+from yachay.tutor.simulation.teaching import Call
 
 CATALOG = Catalog.build(
     [Item(f"{s}-{d}", (s,), d) for s in ("suma", "resta") for d in range(1, 6)],

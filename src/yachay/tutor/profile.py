@@ -148,7 +148,8 @@ def _forgetting(
     lost = could = 0.0
     returns = 0
     for skill_calls in calls.values():
-        for practised, (before, after) in enumerate(zip(skill_calls, skill_calls[1:], strict=False), 1):
+        pairs = zip(skill_calls, skill_calls[1:], strict=False)
+        for practised, (before, after) in enumerate(pairs, 1):
             if _days(before[-1], after[0]) < BREAK_DAYS:
                 continue
             end, start = before[-EDGE:], after[:EDGE]
