@@ -8,9 +8,9 @@ catalog, and estimates:
   if right and minus one if wrong. The speed is the mean, over the skills practised at
   least `MIN_ANSWERS` times, of that level's least-squares slope per answer over the
   skill's first `CLIMB` answers (later ones are mostly reviews, which start lower after a
-  holiday: forgetting, not slow learning). An adaptive
-  tutor keeps success near 70 %, so the signal is mostly in how fast the questions it
-  picks get harder; a fixed course keeps the difficulty, and then it is in the answers.
+  holiday: forgetting, not slow learning). An adaptive tutor keeps success near 70 %, so
+  the signal is mostly in how fast the questions it picks get harder; a fixed course keeps
+  the difficulty, and then it is in the answers.
 - **forgetting**: how much of a skill the child loses over a break of `BREAK_DAYS` or more
   (a holiday, a week without calling). Each answer gives a reading of the child's level on
   the skill (`_readings`): the question's difficulty, plus how quickly it was answered
@@ -18,10 +18,11 @@ catalog, and estimates:
   after a break, the loss is the level at the end of the previous call minus the level at
   the start of the new one (the means of `EDGE` readings each side, moved by the child's
   usual gain per answer, so that what they learn during those answers is not read as
-  remembering). Losses are summed and divided by what could be lost: the level reached,
-  shared out over the days the skill had been practised (a skill practised on many days
-  lasts longer: the spacing effect). At least `RECENT` returns, else None. A relative
-  number: the teacher only hears it compared with the class;
+  remembering). The losses are summed and divided by what a child would lose whose
+  memory of a skill lasts `STABILITY_DAYS` per day they practised it (the spacing effect):
+  the level reached times ``1 - exp(-days away / (STABILITY_DAYS x days practised))``. At
+  least `RECENT` returns, else None. A relative number: the teacher only hears it
+  compared with the class;
 - **pace**: the median response time, in seconds;
 - **care**: the share of wrong answers given quickly (in less than half the child's
   median time) — hurried mistakes, not gaps;
@@ -52,6 +53,9 @@ CLIMB = 20
 #: A return to a skill after at least this many days is read for forgetting: after a
 #: night, too little is forgotten to tell from the noise of single answers.
 BREAK_DAYS = 5.0
+#: How long a child's memory of a skill lasts (the time constant of its exponential fall),
+#: in days per day they practised it: the expected loss that losses are compared with.
+STABILITY_DAYS = 3.0
 #: Readings on each side of a break that are averaged.
 EDGE = 3
 #: Logit of the speed share per difficulty level, and the share's clip (one answer's
@@ -67,8 +71,9 @@ class LearnerProfile:
     answers: int
     #: Levels (difficulty +- 1) gained per answer on a skill; None with too few answers.
     learning_speed: float | None
-    #: Level lost over breaks of `BREAK_DAYS` or more, per level that could be lost (a
-    #: relative number: compare children); None with fewer than `RECENT` such returns.
+    #: Level lost over breaks of `BREAK_DAYS` or more, over what a child with memories of
+    #: `STABILITY_DAYS` per day of practice would lose (a relative number: compare
+    #: children); None with fewer than `RECENT` such returns.
     forgetting: float | None
     #: Median response time in seconds; None without times.
     median_seconds: float | None
@@ -134,7 +139,7 @@ def _calls(events: Sequence[AnswerEvent]) -> list[list[AnswerEvent]]:
 def _forgetting(
     by_skill: dict[str, list[AnswerEvent]], catalog: Catalog, answers: Sequence[AnswerEvent]
 ) -> float | None:
-    """Level lost over breaks per level that could be lost (see the module docstring)."""
+    """Level lost over breaks, over the loss expected (see the module docstring)."""
     level = _readings(answers, catalog)
     calls = {skill: _calls(events) for skill, events in by_skill.items()}
     # The child's usual gain per answer within a call (their learning, in reading levels).
@@ -145,20 +150,21 @@ def _forgetting(
         for a, b in zip(call, call[1:], strict=False)
     ]
     gain = statistics.mean(steps) if steps else 0.0
-    lost = could = 0.0
+    lost = expected = 0.0
     returns = 0
     for skill_calls in calls.values():
         pairs = zip(skill_calls, skill_calls[1:], strict=False)
         for practised, (before, after) in enumerate(pairs, 1):
-            if _days(before[-1], after[0]) < BREAK_DAYS:
+            away = _days(before[-1], after[0])
+            if away < BREAK_DAYS:
                 continue
             end, start = before[-EDGE:], after[:EDGE]
             left = statistics.mean(level[id(e)] for e in end) + gain * (len(end) - 1) / 2
             back = statistics.mean(level[id(e)] for e in start) - gain * (len(start) - 1) / 2
             lost += left - back
-            could += max(left, 0.1) / practised
+            expected += max(left, 0.1) * (1 - math.exp(-away / (STABILITY_DAYS * practised)))
             returns += 1
-    return lost / could if returns >= RECENT else None
+    return lost / expected if returns >= RECENT else None
 
 
 def learner_profile(answers: Sequence[AnswerEvent], catalog: Catalog) -> LearnerProfile:
