@@ -6,6 +6,8 @@ import math
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from yachay.tutor.domain import AnswerEvent, Catalog, Item, SkillNode
 from yachay.tutor.profile import describe, learner_profile
 from yachay.tutor.simulation import SimConfig
@@ -73,6 +75,10 @@ def test_a_child_who_loses_more_over_the_holidays_forgets_more():
     estimates = [learner_profile(school_child(f), CATALOG).forgetting for f in (0.0, 0.3, 0.6)]
     assert estimates[0] < estimates[1] < estimates[2]
     assert estimates[2] > 0
+    # Ten minutes on one answer (the phone put down) does not squeeze the other readings.
+    away = AnswerEvent("suma-3", True, T0 + timedelta(days=3, minutes=5), 600_000)
+    history = sorted([*school_child(0.3), away], key=lambda e: e.at)
+    assert learner_profile(history, CATALOG).forgetting == pytest.approx(estimates[1], abs=0.05)
 
 
 def test_the_profile_check_simulates_a_school_year_with_holidays():

@@ -62,6 +62,8 @@ EDGE = 3
 #: reading stays within about 3 levels of its question's difficulty).
 SPEED_PER_LEVEL = 1.5
 SPEED_CLIP = 0.01
+#: Times above this many medians of the child's are read as their slowest.
+SLOWEST = 4
 #: What a right (wrong) answer adds to (takes from) a timed reading, in levels.
 RIGHT_BONUS = 0.2
 
@@ -110,7 +112,10 @@ def _readings(answers: Sequence[AnswerEvent], catalog: Catalog) -> dict[int, flo
     quick answer to a hard question says more than a right one. Untimed (or all times
     alike): the difficulty plus one if right, minus one if wrong, as `_level`."""
     times = [e.response_ms for e in answers if e.response_ms is not None and e.response_ms >= 0]
-    quick, slow = (min(times), max(times)) if times else (0, 0)
+    # Times over `SLOWEST` medians are left out of the range: a child who put the phone
+    # down for a minute says nothing of their level, and would squeeze every other reading.
+    usual = [t for t in times if t <= SLOWEST * statistics.median(times)] if times else [0]
+    quick, slow = min(usual), max(usual)
     out = {}
     for event in answers:
         if event.response_ms is None or event.response_ms < 0 or slow <= quick:
