@@ -11,11 +11,13 @@ forgetting with the hidden forgetting rate, per policy.
 `BREAKS` days of holiday between them, as the Peruvian school year's four *bimestres* are
 (a week in May, two in July, a week in October); `python -m` runs `DAYS` days of calls.
 A month of daily calls does not show forgetting: a night away costs a child a few
-hundredths of what they know of a skill, less than one answer teaches them, and the
+hundredths of what they know of a skill, about what one answer teaches them, and the
 spread between children (35 %) is a fraction of that. Even an estimate that knew the
 simulator's hidden model and every child's starting knowledge and learning rate ranked
-the children's forgetting from right and wrong alone at only 0.43 (seed 0, adaptive).
-What a child loses over a holiday is large enough to read from their answers.
+the children's forgetting from right and wrong alone at only 0.43 (seed 0, adaptive);
+the profile's estimate, at 0.11. What a child loses over a holiday, or between spaced
+reviews a week or more apart, is large enough to read from how quickly and how well they
+answer.
 """
 
 from __future__ import annotations
