@@ -30,7 +30,7 @@ catalog, and estimates:
   (among those with at least 3 answers).
 
 `describe` turns a profile into a few Spanish sentences, comparing the child with their
-class when the class's profiles are given. ``yachay tutor simulate`` checks the speed and
+class when the class's profiles are given. `simulation.profile_check` checks the speed and
 forgetting estimates against the simulated children's hidden ones (README).
 """
 
