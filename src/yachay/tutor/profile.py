@@ -6,12 +6,23 @@ catalog, and estimates:
 - **learning speed**: how fast the child's level on a skill climbs with practice. Each
   answer places the child on the skill's scale: the question's difficulty (1-5), plus one
   if right and minus one if wrong. The speed is the mean, over the skills practised at
-  least `MIN_ANSWERS` times, of that level's least-squares slope per answer. An adaptive
-  tutor keeps success near 70 %, so the signal is mostly in how fast the questions it
-  picks get harder; a fixed course keeps the difficulty, and then it is in the answers.
-- **forgetting**: how much more often the child is wrong when coming back to a skill after
-  at least a day than within a session: the share of wrong answers among the first answers
-  after such a gap, minus the share among the others (at least `RECENT` returns);
+  least `MIN_ANSWERS` times, of that level's least-squares slope per answer over the
+  skill's first `CLIMB` answers (later ones are mostly reviews, which start lower after a
+  holiday: forgetting, not slow learning). An adaptive tutor keeps success near 70 %, so
+  the signal is mostly in how fast the questions it picks get harder; a fixed course keeps
+  the difficulty, and then it is in the answers.
+- **forgetting**: how much of a skill the child loses over a break of `BREAK_DAYS` or more
+  (a holiday, a week without calling). Each answer gives a reading of the child's level on
+  the skill (`_readings`): the question's difficulty, plus how quickly it was answered
+  within the child's own range of times, a little more if right. On each return to a skill
+  after a break, the loss is the level at the end of the previous call minus the level at
+  the start of the new one (the means of `EDGE` readings each side, moved by the child's
+  usual gain per answer, so that what they learn during those answers is not read as
+  remembering). The losses are summed and divided by what a child would lose whose
+  memory of a skill lasts `STABILITY_DAYS` per day they practised it (the spacing effect):
+  the level reached times ``1 - exp(-days away / (STABILITY_DAYS x days practised))``. At
+  least `RECENT` returns, else None. A relative number: the teacher only hears it
+  compared with the class;
 - **pace**: the median response time, in seconds;
 - **care**: the share of wrong answers given quickly (in less than half the child's
   median time) — hurried mistakes, not gaps;
@@ -19,12 +30,13 @@ catalog, and estimates:
   (among those with at least 3 answers).
 
 `describe` turns a profile into a few Spanish sentences, comparing the child with their
-class when the class's profiles are given. ``yachay tutor simulate`` checks the speed and
+class when the class's profiles are given. `simulation.profile_check` checks the speed and
 forgetting estimates against the simulated children's hidden ones (README).
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
@@ -36,6 +48,24 @@ __all__ = ["LearnerProfile", "describe", "learner_profile"]
 
 MIN_ANSWERS = 6
 RECENT = 3
+#: The answers on a skill whose climb is the learning speed.
+CLIMB = 20
+#: A return to a skill after at least this many days is read for forgetting: after a
+#: night, too little is forgotten to tell from the noise of single answers.
+BREAK_DAYS = 5.0
+#: How long a child's memory of a skill lasts (the time constant of its exponential fall),
+#: in days per day they practised it: the expected loss that losses are compared with.
+STABILITY_DAYS = 3.0
+#: Readings on each side of a break that are averaged.
+EDGE = 3
+#: Logit of the speed share per difficulty level, and the share's clip (one answer's
+#: reading stays within about 3 levels of its question's difficulty).
+SPEED_PER_LEVEL = 1.5
+SPEED_CLIP = 0.01
+#: Times above this many medians of the child's are read as their slowest.
+SLOWEST = 4
+#: What a right (wrong) answer adds to (takes from) a timed reading, in levels.
+RIGHT_BONUS = 0.2
 
 
 @dataclass(frozen=True)
@@ -43,7 +73,9 @@ class LearnerProfile:
     answers: int
     #: Levels (difficulty +- 1) gained per answer on a skill; None with too few answers.
     learning_speed: float | None
-    #: Extra share of wrong answers on coming back to a skill after a day or more.
+    #: Level lost over breaks of `BREAK_DAYS` or more, over what a child with memories of
+    #: `STABILITY_DAYS` per day of practice would lose (a relative number: compare
+    #: children); None with fewer than `RECENT` such returns.
     forgetting: float | None
     #: Median response time in seconds; None without times.
     median_seconds: float | None
@@ -68,6 +100,78 @@ def _slope(values: Sequence[float]) -> float:
     return num / den
 
 
+def _days(a: AnswerEvent, b: AnswerEvent) -> float:
+    return (as_utc(b.at) - as_utc(a.at)).total_seconds() / 86400
+
+
+def _readings(answers: Sequence[AnswerEvent], catalog: Catalog) -> dict[int, float]:
+    """Each answer's reading of the child's level on its skill, by ``id`` of the answer.
+
+    Timed: the difficulty, plus the logit of the *speed share* (1 for the child's quickest
+    answer, 0 for their slowest) over `SPEED_PER_LEVEL`, plus or minus `RIGHT_BONUS`: a
+    quick answer to a hard question says more than a right one. Untimed (or all times
+    alike): the difficulty plus one if right, minus one if wrong, as `_level`."""
+    times = [e.response_ms for e in answers if e.response_ms is not None and e.response_ms >= 0]
+    # Times over `SLOWEST` medians are left out of the range: a child who put the phone
+    # down for a minute says nothing of their level, and would squeeze every other reading.
+    usual = [t for t in times if t <= SLOWEST * statistics.median(times)] if times else [0]
+    quick, slow = min(usual), max(usual)
+    out = {}
+    for event in answers:
+        if event.response_ms is None or event.response_ms < 0 or slow <= quick:
+            out[id(event)] = _level(catalog, event)
+            continue
+        share = (slow - event.response_ms) / (slow - quick)
+        share = min(max(share, SPEED_CLIP), 1 - SPEED_CLIP)
+        item = catalog.item.get(event.item_id)
+        difficulty = item.difficulty if item is not None else 3
+        bonus = RIGHT_BONUS if event.correct else -RIGHT_BONUS
+        out[id(event)] = difficulty + math.log(share / (1 - share)) / SPEED_PER_LEVEL + bonus
+    return out
+
+
+def _calls(events: Sequence[AnswerEvent]) -> list[list[AnswerEvent]]:
+    """A skill's answers split where half a day or more passes between two of them."""
+    calls: list[list[AnswerEvent]] = []
+    for event in events:
+        if calls and _days(calls[-1][-1], event) < 0.5:
+            calls[-1].append(event)
+        else:
+            calls.append([event])
+    return calls
+
+
+def _forgetting(
+    by_skill: dict[str, list[AnswerEvent]], catalog: Catalog, answers: Sequence[AnswerEvent]
+) -> float | None:
+    """Level lost over breaks, over the loss expected (see the module docstring)."""
+    level = _readings(answers, catalog)
+    calls = {skill: _calls(events) for skill, events in by_skill.items()}
+    # The child's usual gain per answer within a call (their learning, in reading levels).
+    steps = [
+        level[id(b)] - level[id(a)]
+        for skill_calls in calls.values()
+        for call in skill_calls
+        for a, b in zip(call, call[1:], strict=False)
+    ]
+    gain = statistics.mean(steps) if steps else 0.0
+    lost = expected = 0.0
+    returns = 0
+    for skill_calls in calls.values():
+        pairs = zip(skill_calls, skill_calls[1:], strict=False)
+        for practised, (before, after) in enumerate(pairs, 1):
+            away = _days(before[-1], after[0])
+            if away < BREAK_DAYS:
+                continue
+            end, start = before[-EDGE:], after[:EDGE]
+            left = statistics.mean(level[id(e)] for e in end) + gain * (len(end) - 1) / 2
+            back = statistics.mean(level[id(e)] for e in start) - gain * (len(start) - 1) / 2
+            lost += left - back
+            expected += max(left, 0.1) * (1 - math.exp(-away / (STABILITY_DAYS * practised)))
+            returns += 1
+    return lost / expected if returns >= RECENT else None
+
+
 def learner_profile(answers: Sequence[AnswerEvent], catalog: Catalog) -> LearnerProfile:
     """The profile of one student from their answers, oldest first."""
     by_skill: dict[str, list[AnswerEvent]] = defaultdict(list)
@@ -76,20 +180,11 @@ def learner_profile(answers: Sequence[AnswerEvent], catalog: Catalog) -> Learner
         if item is not None and item.skills:
             by_skill[item.skills[0]].append(event)
     slopes = [
-        _slope([_level(catalog, e) for e in events])
+        _slope([_level(catalog, e) for e in events[:CLIMB]])
         for events in by_skill.values()
         if len(events) >= MIN_ANSWERS
     ]
-    returns, others = [], []
-    for events in by_skill.values():
-        for n in range(1, len(events)):
-            days = (as_utc(events[n].at) - as_utc(events[n - 1].at)).total_seconds() / 86400
-            (returns if days >= 1 else others).append(not events[n].correct)
-    forgetting = (
-        sum(returns) / len(returns) - sum(others) / len(others)
-        if len(returns) >= RECENT and others
-        else None
-    )
+    forgetting = _forgetting(by_skill, catalog, answers)
     times = [e.response_ms for e in answers if e.response_ms is not None and e.response_ms >= 0]
     median = statistics.median(times) if times else None
     hurried = None
