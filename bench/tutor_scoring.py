@@ -130,9 +130,12 @@ def chooser(settings: Settings, threads: int, with_model: bool = True):  # noqa:
 
     from yachay.tutor.bank import question_bank
     from yachay.tutor.decisions import practice_round
-    from yachay.tutor.serving import TutorService
+    from yachay.tutor.serving import TutorService, one_thread_per_worker
 
-    torch.set_num_threads(threads)
+    if threads == 1:
+        one_thread_per_worker()  # what gunicorn's post_fork does in every worker
+    else:
+        torch.set_num_threads(threads)
     db = Database(settings.database_url)
     service = TutorService(settings if with_model else Settings(var_dir=settings.var_dir / "none"))
     service.start()
@@ -174,7 +177,7 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=6, help="fresh worker processes timed")
     parser.add_argument("--model", default="dkt+f")
     parser.add_argument(
-        "--threads", type=int, default=1, help="torch threads a process (gunicorn's: 1)"
+        "--threads", type=int, default=1, help="torch threads a process (gunicorn's: 1, BLAS too)"
     )
     args = parser.parse_args()
 

@@ -65,8 +65,9 @@ control_socket_disable = True
 
 
 def post_fork(server, worker):
-    # torch starts one intra-op thread per core in every process: 4 workers x 2 threads on
-    # 2 cores would oversubscribe them. One thread a worker; the workers are the parallelism.
-    import torch
+    # torch and BLAS start a thread per core in every process: 4 workers x 2 threads each
+    # on 2 cores would oversubscribe them. One thread a worker; the workers are the
+    # parallelism.
+    from yachay.tutor.serving import one_thread_per_worker
 
-    torch.set_num_threads(1)
+    one_thread_per_worker()

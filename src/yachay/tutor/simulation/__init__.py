@@ -158,8 +158,9 @@ held back two on seed 1. Which refitted numbers cost the difference to the filte
 (seed 0, the production path with the filter alone, refitted weekly but keeping some
 numbers from the first fit): keeping none, 2.66; keeping the priors, 2.66; keeping the
 response-time rule, 2.85; keeping step, learning rate and jump, 2.82; keeping all but the
-priors, 2.98 (seed 1: 2.99). On the policy's own answers the fit finds faster learning (jump 1 -> 2) and
-moves the quick line, and the filter then calls skills mastered sooner than it should.
+priors, 2.98 (seed 1: 2.99). On the policy's own answers the fit finds faster learning
+(jump 1 -> 2) and moves the quick line, and the filter then calls skills mastered sooner
+than it should.
 
 Metrics (per policy)
 --------------------
