@@ -94,3 +94,87 @@ def test_practice_never_asks_about_a_story_the_caller_did_not_hear(
     stored = answers(server_db, student_id)
     assert len(stored) == 5
     assert stories_asked(server_db, student_id) == []
+
+
+#: A skill filter as `yachay tutor train` fits one (what it decides is checked, not its fit).
+FITTED = {
+    "jump": 2.0,
+    "step": 1.5,
+    "learn": 0.2,
+    "prior_below": 1.0,
+    "prior_at": -1.0,
+    "prior_above": -2.0,
+}
+
+
+def publish_version(tutor_dir, bank, fitted) -> None:  # noqa: ANN001
+    """An untrained model that knows the bank, carrying ``fitted`` as its skill filter,
+    published as production (what `yachay tutor promote` writes)."""
+    import torch
+
+    from yachay.tutor.answer_log import Vocabulary
+    from yachay.tutor.checkpoint import save_checkpoint
+    from yachay.tutor.decider import FILTER_KEY
+    from yachay.tutor.models import build_model
+    from yachay.tutor.registry import Pointer, write_pointer
+
+    ids = sorted(bank.info)
+    skills = sorted({info.skill for info in bank.info.values()})
+    vocab = Vocabulary(
+        {q: i for i, q in enumerate(ids, start=1)},
+        {s: i for i, s in enumerate(skills, start=1)},
+        {q: info.skill for q, info in bank.info.items()},
+    )
+    torch.manual_seed(0)
+    model = build_model("dkt+f", num_items=len(ids), num_skills=len(skills))
+    save_checkpoint(
+        tutor_dir / "models" / "v1.pt", model, metadata={**vocab.to_metadata(), FILTER_KEY: fitted}
+    )
+    write_pointer(tutor_dir, Pointer(1, "models/v1.pt", model_name="dkt+f"))
+
+
+def test_the_served_versions_skill_filter_decides_a_calls_round(tmp_path, phone_number):
+    from tests.conftest import TOKEN, start_server, stop_server
+    from yachay.db.database import Database
+    from yachay.phone.simulator import PhoneSimulator
+
+    (tmp_path / "var").mkdir()
+    server = start_server(tmp_path / "var")
+    db = Database(server.database_url)
+    try:
+        student_id = add_student(db, phone_number, grade=3)
+        settings = load_settings({"YACHAY_VAR_DIR": str(server.var_dir)})
+        with db.session() as session:
+            bank = question_bank(session)
+            publish_version(settings.tutor_dir, bank, FITTED)
+            tutor = TutorService(settings)
+            chosen = practice_round(
+                session,
+                bank,
+                tutor.predictor(bank.info, bank.catalog, grade=3),
+                student_id,
+                m.utcnow(),
+                5,
+            )
+            # the same version's model alone would have given other probabilities
+            by_model = tutor.predictor(bank.info).predict([], [c.item_id for c in chosen])
+        assert [by_model[c.item_id] for c in chosen] != pytest.approx([c.predicted for c in chosen])
+
+        phone = PhoneSimulator(base_url=server.url, auth_token=TOKEN, from_number=phone_number)
+        transcript = phone.call(["2", "1", "1", "1", "1", "1", "h"])
+        assert transcript.ok, transcript.errors
+        with db.session() as session:
+            predicted = session.execute(
+                select(
+                    m.Prediction.question_id, m.Prediction.probability, m.Prediction.model_version
+                )
+                .where(m.Prediction.student_id == student_id)
+                .order_by(m.Prediction.position)
+            ).all()
+        # the call's round is the filter's: its questions, its probabilities, version 1
+        assert [p[0] for p in predicted] == [c.item_id for c in chosen]
+        assert [p[1] for p in predicted] == pytest.approx([c.predicted for c in chosen])
+        assert {p[2] for p in predicted} == {1}
+    finally:
+        db.dispose()
+        stop_server(server)
