@@ -214,6 +214,9 @@ def test_the_version_carries_the_skill_filter_that_decides(database, var_dir):
     run = Registry(settings).client.get_run(result.run_id)
     assert run.data.metrics["filter_holdout_auc"] == pytest.approx(result.filter["auc"])
     assert float(run.data.params["filter.step"]) == fitted["step"]
+    [version] = Registry(settings).versions()
+    assert version.filter_holdout_auc == pytest.approx(result.filter["auc"], abs=1e-6)
+    assert version.deciding_auc == version.filter_holdout_auc
 
     service = TutorService(settings, poll_interval=0.0)
     with db.session() as session:

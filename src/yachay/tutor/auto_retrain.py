@@ -204,8 +204,8 @@ def assess(
                 f"live ECE of v{v} is {live.ece:.3f} on {live.answers} answers (limit {t.max_ece})",
             )
         )
-        if live.auc is not None and production.holdout_auc is not None:
-            floor = production.holdout_auc - t.max_auc_drop
+        if live.auc is not None and production.deciding_auc is not None:
+            floor = production.deciding_auc - t.max_auc_drop
             checks.append(
                 Check(
                     "live_auc",
@@ -213,7 +213,7 @@ def assess(
                     floor,
                     live.auc < floor,
                     f"live AUC of v{v} is {live.auc:.3f} on {live.answers} answers, its "
-                    f"holdout AUC {production.holdout_auc:.3f} (limit: {t.max_auc_drop} below)",
+                    f"holdout AUC {production.deciding_auc:.3f} (limit: {t.max_auc_drop} below)",
                 )
             )
 

@@ -348,6 +348,7 @@ def models_command(as_json: bool) -> None:
                         "created": v.created.isoformat(timespec="seconds"),
                         "model": v.model_name,
                         "holdout_auc": v.holdout_auc,
+                        "filter_holdout_auc": v.filter_holdout_auc,
                         "answers": v.answers,
                         "fingerprint": v.fingerprint,
                         "production": v.production,
@@ -364,28 +365,34 @@ def models_command(as_json: bool) -> None:
             "database. Until then the tutor uses its cold-start prior."
         )
         return
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Tutor model versions", pad_edge=False)
+    table = Table(title="Tutor model versions", pad_edge=False, box=box.SIMPLE_HEAD)
     table.add_column("version", justify="right", no_wrap=True)
     table.add_column("created", no_wrap=True)
     table.add_column("model", no_wrap=True)
     table.add_column("AUC", justify="right", no_wrap=True)
+    table.add_column("filter", justify="right", no_wrap=True)
     table.add_column("answers", justify="right", no_wrap=True)
     table.add_column("data", no_wrap=True)
     table.add_column("", no_wrap=True, min_width=10)
     for v in versions:
         table.add_row(
             f"v{v.version}",
-            v.created.strftime("%Y-%m-%d %H:%M"),
+            v.created.strftime("%Y-%m-%d"),
             v.model_name,
             "-" if v.holdout_auc is None else f"{v.holdout_auc:.4f}",
+            "-" if v.filter_holdout_auc is None else f"{v.filter_holdout_auc:.4f}",
             "-" if v.answers is None else f"{v.answers:,}",
             v.fingerprint[:8],
             "production" if v.production else "",
         )
-    table.caption = "created: UTC; AUC: on its own holdout; data: fingerprint of its answers"
+    table.caption = (
+        "created: UTC date (--json: the time); AUC: the model's on its own holdout; filter: "
+        "the holdout AUC of the skill filter, which decides; data: fingerprint of its answers"
+    )
     Console().print(table)
 
 

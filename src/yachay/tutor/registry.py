@@ -128,6 +128,14 @@ class TutorVersion:
     holdout_auc: float | None
     production: bool
     tags: dict[str, str]
+    #: The holdout AUC of the skill filter it carries (what decides; None: none).
+    filter_holdout_auc: float | None = None
+
+    @property
+    def deciding_auc(self) -> float | None:
+        """The holdout AUC of what decides on the phone: the filter, else the model. The
+        live predictions are that predictor's, so live quality is compared with it."""
+        return self.filter_holdout_auc if self.filter_holdout_auc is not None else self.holdout_auc
 
 
 def _version(mv: Any, production: int | None) -> TutorVersion:
@@ -147,6 +155,7 @@ def _version(mv: Any, production: int | None) -> TutorVersion:
         fingerprint=tags.get("fingerprint", ""),
         answers=number("answers", int),
         holdout_auc=number("holdout_auc", float),
+        filter_holdout_auc=number("filter_holdout_auc", float),
         production=production is not None and int(mv.version) == production,
         tags=tags,
     )

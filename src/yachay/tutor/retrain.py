@@ -270,6 +270,7 @@ def train_from_db(
                     "answers": log.num_answers,
                     "students": len(log.students),
                     "holdout_auc": f"{new['auc']:.6f}",
+                    **({"filter_holdout_auc": f"{new_filter['auc']:.6f}"} if new_filter else {}),
                     "holdout_answers": holdout.num_answers,
                 },
                 description=reason,
