@@ -1,38 +1,25 @@
-"""Train the tutor model on the answers in our database, and promote it only if it is not
-worse than the production model.
+"""Train the tutor on the answers in our database, and promote the new version only if
+it is not worse than production.
 
 :func:`train_from_db`:
 
-1. reads every answer (:mod:`yachay.tutor.answer_log`) and its fingerprint;
-2. holds out 20% of the students, chosen by a hash of their id (stable as data grows), and
-   trains on the rest (early stopping on a validation split of those);
-3. predicts every holdout answer from the answers before it with the new model, with the
-   production model (through its own question mapping, so questions it never saw count as
-   unknown to it) and with the cold-start prior, so the three compare on the same answers;
-4. logs the run to MLflow — parameters, per-epoch and holdout metrics, the data fingerprint,
-   the exact answers as a content-addressed snapshot (:mod:`yachay.tutor.snapshot`; a run
-   can be retrained from it with ``data_from``), the checkpoint — and registers it as a new
-   version of ``yachay-tutor``;
-5. fits the skill filter that decides practice (:mod:`yachay.tutor.decider`) on the same
-   training students, with their grades and the bank's difficulty levels, and carries it
-   in the checkpoint;
-6. promotes it when there is no production model, when the production model cannot be
-   evaluated (e.g. its checkpoint schema is too old), or when its holdout AUC is at least
-   the production model's minus :data:`AUC_TOLERANCE` and so is its skill filter's
-   (what decides) against production's filter, when both carry one.
-
-Why a tolerance: the AUC of a few thousand holdout answers moves by about 0.01 between
-retrainings on the same data, so "not worse" is judged within 0.002. A retrain that ties
-(and knows the questions and students added since) goes out; one that is clearly worse does
-not. The comparison is always with the current production model on today's holdout, never
-with the number logged when that model was trained.
+1. reads every answer (:mod:`yachay.tutor.answer_log`) and its fingerprint, the students'
+   grades and the question bank;
+2. trains a candidate and judges it against production on the same holdout answers
+   (:mod:`yachay.tutor.candidate`: the model, the skill filter that decides practice, the
+   gate and its tolerance), and scores the cold-start prior on them too;
+3. logs the run to MLflow — parameters (the filter's numbers as ``filter.*``), per-epoch
+   and holdout metrics, the data fingerprint, the exact answers as a content-addressed
+   snapshot (:mod:`yachay.tutor.snapshot`; a run can be retrained from it with
+   ``data_from``), the checkpoint carrying the filter — and registers it as a new version
+   of ``yachay-tutor``;
+4. promotes it if the gate says so.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,14 +33,16 @@ from yachay.db.database import Database
 from yachay.tutor import model_quality
 from yachay.tutor.answer_log import HOLDOUT_FRACTION, AnswerLog, Vocabulary, read_answer_log
 from yachay.tutor.bank import QuestionInfo, question_bank, read_questions
-from yachay.tutor.decider import (
-    FILTER_KEY,
-    filter_metrics,
-    fit_version_filter,
-    student_grades,
-    version_filter,
+from yachay.tutor.candidate import (
+    AUC_TOLERANCE,
+    MIN_ANSWERS,
+    NotEnoughData,
+    Served,
+    check_data,
+    judge,
+    train_candidate,
 )
-from yachay.tutor.domain import Catalog
+from yachay.tutor.decider import FILTER_KEY, student_grades, version_filter
 from yachay.tutor.prior import DEFAULT_QUESTION, RecentAnswers
 from yachay.tutor.registry import (
     CHECKPOINT_ARTIFACT,
@@ -63,15 +52,6 @@ from yachay.tutor.registry import (
 )
 
 __all__ = ["AUC_TOLERANCE", "MIN_ANSWERS", "NotEnoughData", "TrainResult", "train_from_db"]
-
-#: A new model is promoted if its holdout AUC >= production's - this (see the module doc).
-AUC_TOLERANCE = 0.002
-#: Fewer answers than this, and `yachay tutor train` waits for more (the prior serves).
-MIN_ANSWERS = 1000
-
-
-class NotEnoughData(Exception):
-    """Too few answers (or students) to train and compare a model; the message says which."""
 
 
 @dataclass
@@ -152,8 +132,7 @@ def train_from_db(
     config = train_config or TrainConfig()
     if epochs is not None:
         config = dataclasses.replace(config, max_epochs=epochs)
-    train_log, holdout = _check_data(log, min_answers)
-    vocab = Vocabulary.build(train_log)
+    check_data(log, min_answers)  # before a run is created
 
     from yachay.tutor.tracking import EpochLogger, experiment_id, log_values
 
@@ -169,38 +148,44 @@ def train_from_db(
     run_id = run.info.run_id
     try:
         digest = log_snapshot(client, run_id, log)
-        stage(f"training {model_name}")
-        model, trainer, seconds = _train(
+        candidate = train_candidate(
+            log,
+            grades,
+            catalog,
             model_name,
-            vocab,
-            train_log,
             config,
-            model_options or {},
-            progress,
-            EpochLogger(client, run_id),
+            min_answers=min_answers,
+            options=model_options,
+            progress=progress,
+            callbacks=(EpochLogger(client, run_id),),
+            on_stage=stage,
         )
-        stage("evaluating on the holdout")
-        y, new_p = _predict(model, vocab, holdout, config)
-        new = model_quality.all_metrics(y, new_p)
+        model, vocab, trainer, seconds = (
+            candidate.model,
+            candidate.vocabulary,
+            candidate.trainer,
+            candidate.train_seconds,
+        )
+        train_log, holdout, y = candidate.train_log, candidate.holdout, candidate.y
+        new, fitted, new_filter = candidate.new, candidate.fitted, candidate.filter
         prior = model_quality.all_metrics(y, _prior_predictions(holdout, questions))
-        stage("fitting the skill filter")
-        fitted = fit_version_filter(train_log, grades, catalog)
-        new_filter = None if fitted is None else filter_metrics(holdout, grades, catalog, fitted)
         production_version = registry.production()
-        production, production_filter, production_error = None, None, None
+        served, production_error = None, None
         if production_version is not None:
-            production, production_filter, production_error = _evaluate_version(
-                registry, production_version, holdout, y, grades, catalog
-            )
-
-        promoted, reason = _gate(
-            (new, production),
-            (new_filter, production_filter),
-            production_version,
-            production_error,
-            tolerance,
-            promote,
+            served, production_error = _load_version(registry, production_version)
+        judgement = judge(
+            candidate,
+            served,
+            grades,
+            catalog,
+            production_version=production_version.version if production_version else None,
+            production_error=production_error,
+            tolerance=tolerance,
+            promote=promote,
         )
+        production, production_filter = judgement.production, judgement.production_filter
+        production_error = judgement.production_error
+        promoted, reason = judgement.promoted, judgement.reason
         best_val = trainer.best_metric
         with tempfile.TemporaryDirectory() as tmp:
             from yachay.tutor.checkpoint import save_checkpoint
@@ -315,96 +300,24 @@ def train_from_db(
     )
 
 
-def _check_data(log: AnswerLog, min_answers: int) -> tuple[AnswerLog, AnswerLog]:
-    if log.num_answers < min_answers:
-        raise NotEnoughData(
-            f"{log.num_answers} answers in the database; training needs at least "
-            f"{min_answers} (--min-answers). Until then the tutor uses its cold-start prior."
-        )
-    train, holdout = log.split()
-    if len(train.students) < 2:
-        raise NotEnoughData(
-            f"only {len(train.students)} student(s) to train on; training needs at least 2 "
-            f"outside the holdout ({HOLDOUT_FRACTION:.0%} of students, chosen by id)"
-        )
-    labels = {c for s in holdout.students for c in s.correct}
-    if labels != {True, False}:
-        raise NotEnoughData(
-            f"the holdout ({len(holdout.students)} student(s), {holdout.num_answers} answers) "
-            "needs both right and wrong answers to compare models; wait for more students"
-        )
-    return train, holdout
-
-
-def _train(model_name, vocab, train_log, config, options, progress, logger):  # noqa: ANN001, ANN202
-    from yachay.tutor.data import split_by_student
-    from yachay.tutor.features import feature_count
-    from yachay.tutor.models import build_model
-    from yachay.tutor.train import (
-        BestCheckpoint,
-        EarlyStopping,
-        ProgressBar,
-        Trainer,
-        seed_everything,
-        set_threads,
-    )
-
-    set_threads()
-    seed_everything(config.seed)
-    sequences = vocab.sequences(train_log)
-    fit, val = split_by_student(sequences, config.val_fraction, config.split_seed)
-    model = build_model(
-        model_name,
-        num_items=len(vocab.questions),
-        num_skills=len(vocab.skills),
-        **{"num_features": feature_count(sequences), **options},
-    )
-    trainer = Trainer(
-        model,
-        config,
-        [
-            ProgressBar(model_name, enabled=progress),
-            EarlyStopping(config.patience),
-            BestCheckpoint(),
-            logger,
-        ],
-    )
-    started = time.monotonic()
-    trainer.fit(fit, val)
-    return model, trainer, time.monotonic() - started
-
-
-def _predict(model, vocab: Vocabulary, holdout: AnswerLog, config) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
-    from yachay.tutor.train import predict_sequences
-
-    return predict_sequences(model, vocab.sequences(holdout), config)
-
-
-def _evaluate_version(
-    registry: Registry,
-    version: TutorVersion,
-    holdout: AnswerLog,
-    y: np.ndarray,
-    grades: dict[int, int],
-    catalog: Catalog,
-) -> tuple[dict[str, float] | None, dict[str, float] | None, str | None]:
-    """The production model's and its filter's holdout metrics (None: it carries no
-    filter), or why it could not be evaluated."""
+def _load_version(registry: Registry, version: TutorVersion) -> tuple[Served | None, str | None]:
+    """The production version as the gate reads it, or why it cannot be loaded."""
     from yachay.tutor.checkpoint import CheckpointError, load_checkpoint
 
     try:
         checkpoint = load_checkpoint(registry.ensure_checkpoint(version))
         vocab = Vocabulary.from_metadata(checkpoint.metadata)
     except (CheckpointError, ValueError, OSError) as exc:
-        return None, None, str(exc)
+        return None, str(exc)
     except Exception as exc:  # e.g. MLflow cannot fetch it
-        return None, None, f"{type(exc).__name__}: {exc}"
-    y_prod, p = _predict(checkpoint.model, vocab, holdout, checkpoint.train_config)
-    if not np.array_equal(y_prod, y):  # the same answers in the same order, or no comparison
-        return None, None, "its predictions do not line up with the holdout answers"
-    fitted = version_filter(checkpoint.metadata)
-    by_filter = None if fitted is None else filter_metrics(holdout, grades, catalog, fitted)
-    return model_quality.all_metrics(y, p), by_filter, None
+        return None, f"{type(exc).__name__}: {exc}"
+    return Served(
+        version.version,
+        checkpoint.model,
+        vocab,
+        checkpoint.train_config,
+        version_filter(checkpoint.metadata),
+    ), None
 
 
 def _prior_predictions(holdout: AnswerLog, questions: dict[str, QuestionInfo]) -> np.ndarray:
@@ -418,65 +331,3 @@ def _prior_predictions(holdout: AnswerLog, questions: dict[str, QuestionInfo]) -
             out.append(recent.prior(questions.get(question, DEFAULT_QUESTION)))
             recent.add(skill, correct)
     return np.array(out)
-
-
-def _gate(
-    models: tuple[dict[str, float], dict[str, float] | None],
-    filters: tuple[dict[str, float] | None, dict[str, float] | None],
-    production_version: TutorVersion | None,
-    production_error: str | None,
-    tolerance: float,
-    promote: bool,
-) -> tuple[bool, str]:
-    """The promotion gate: the model, and the skill filter that decides when both the new
-    version and production carry one, each not worse than production's (see module doc)."""
-    promoted, reason = _decide(*models, production_version, production_error, tolerance, True)
-    new_filter, production_filter = filters
-    if new_filter is not None and production_filter is not None:
-        ok, why = _decide(new_filter, production_filter, production_version, None, tolerance, True)
-        promoted, reason = promoted and ok, f"{reason}; skill filter: {why}"
-    if not promote:
-        return False, f"not promoted (--no-promote); would have: {reason}"
-    return promoted, reason
-
-
-def _decide(
-    new: dict[str, float],
-    production: dict[str, float] | None,
-    production_version: TutorVersion | None,
-    production_error: str | None,
-    tolerance: float,
-    promote: bool,
-) -> tuple[bool, str]:
-    if production_version is None:
-        decision = True, "no model in production yet"
-    elif production is None:
-        decision = (
-            True,
-            (
-                f"the production model v{production_version.version} cannot be evaluated: "
-                f"{production_error}"
-            ),
-        )
-    else:
-        ours, theirs = new["auc"], production["auc"]
-        v = production_version.version
-        if ours >= theirs - tolerance:
-            decision = (
-                True,
-                (
-                    f"holdout AUC {ours:.4f} is not worse than v{v}'s {theirs:.4f} "
-                    f"(tolerance {tolerance})"
-                ),
-            )
-        else:
-            decision = (
-                False,
-                (
-                    f"holdout AUC {ours:.4f} is worse than v{v}'s {theirs:.4f} by more than "
-                    f"{tolerance}; v{v} stays in production"
-                ),
-            )
-    if not promote:
-        return False, f"not promoted (--no-promote); would have: {decision[1]}"
-    return decision

@@ -2,19 +2,18 @@
 
 What serve calls, step by step, and what this module runs in its place:
 
-- **The model.** `yachay tutor train` (`retrain.train_from_db`) reads the database's
-  answers as an `AnswerLog`, splits off the holdout students (`AnswerLog.split`), builds
-  the `Vocabulary`, trains `DEFAULT_MODEL` with `retrain._train`, scores the holdout with
-  `retrain._predict`, fits the skill filter that decides (`decider.fit_version_filter`,
-  with the students' grades) and promotes with `retrain._gate` (the model and the filter
-  each not worse than production's on the holdout AUC, within `AUC_TOLERANCE`).
-  `ModelLine.retrain` runs those same functions on an `AnswerLog` of simulated answers (the
-  same structure, the same fingerprint rule); what it leaves out is MLflow's bookkeeping
-  and the database read.
-- **Serving.** A promoted model is written as a checkpoint with `save_checkpoint` and named
-  in a pointer with `write_pointer`, in a temporary tutor folder; `TutorService` — the
-  server's class — loads it and answers every prediction (unknown questions and no model
-  at all: the cold-start prior, as on the phone).
+- **The version.** `yachay tutor train` (`retrain.train_from_db`) reads the database's
+  answers as an `AnswerLog` and the students' grades, then trains a candidate and judges it
+  against production with `candidate.train_candidate` and `candidate.judge`: the holdout
+  split, the model (`DEFAULT_MODEL`), the skill filter that decides, and the gate (the
+  model and the filter each not worse than production's holdout AUC, within
+  `AUC_TOLERANCE`). `ModelLine.retrain` calls those same two functions on an `AnswerLog`
+  of simulated answers (the same structure, the same fingerprint rule); what it leaves out
+  is the database read and MLflow's bookkeeping (the run, the snapshot, the registry).
+- **Serving.** A promoted version is written as a checkpoint with `save_checkpoint` and
+  named in a pointer with `write_pointer`, in a temporary tutor folder; `TutorService` — the
+  server's class — loads it and answers every prediction with the child's grade (no
+  version at all: the cold-start prior, as on the phone).
 - **Deciding.** `ProductionPolicy` builds a round as `decisions.practice_round` does
   (spaced reviews from the whole history, `next_items`, questions of a later grade
   excluded), without the database read.
@@ -37,8 +36,9 @@ from datetime import datetime
 from pathlib import Path
 
 from yachay.config import Settings
-from yachay.tutor.answer_log import AnswerLog, StudentAnswers, Vocabulary, question_skill
+from yachay.tutor.answer_log import AnswerLog, StudentAnswers, question_skill
 from yachay.tutor.bank import QuestionInfo
+from yachay.tutor.candidate import Served
 from yachay.tutor.decisions import beyond_grade
 from yachay.tutor.domain import AnswerEvent, Catalog, Predictor
 from yachay.tutor.policy import next_items
@@ -133,7 +133,7 @@ class ModelLine:
         self.service = TutorService(self.settings, poll_interval=0.0)
         self.service.start()  # no model yet: the cold-start prior serves
         self.info = question_info(self.catalog)
-        self._production = None  # (model, vocabulary, train config) of the served version
+        self._production: Served | None = None  # what the gate reads of the served version
         self._version = 0
 
     def predictor(self, grade: int) -> Predictor:
@@ -141,11 +141,11 @@ class ModelLine:
         return self.service.predictor(self.info, self.catalog, grade)
 
     def retrain(self, log: AnswerLog, day: int, grades: Mapping[int, int]) -> Retraining:
-        """`train_from_db` on ``log``: train, compare with production on the holdout, and
-        publish the new version if the gate lets it through."""
-        from yachay.tutor import model_quality, retrain
+        """`train_from_db` on ``log``: the same candidate, judged by the same gate against
+        the served version, published if it passes."""
+        from yachay.tutor.candidate import MIN_ANSWERS, NotEnoughData, judge, train_candidate
         from yachay.tutor.checkpoint import save_checkpoint
-        from yachay.tutor.decider import FILTER_KEY, filter_metrics, fit_version_filter
+        from yachay.tutor.decider import FILTER_KEY
         from yachay.tutor.registry import Pointer, write_pointer
         from yachay.tutor.train_config import TrainConfig
 
@@ -153,8 +153,10 @@ class ModelLine:
         if self.max_epochs is not None:
             config = dataclasses.replace(config, max_epochs=self.max_epochs)
         try:
-            train_log, holdout = retrain._check_data(log, retrain.MIN_ANSWERS)
-        except retrain.NotEnoughData as exc:
+            candidate = train_candidate(
+                log, grades, self.catalog, self.model_name, config, min_answers=MIN_ANSWERS
+            )
+        except NotEnoughData as exc:
             record = Retraining(
                 day,
                 log.num_answers,
@@ -170,46 +172,20 @@ class ModelLine:
             )
             self.history.append(record)
             return record
-        vocab = Vocabulary.build(train_log)
-        from yachay.tutor.train import Callback
-
-        # the trainer's MLflow logger is a callback; the simulation logs nothing
-        model, _trainer, _seconds = retrain._train(
-            self.model_name, vocab, train_log, config, {}, False, Callback()
-        )
-        y, p = retrain._predict(model, vocab, holdout, config)
-        new = model_quality.all_metrics(y, p)
-        fitted = fit_version_filter(train_log, grades, self.catalog)
-        new_filter = fitted and filter_metrics(holdout, grades, self.catalog, fitted)
-        production, production_filter, current = None, None, None
-        if self._production is not None:
-            old_model, old_vocab, old_config, old_fitted = self._production
-            y_old, p_old = retrain._predict(old_model, old_vocab, holdout, old_config)
-            production = model_quality.all_metrics(y_old, p_old)
-            if old_fitted:
-                production_filter = filter_metrics(holdout, grades, self.catalog, old_fitted)
-            current = _Version(self._version)
-        promoted, reason = retrain._gate(
-            (new, production),
-            (new_filter, production_filter),
-            current,
-            None,
-            retrain.AUC_TOLERANCE,
-            True,
-        )
+        judgement = judge(candidate, self._production, grades, self.catalog)
         version = None
-        if promoted:
+        if judgement.promoted:
             self._version += 1
             version = self._version
             relative = f"models/v{version}.pt"
             save_checkpoint(
                 self.settings.tutor_dir / relative,
-                model,
+                candidate.model,
                 train_config=config,
                 metadata={
-                    **vocab.to_metadata(),
+                    **candidate.vocabulary.to_metadata(),
                     "fingerprint": log.fingerprint,
-                    **({FILTER_KEY: fitted} if fitted else {}),
+                    **({FILTER_KEY: candidate.fitted} if candidate.fitted else {}),
                 },
             )
             write_pointer(
@@ -217,29 +193,28 @@ class ModelLine:
                 Pointer(version, relative, self.model_name, log.fingerprint),
             )
             self.service.start()  # what the next poll of the pointer does on the server
-            self._production = (model.eval(), vocab, config, fitted)
+            self._production = Served(
+                version, candidate.model.eval(), candidate.vocabulary, config, candidate.fitted
+            )
+
+        def auc(metrics: dict[str, float] | None) -> float | None:
+            return None if not metrics else round(metrics["auc"], 4)
+
         record = Retraining(
             day,
             log.num_answers,
             len(log.students),
-            holdout.num_answers,
-            round(new["auc"], 4),
-            None if production is None else round(production["auc"], 4),
-            None if not new_filter else round(new_filter["auc"], 4),
-            None if not production_filter else round(production_filter["auc"], 4),
-            promoted,
-            reason,
+            candidate.holdout.num_answers,
+            auc(candidate.new),
+            auc(judgement.production),
+            auc(candidate.filter),
+            auc(judgement.production_filter),
+            judgement.promoted,
+            judgement.reason,
             version,
         )
         self.history.append(record)
         return record
-
-
-@dataclass(frozen=True)
-class _Version:
-    """What `retrain._decide` reads of the production version."""
-
-    version: int
 
 
 class ProductionPolicy(Policy):
