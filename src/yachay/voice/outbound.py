@@ -38,8 +38,8 @@ log = logging.getLogger(__name__)
 #: AnsweredBy values after which a message can be left (DetectMessageEnd).
 AFTER_THE_BEEP = frozenset({"machine_end_beep", "machine_end_silence", "machine_end_other"})
 OUTBOUND = "outbound-api"
-#: What a call placed for one child comes for (`CallState.purpose`). A missed call is rung
-#: back as if it had been answered: whoever called is asked who they are on a shared phone.
+#: What a call placed for one child comes for (`CallState.purpose`). A missed call rung back
+#: is answered as if its caller had called us: on a shared phone, asked who they are.
 PURPOSE_OF_KIND = {"lesson": "lesson", "review": "review", "teacher_callback": "callback"}
 
 
