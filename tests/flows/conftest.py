@@ -28,13 +28,19 @@ class Conversation:
     """Drives the pure engine turn by turn, feeding events into the memory world."""
 
     def __init__(
-        self, world: MemoryWorld, prompts: Prompts, phone: str = "+51900000001", sid: str = "CA1"
+        self,
+        world: MemoryWorld,
+        prompts: Prompts,
+        phone: str = "+51900000001",
+        sid: str = "CA1",
+        placed_for: int | None = None,
+        purpose: str = "",
     ) -> None:
         self.world = world
         self.tutor = MemoryTutor(world)
         self.ctx = FlowContext(world, self.tutor, prompts, Timing(), bridged_calls=True)
         self.now = datetime(2026, 11, 25, 15, 0)
-        self.state = CallState(call_sid=sid, phone=phone)
+        self.state = CallState(call_sid=sid, phone=phone, placed_for=placed_for, purpose=purpose)
         self.turns: list[list] = []
         self._record(CALL.start(self.state, self.ctx, self.now))
 
@@ -106,8 +112,14 @@ def world(
 
 @pytest.fixture
 def converse(world: MemoryWorld, prompts: Prompts):  # noqa: ANN201
-    def start(phone: str = "+51900000001", sid: str = "CA1") -> Conversation:
-        return Conversation(world, prompts, phone, sid)
+    def start(
+        phone: str = "+51900000001",
+        sid: str = "CA1",
+        placed_for: int | None = None,
+        purpose: str = "",
+    ) -> Conversation:
+        """A call from `phone`; with `placed_for`, a call Yachay placed for that student."""
+        return Conversation(world, prompts, phone, sid, placed_for, purpose)
 
     return start
 

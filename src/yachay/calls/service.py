@@ -79,6 +79,9 @@ class IncomingCall:
     sid: str
     phone: str
     direction: str = "inbound"
+    #: A call we placed for one student, and what for (`CallState.placed_for`, `purpose`).
+    placed_for: int | None = None
+    purpose: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,12 @@ class CallService:
                     return row.last_reply  # Twilio retried the first request
                 if new:
                     forget_unfinished(session, call.phone, now)
-                state = CallState(call_sid=call.sid, phone=call.phone)
+                state = CallState(
+                    call_sid=call.sid,
+                    phone=call.phone,
+                    placed_for=call.placed_for,
+                    purpose=call.purpose,
+                )
                 result = self.engine.start(state, self._context(session, call.sid), now)
                 reply = self._store(session, row, result, step=0, now=now, render=render)
             self._notify(result.events)

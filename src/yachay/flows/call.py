@@ -7,6 +7,7 @@ from yachay.flows.adults import ChangeAdultLanguage, PinEntry
 from yachay.flows.consent import AskConsent
 from yachay.flows.engine import Engine, Node
 from yachay.flows.parent_menu import PARENT_MENU, CallTime, ChildrenProgress, TeacherCallback
+from yachay.flows.placed_call import PlacedCall
 from yachay.flows.student_call import NODES as STUDENT_NODES
 from yachay.flows.teacher_menu import (
     TEACHER_MENU,
@@ -21,6 +22,7 @@ from yachay.flows.teacher_menu import (
 
 NODES: list[Node] = [
     *STUDENT_NODES,
+    PlacedCall(),
     AskConsent(),
     PinEntry(),
     ChangeAdultLanguage(),

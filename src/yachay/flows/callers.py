@@ -7,6 +7,8 @@ teacher. One person goes straight to their flow; several are asked who is callin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from yachay.content.prompts import BASE_LANGUAGE
 from yachay.flows.adults import start_adult
 from yachay.flows.engine import Turn
@@ -17,7 +19,7 @@ from yachay.flows.events import (
     StudentRegistered,
 )
 from yachay.flows.menus import KeyMenu
-from yachay.flows.ports import StudentView
+from yachay.flows.ports import AdultView, StudentView
 from yachay.flows.resume import Recording
 
 #: Menu keys in the order languages are offered (keypad map: 1 es, 2 qu, 3 ay).
@@ -53,6 +55,17 @@ def greet(turn: Turn, student: StudentView) -> None:
     turn.goto("class_messages")  # the teacher's new messages, then the main menu
 
 
+def ask_who_is_calling(
+    turn: Turn, students: Sequence[StudentView], adults: Sequence[AdultView]
+) -> None:
+    """The shared phone's menu: each student a key, the teacher 8, mamá o papá 9."""
+    parent = next((a.id for a in adults if a.role == "parent"), None)
+    teacher = next((a.id for a in adults if a.role == "teacher"), None)
+    room = MAX_STUDENTS_PER_PHONE - (teacher is not None)
+    ids = [s.id for s in students[:room]]
+    turn.goto("who_is_calling", students=ids, parent=parent, teacher=teacher)
+
+
 class Start:
     name = "start"
 
@@ -64,10 +77,12 @@ class Start:
                 turn.say("hidden_number", language)
             turn.hang_up()
             return
+        if turn.state.placed_for is not None:
+            # A call we placed for one child greets that child (`flows.placed_call`).
+            turn.goto("placed_call")
+            return
         students = list(turn.catalog.students_on(turn.state.phone))
         adults = list(turn.catalog.adults_on(turn.state.phone))
-        parent = next((a.id for a in adults if a.role == "parent"), None)
-        teacher = next((a.id for a in adults if a.role == "teacher"), None)
         if students:
             turn.state.language = spoken(turn, students[0].language)
         if not students and not adults:
@@ -78,9 +93,7 @@ class Start:
         elif not students and len(adults) == 1:
             start_adult(turn, adults[0])
         else:
-            room = MAX_STUDENTS_PER_PHONE - (teacher is not None)
-            ids = [s.id for s in students[:room]]
-            turn.goto("who_is_calling", students=ids, parent=parent, teacher=teacher)
+            ask_who_is_calling(turn, students, adults)
 
     def on_keys(self, turn: Turn, digits: str) -> None:  # pragma: no cover - never waits
         raise AssertionError("start never waits")

@@ -28,7 +28,8 @@ class ClassMessages:
             turn.state.vars["queue"] = [[m.id, m.recording_url] for m in messages]
         queue = turn.state.vars["queue"]
         if not queue:
-            turn.goto("main_menu")
+            # The main menu, or what a call placed for this child came for (a lesson).
+            turn.goto(turn.state.vars.get("then", "main_menu"))
             return
         _, url = queue[0]
         turn.say("class_message")
@@ -55,4 +56,4 @@ class ClassMessages:
         assert turn.state.student_id is not None
         (recording_id, _), *rest = turn.state.vars["queue"]
         turn.emit(ClassRecordingHeard(turn.state.student_id, recording_id, skipped))
-        turn.goto("class_messages", queue=rest)
+        turn.goto("class_messages", queue=rest, then=turn.state.vars.get("then", "main_menu"))

@@ -20,6 +20,10 @@ class CallState:
     vars: dict[str, Any] = field(default_factory=dict)
     #: Consecutive waits at this node that ended in silence.
     misses: int = 0
+    #: A call Yachay placed for one student (students.id): whom it greets first.
+    placed_for: int | None = None
+    #: What that call was placed for: "lesson", "review" or "callback" ("" when inbound).
+    purpose: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,14 +1,18 @@
-"""What an outbound call says outside the student's flow: to a voicemail, and the parents'
-weekly progress. Spanish (Peru, tú); no child's name is left on a voicemail."""
+"""What an outbound call says outside the student's flow: to a voicemail (Spanish, and no
+child's name), and the parents' weekly progress, in the household parent's language (the
+prompts `weekly_*` of content/prompts: Quechua and Aymara are rendered audio)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import Session
 
+from yachay.content.prompts import BASE_LANGUAGE, Prompts
 from yachay.db import models as m
+from yachay.db import people as p
 
 VOICEMAIL = (
     "Hola, te llamamos de Yachay, tu escuela por teléfono. "
@@ -19,24 +23,51 @@ TEACHER_CALLING = (
     "Un momento, por favor."
 )
 TEACHER_UNAVAILABLE = "Tu profesora o profesor no pudo contestar ahora. ¡Hasta pronto!"
-NO_STUDENTS = "Hola, te llamamos de Yachay. En este número aún no hay estudiantes registrados."
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+@dataclass(frozen=True)
+class Line:
+    text: str
+    #: The sentence tells a child's week: its audio must not be findable by its text.
+    private: bool = False
 
 
-def weekly_progress(session: Session, phone: str, now: datetime) -> list[str]:
-    """Sentences for the parents: each child's last seven days."""
+def household_language(session: Session, phone: str) -> str:
+    """The language of the parent the weekly call is for: a parent on this phone, else a
+    parent of a child on it (`users.language`); Spanish where no parent is known."""
+    on_phone = select(p.User.language).where(
+        p.User.role == "parent", p.User.active.is_(True), p.User.phone == phone
+    )
+    of_children = (
+        select(p.User.language)
+        .join(p.ParentChild, p.ParentChild.parent_id == p.User.id)
+        .join(m.Student, m.Student.id == p.ParentChild.student_id)
+        .where(p.User.role == "parent", p.User.active.is_(True), m.Student.phone == phone)
+    )
+    for query in (on_phone, of_children):
+        language = session.scalar(query.order_by(p.User.id).limit(1))
+        if language:
+            return language
+    return BASE_LANGUAGE
+
+
+def weekly_progress(
+    session: Session, phone: str, now: datetime, prompts: Prompts, language: str
+) -> list[Line]:
+    """Sentences for the parents, in `language` (Spanish where these prompts lack it):
+    each child's last seven days."""
+    if language not in prompts.languages:
+        language = BASE_LANGUAGE
     since = now - timedelta(days=7)
     students = session.scalars(
         select(m.Student).where(m.Student.phone == phone).order_by(m.Student.id)
     ).all()
     if not students:
-        return [NO_STUDENTS]
-    lines = ["Hola, te llamamos de Yachay con el avance de la semana."]
+        return [Line(prompts.text("weekly_no_students", language))]
+    lines = [Line(prompts.text("weekly_intro", language))]
     for student in students:
-        who = student.name or f"tu hijo o hija de {student.grade}.° grado"
+        who = student.name or prompts.text("student_in_grade", language, grade=student.grade)
+        who = who[:1].upper() + who[1:]  # each of these sentences starts with it
         lessons = session.scalar(
             select(func.count())
             .select_from(m.LessonProgress)
@@ -51,11 +82,16 @@ def weekly_progress(session: Session, phone: str, now: datetime) -> list[str]:
             )
         ).one()
         if not answered and not lessons:
-            lines.append(f"{who} no llamó esta semana. Recuérdale llamar un ratito cada día.")
+            lines.append(Line(prompts.text("weekly_child_silent", language, child=who), True))
             continue
-        lines.append(
-            f"{who} terminó {_plural(lessons or 0, 'lección', 'lecciones')} y respondió "
-            f"{_plural(answered, 'pregunta', 'preguntas')}; acertó {right}."
+        text = prompts.text(
+            "weekly_child",
+            language,
+            child=who,
+            lessons=int(lessons or 0),
+            answered=int(answered),
+            right=int(right),
         )
-    lines.append("Gracias por acompañar su aprendizaje. ¡Hasta la próxima semana!")
+        lines.append(Line(text, True))
+    lines.append(Line(prompts.text("weekly_goodbye", language)))
     return lines

@@ -37,6 +37,7 @@ class CallRun:
         direction: str,
         extra_params: dict[str, str],
         send_status: bool,
+        call_sid: str | None = None,
     ) -> None:
         self.sim = sim
         self.source = source
@@ -46,7 +47,7 @@ class CallRun:
         self.extra_params = extra_params
         self.send_status = send_status
         self.transcript = CallTranscript(
-            call_sid=new_sid("CA"),
+            call_sid=call_sid or new_sid("CA"),
             account_sid=new_sid("AC"),
             from_number=from_number,
             to_number=to_number,

@@ -97,6 +97,7 @@ class PhoneSimulator:
         path: str | None = None,
         direction: str = "inbound",
         extra_params: Mapping[str, str] | None = None,
+        call_sid: str | None = None,
     ) -> CallTranscript:
         """Place one call and play it to the end.
 
@@ -104,7 +105,8 @@ class PhoneSimulator:
         or a callable ``(KeyPrompt) -> str | None``; ``None`` means the caller hangs up.
         ``path`` replaces ``voice_path`` (e.g. the URL of an outbound call, then with
         ``direction="outbound-api"``); ``extra_params`` are added to every webhook
-        (e.g. ``{"AnsweredBy": "human"}``).
+        (e.g. ``{"AnsweredBy": "human"}``); ``call_sid``: the CallSid of a call placed
+        through the REST API (the one Twilio's ``calls.create`` returned), else a new one.
         """
         run = CallRun(
             self,
@@ -116,6 +118,7 @@ class PhoneSimulator:
             direction=direction,
             extra_params=dict(extra_params or {}),
             send_status=self.send_status if send_status is None else send_status,
+            call_sid=call_sid,
         )
         transcript = run.run()
         if (self.strict if strict is None else strict) and transcript.errors:

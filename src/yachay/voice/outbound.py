@@ -1,9 +1,11 @@
 """Webhooks of the calls we place (yachay.outreach): who answered, and their status.
 
 Twilio requests the answer URL once answering-machine detection has decided: a person
-(or a call it cannot tell) gets the student's flow, exactly as if the child had called us
-(the child's number is the webhook's `To`); a voicemail gets a short message after the
-beep, never the lesson; a fax or a machine still greeting gets a hang-up.
+(or a call it cannot tell) gets the student's flow (the child's number is the webhook's
+`To`), greeted as the child the call was placed for (the try's `attempt` in the URL leads
+to its `outbound_calls` row and student; `flows.placed_call`); the parents' weekly call
+tells the week in the parent's language; a voicemail gets a short message after the beep,
+never the lesson nor a name; a fax or a machine still greeting gets a hang-up.
 A call to the callback number is rejected unanswered (free for the caller) and rung back.
 """
 
@@ -18,6 +20,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from yachay.calls import CallService, IncomingCall, StatusUpdate
 from yachay.config import Settings
+from yachay.content.prompts import Prompts
 from yachay.flows.events import Hangup, Speak
 from yachay.outreach import Outreach
 from yachay.outreach.calls import STUDENT_KINDS
@@ -25,6 +28,7 @@ from yachay.outreach.messages import (
     TEACHER_CALLING,
     TEACHER_UNAVAILABLE,
     VOICEMAIL,
+    household_language,
     weekly_progress,
 )
 from yachay.voice.routes import bp
@@ -34,6 +38,9 @@ log = logging.getLogger(__name__)
 #: AnsweredBy values after which a message can be left (DetectMessageEnd).
 AFTER_THE_BEEP = frozenset({"machine_end_beep", "machine_end_silence", "machine_end_other"})
 OUTBOUND = "outbound-api"
+#: What a call placed for one child comes for (`CallState.purpose`). A missed call rung back
+#: is answered as if its caller had called us: on a shared phone, asked who they are.
+PURPOSE_OF_KIND = {"lesson": "lesson", "review": "review", "teacher_callback": "callback"}
 
 
 def _now() -> datetime:
@@ -101,7 +108,14 @@ def outbound_answered() -> Response:
         return _xml(_put_through(row.connect_to))
     assert row.kind in STUDENT_KINDS
     service: CallService = current_app.extensions["yachay.calls"]
-    call = IncomingCall(sid=form["CallSid"], phone=row.phone, direction=OUTBOUND)
+    purpose = PURPOSE_OF_KIND.get(row.kind, "")
+    call = IncomingCall(
+        sid=form["CallSid"],
+        phone=row.phone,
+        direction=OUTBOUND,
+        placed_for=row.student_id if purpose else None,
+        purpose=purpose if row.student_id is not None else "",
+    )
     return _xml(service.incoming(call, current_app.extensions["yachay.twiml"], _now()))
 
 
@@ -118,9 +132,12 @@ def _put_through(number: str) -> str:
 
 def _progress(phone: str) -> str:
     db = current_app.extensions["yachay.db"]
+    prompts: Prompts = current_app.extensions["yachay.prompts"]
     with db.read_session() as session:
-        lines = weekly_progress(session, phone, _now())
-    events = [Speak(line, "es") for line in lines] + [Hangup()]
+        language = household_language(session, phone)
+        lines = weekly_progress(session, phone, _now(), prompts, language)
+    language = language if language in prompts.languages else "es"
+    events = [Speak(line.text, language, private=line.private) for line in lines] + [Hangup()]
     return current_app.extensions["yachay.twiml"](events, 0)
 
 
