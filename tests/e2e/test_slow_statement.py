@@ -10,10 +10,9 @@ failed answer may be stored, and once the database is quick again the answer is 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from tests.conftest import TOKEN, LiveServer, free_port, start_server, stop_server
 from tests.e2e.test_student_call import add_student, answers, current_lesson, through_the_segments
@@ -44,12 +43,15 @@ DROP FUNCTION yachay_test_slow_answer();
 """
 
 
-@pytest.fixture
-def server_over_postgres(tmp_path: Path) -> Iterator[tuple[LiveServer, Database]]:
+@pytest.fixture(scope="module")
+def server_over_postgres(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[LiveServer, Database]]:
     """`yachay serve` over a PostgreSQL of its own (it migrates and loads the starter packs),
-    so the trigger slows no other test's server."""
+    so the trigger and the table lock slow no other module's server. Each test here leaves
+    the database quick again; their callers' numbers differ."""
     postgres = start_postgres(free_port())
-    server = start_server(tmp_path, postgres.url)
+    server = start_server(tmp_path_factory.mktemp("slow-statement"), postgres.url)
     database = Database(postgres.url)
     yield server, database
     database.dispose()
@@ -137,4 +139,62 @@ def test_a_statement_slower_than_its_timeout_asks_the_question_again_and_stores_
     timeouts = [line for line in log.splitlines() if "failed on the database" in line]
     assert timeouts and all(transcript.call_sid in line for line in timeouts), log
     assert any("QueryCanceled" in line for line in timeouts), log
+    assert number[3:] not in log
+
+
+def test_with_the_calls_table_locked_the_caller_hears_goodbye_in_time_and_nothing_is_lost(
+    server_over_postgres: tuple[LiveServer, Database],
+) -> None:
+    """A lock on the whole `calls` table (a migration's ALTER TABLE, a VACUUM FULL while
+    serving) stops even the read that would ask the question again: that read is bounded
+    too, so the caller hears the apology rather than Twilio's error after 15 s."""
+    server, database = server_over_postgres
+    assert database.engine is not None
+    number = "+51955123488"
+    student_id = add_student(database, number, grade=1)
+    lesson, questions = current_lesson(database, student_id)
+    answer = str(questions[0].answer)
+    script = ["1", *through_the_segments(lesson), answer]
+    holder = database.engine.connect()
+    held = holder.begin()
+    prompts: list[KeyPrompt] = []
+
+    def caller(prompt: KeyPrompt) -> str | None:
+        prompts.append(prompt)
+        if len(prompts) == len(script):  # at the first question: the table is locked
+            holder.execute(text("LOCK TABLE calls IN ACCESS EXCLUSIVE MODE"))
+        return script[len(prompts) - 1] if len(prompts) <= len(script) else None
+
+    def release_after_the_answer(event: str, data: object) -> None:
+        # As soon as the answer to the locked turn arrived, before the status callback.
+        if event == "request" and held.is_active and len(prompts) == len(script):
+            held.rollback()
+
+    phone = PhoneSimulator(base_url=server.url, auth_token=TOKEN, from_number=number)
+    try:
+        transcript = phone.call(caller, listener=release_after_the_answer)
+    finally:
+        if held.is_active:
+            held.rollback()
+        holder.close()
+    assert transcript.ok, transcript.summary()
+    assert not held.is_active  # the lock was held through the turn
+    locked = transcript.documents[-1]
+    assert locked.params["Digits"] == answer and locked.status == 200
+    assert locked.latency_ms is not None and locked.latency_ms < TWILIO_PATIENCE_MS
+    assert [v["verb"] for v in locked.verbs] == ["Say", "Hangup"]
+    assert "Lo sentimos" in locked.verbs[0]["text"]
+    assert transcript.ended_by == "hangup-verb"
+
+    # Nothing of the turn was stored; the call waits at the question's step, and ended.
+    step = int(prompts[-1].attributes["action"].split("step=")[1].split("&")[0])
+    assert answers(database, student_id) == []
+    assert progress_answered(database, student_id, lesson.id) == 0
+    with database.session() as session:
+        call = session.get(m.Call, transcript.call_sid)
+        assert (call.step, call.status) == (step, "completed")
+
+    log = server.log()
+    assert f"call {transcript.call_sid}: step {step} failed" in log, log
+    assert "LockNotAvailable" in log
     assert number[3:] not in log
