@@ -136,9 +136,9 @@ def test_a_statement_slower_than_its_timeout_asks_the_question_again_and_stores_
 
     # The server logged the timeout by the call's id, never the child's phone number.
     log = server.log()
-    timeouts = [line for line in log.splitlines() if "failed on the database" in line]
-    assert timeouts and all(transcript.call_sid in line for line in timeouts), log
-    assert any("QueryCanceled" in line for line in timeouts), log
+    failed = f"call {transcript.call_sid}: step {step} failed on the database"
+    timeouts = [line for line in log.splitlines() if failed in line]
+    assert timeouts and all(line.endswith("QueryCanceled") for line in timeouts), log
     assert number[3:] not in log
 
 
