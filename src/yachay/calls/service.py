@@ -213,7 +213,7 @@ class CallService:
     def _replay(self, call_sid: str) -> str:
         """The reply stored for the step the call waits at: its question, asked again."""
         try:
-            with self.db.read_session() as session:
+            with self.db.read_session(bounded=True) as session:
                 row = session.get(m.Call, call_sid)
                 reply = row.last_reply if row is not None else None
         except SQLAlchemyError as exc:
@@ -294,7 +294,7 @@ class CallService:
     def language_of(self, call_sid: str) -> str:
         """The call's language, or Spanish when it is unknown or the database cannot say."""
         try:
-            with self.db.read_session() as session:
+            with self.db.read_session(bounded=True) as session:
                 row = session.get(m.Call, call_sid)
                 if row is None or not row.state:
                     return "es"

@@ -84,6 +84,7 @@ class Database:
         self._sessions: sessionmaker[Session] | None = None
         self._read_sessions: sessionmaker[Session] | None = None
         self._bounded_sessions: sessionmaker[Session] | None = None
+        self._bounded_read_sessions: sessionmaker[Session] | None = None
         if url:
             self.connect(url)
 
@@ -97,6 +98,10 @@ class Database:
         )
         self._bounded_sessions = sessionmaker(
             self.engine.execution_options(**{BOUNDED: True}), expire_on_commit=False
+        )
+        self._bounded_read_sessions = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True, BOUNDED: True}),
+            expire_on_commit=False,
         )
 
     def init_app(self, app: Flask) -> None:
@@ -116,11 +121,15 @@ class Database:
             yield session
 
     @contextmanager
-    def read_session(self) -> Iterator[Session]:
-        """A read-only unit of work: never waits for, nor blocks, a writer on SQLite."""
-        if self._read_sessions is None:
+    def read_session(self, bounded: bool = False) -> Iterator[Session]:
+        """A read-only unit of work: never waits for, nor blocks, a writer on SQLite.
+
+        `bounded`: as for `session`. A plain read waits for no row lock, but it does wait
+        for a lock on the whole table (a migration's ALTER TABLE, a VACUUM FULL)."""
+        makers = self._bounded_read_sessions if bounded else self._read_sessions
+        if makers is None:
             raise RuntimeError("the database is not connected")
-        with self._read_sessions() as session:
+        with makers() as session:
             try:
                 yield session
             finally:
