@@ -262,3 +262,25 @@ def test_the_weekly_call_speaks_aymara_for_a_mother_on_another_phone(server, db,
     assert not transcript.verbs("Say")
     assert all("/audio/ay/" in url for url in transcript.played())
     assert played(transcript, 0)[0].startswith("Kamisaki, Yachayat jawsapxsma")
+
+
+def test_the_weekly_call_says_sorry_when_the_database_fails_and_logs_no_number(
+    server, db, api, phone
+):
+    from yachay.outreach.messages import PROGRESS_UNAVAILABLE
+
+    household(db, phone)
+    sent, sid = ring(db, api, "parent_progress", phone)
+    # A real database error on the week's read: the answers table is not there.
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE answers RENAME TO answers_away")
+    try:
+        transcript = answer(server, sent, sid, [])
+    finally:
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("ALTER TABLE answers_away RENAME TO answers")
+    assert transcript.said() == [PROGRESS_UNAVAILABLE]
+    assert transcript.ended_by == "hangup-verb"
+    log = server.log()
+    assert f"outbound call {sid}: the weekly progress could not be read" in log
+    assert phone[3:] not in log

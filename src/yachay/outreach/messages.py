@@ -23,6 +23,11 @@ TEACHER_CALLING = (
     "Un momento, por favor."
 )
 TEACHER_UNAVAILABLE = "Tu profesora o profesor no pudo contestar ahora. ¡Hasta pronto!"
+#: The weekly call when the database cannot be read in time: the parent can call in for it.
+PROGRESS_UNAVAILABLE = (
+    "Hola, te llamamos de Yachay. Ahora no podemos leer el resumen de la semana. "
+    "Llámanos cuando quieras para escucharlo. ¡Hasta pronto!"
+)
 
 
 @dataclass(frozen=True)

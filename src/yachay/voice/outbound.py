@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from flask import Response, abort, current_app, request
+from sqlalchemy.exc import DBAPIError
 from twilio.twiml.voice_response import VoiceResponse
 
 from yachay.calls import CallService, IncomingCall, StatusUpdate
@@ -25,6 +26,7 @@ from yachay.flows.events import Hangup, Speak
 from yachay.outreach import Outreach
 from yachay.outreach.calls import STUDENT_KINDS
 from yachay.outreach.messages import (
+    PROGRESS_UNAVAILABLE,
     TEACHER_CALLING,
     TEACHER_UNAVAILABLE,
     VOICEMAIL,
@@ -103,7 +105,7 @@ def outbound_answered() -> Response:
     if answered_by.startswith("machine") or answered_by == "fax":
         return _hangup()
     if row.kind == "parent_progress":
-        return _xml(_progress(row.phone))
+        return _xml(_progress(row.phone, form["CallSid"]))
     if row.connect_to:
         return _xml(_put_through(row.connect_to))
     assert row.kind in STUDENT_KINDS
@@ -130,12 +132,25 @@ def _put_through(number: str) -> str:
     return str(response)
 
 
-def _progress(phone: str) -> str:
+def _progress(phone: str, call_sid: str) -> str:
     db = current_app.extensions["yachay.db"]
     prompts: Prompts = current_app.extensions["yachay.prompts"]
-    with db.read_session() as session:
-        language = household_language(session, phone)
-        lines = weekly_progress(session, phone, _now(), prompts, language)
+    try:
+        # bounded as a turn is: the parent is on the line, and Twilio waits 15 s at most
+        with db.read_session(bounded=True) as session:
+            language = household_language(session, phone)
+            lines = weekly_progress(session, phone, _now(), prompts, language)
+    except DBAPIError as exc:
+        log.warning(
+            "outbound call %s: the weekly progress could not be read: %s",
+            call_sid,
+            type(exc.orig).__name__,
+        )
+        settings: Settings = current_app.config["YACHAY"]
+        response = VoiceResponse()
+        response.say(PROGRESS_UNAVAILABLE, voice=settings.say_voice, language=settings.say_language)
+        response.hangup()
+        return str(response)
     language = language if language in prompts.languages else "es"
     events = [Speak(line.text, language, private=line.private) for line in lines] + [Hangup()]
     return current_app.extensions["yachay.twiml"](events, 0)
