@@ -177,7 +177,7 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=6, help="fresh worker processes timed")
     parser.add_argument("--model", default="dkt+f")
     parser.add_argument(
-        "--threads", type=int, default=1, help="torch threads a process (gunicorn's: 1, BLAS too)"
+        "--threads", type=int, default=1, help="torch threads a process (gunicorn's: 1)"
     )
     args = parser.parse_args()
 

@@ -65,9 +65,8 @@ control_socket_disable = True
 
 
 def post_fork(server, worker):
-    # torch and BLAS start a thread per core in every process: 4 workers x 2 threads each
-    # on 2 cores would oversubscribe them. One thread a worker; the workers are the
-    # parallelism.
+    # torch starts a thread per core in every process: 4 workers x 2 threads on 2 cores
+    # would oversubscribe them. One thread a worker; the workers are the parallelism.
     from yachay.tutor.serving import one_thread_per_worker
 
     one_thread_per_worker()

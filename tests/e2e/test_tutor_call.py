@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -160,6 +162,10 @@ def test_the_served_versions_skill_filter_decides_a_calls_round(tmp_path, phone_
             by_model = tutor.predictor(bank.info).predict([], [c.item_id for c in chosen])
         assert [by_model[c.item_id] for c in chosen] != pytest.approx([c.predicted for c in chosen])
 
+        # The server looks at the production pointer at most once a second (TutorService's
+        # poll interval): it last looked when the server started, before the version was
+        # published. Past that second, the call's first prediction loads the version.
+        time.sleep(1.5)
         phone = PhoneSimulator(base_url=server.url, auth_token=TOKEN, from_number=phone_number)
         transcript = phone.call(["2", "1", "1", "1", "1", "1", "h"])
         assert transcript.ok, transcript.errors

@@ -390,14 +390,12 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
 
 
 def one_thread_per_worker() -> None:
-    """Run torch and NumPy's BLAS on one thread in this process (a server worker).
+    """Run torch on one thread in this process (a server worker).
 
-    Both start a thread per core in every process: 4 workers on 2 cores would run 16
-    threads. Measured with `bench/tutor_scoring.py` (4 workers, 2 cores): torch's default
-    took the p99 of a round to 3.6 s, and BLAS's (the skill filter multiplies beliefs by
-    question weights) to 132 ms, against 40 ms with one thread each."""
+    torch starts a thread per core in every process: 4 workers on 2 cores would run 8.
+    Measured with `bench/tutor_scoring.py` (4 workers, 2 cores): torch's default took the p99
+    of a round to 3.6 s. (The skill filter uses no BLAS product, which would need the same
+    limit: with one, the p99 was 132 ms.)"""
     import torch
-    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(1)
-    threadpool_limits(1)

@@ -145,7 +145,11 @@ class SkillFilter:
         if a.single is not None:
             belief = self._belief[a.single[rows]]
         else:
-            belief = a.weights[rows] @ self._belief
+            # the mean of the item's skills' beliefs, summed in the same order for equal
+            # items (a BLAS product rounds differently with its blocking and threads, and
+            # then ties between equal questions break differently from run to run)
+            padded = np.vstack([self._belief, np.zeros((1, self._belief.shape[1]))])
+            belief = padded[a.padded[rows]].sum(axis=1) / a.count[rows, None]
         p = np.einsum("ij,ij->i", belief, self._emission[self._level_array[rows]])
         return dict(zip(candidate_ids, p.tolist(), strict=True))
 
@@ -173,7 +177,10 @@ class _ItemArrays:
     row: dict[str, int]
     skills: list[tuple[int, ...]]
     level: list[float]
-    weights: np.ndarray
+    #: Each item's skills' rows, padded with the row past the last skill (a row of zeros).
+    padded: np.ndarray
+    #: How many skills each item has.
+    count: np.ndarray
     #: Each item's skill, when every item has exactly one (else None).
     single: np.ndarray | None
 
@@ -187,14 +194,16 @@ def _item_arrays(catalog: Catalog) -> _ItemArrays:
         return cached[1]
     index = {s.id: n for n, s in enumerate(catalog.skills)}
     skills = [tuple(index[s] for s in item.skills) for item in catalog.items]
-    weights = np.zeros((len(catalog.items), len(catalog.skills)))
+    widest = max((len(ss) for ss in skills), default=1)
+    padded = np.full((len(skills), widest), len(catalog.skills), dtype=int)
     for n, ss in enumerate(skills):
-        weights[n, list(ss)] = 1 / len(ss)
+        padded[n, : len(ss)] = ss
     arrays = _ItemArrays(
         {item.id: n for n, item in enumerate(catalog.items)},
         skills,
         [item.difficulty - 3.0 for item in catalog.items],
-        weights,
+        padded,
+        np.array([max(1, len(ss)) for ss in skills], dtype=float),
         np.array([ss[0] for ss in skills], dtype=int)
         if all(len(ss) == 1 for ss in skills)
         else None,
