@@ -196,6 +196,41 @@ def test_a_broken_checkpoint_keeps_the_current_model(settings, service, clock, t
     assert service.predict(HISTORY, CANDIDATES) == before
 
 
+def test_the_versions_filter_decides_and_a_failing_filter_leaves_it_to_the_model(
+    settings, service, tmp_path, caplog
+):
+    from yachay.tutor.decider import FILTER_KEY
+    from yachay.tutor.domain import Catalog, Item
+    from yachay.tutor.skill_filter import filter_from_fitted
+
+    questions = {qid: i for i, (qid, _, _) in enumerate(QUESTIONS, start=1)}
+    vocab = Vocabulary(
+        questions,
+        {s: i for i, s in enumerate(("sumar", "restar", "contar"), start=1)},
+        {qid: skill for qid, skill, _ in QUESTIONS},
+    )
+    fitted = {"step": 1.5, "learn": 0.2, "jump": 2.0, "prior_at": -1.0, "prior_below": 1.0}
+    registry = Registry(settings)
+    fake_version(
+        registry, settings, 1, tmp_path, metadata={**vocab.to_metadata(), FILTER_KEY: fitted}
+    )
+    registry.promote(1)
+    catalog = Catalog.build([Item(qid, (skill,), d, 2) for qid, skill, d in QUESTIONS], [])
+    decided = service.predictor(INFO, catalog, grade=2).predict(HISTORY, CANDIDATES)
+    assert decided == pytest.approx(
+        filter_from_fitted(catalog, 2, fitted).predict(HISTORY, CANDIDATES)
+    )
+    by_model = service.predict(HISTORY, CANDIDATES, INFO)
+    assert by_model != pytest.approx(decided)
+    # a question of a difficulty the filter has no level for (content gone wrong): the
+    # filter fails, the call does not; the model answers, and the log says why
+    broken = Catalog.build([Item(qid, (skill,), 9, 2) for qid, skill, _ in QUESTIONS], [])
+    predictor = service.predictor(INFO, broken, grade=2)
+    assert predictor.predict(HISTORY, CANDIDATES) == pytest.approx(by_model)
+    assert {predictor.version_of(c) for c in CANDIDATES} == {1}
+    assert "the skill filter of v1 failed" in caplog.text
+
+
 def test_threads_predict_while_production_switches(settings, tmp_path):
     registry = Registry(settings)
     for seed in (1, 2):

@@ -355,7 +355,13 @@ class VersionedPredictor:
             return scores
         model, skill_filter = decider
         ours = [c for c in candidates if c in skill_filter.catalog.item]
-        scores = skill_filter.predict(history, ours) if ours else {}
+        try:
+            scores = skill_filter.predict(history, ours) if ours else {}
+        except Exception:  # as for the model: a failure never fails the call
+            log.exception(
+                "the skill filter of v%s failed; the model answers", model.pointer.version
+            )
+            scores = {}
         self._versions.update(dict.fromkeys(scores, model.pointer.version))
         rest = [c for c in candidates if c not in scores]
         if rest:
@@ -373,7 +379,12 @@ class VersionedPredictor:
         if self._filter is None or self._filter[0] is not model:
             from yachay.tutor.skill_filter import filter_from_fitted
 
-            self._filter = (model, filter_from_fitted(self.catalog, self.grade, model.skill_filter))
+            try:
+                built = filter_from_fitted(self.catalog, self.grade, model.skill_filter)
+            except Exception:
+                log.exception("the skill filter of v%s cannot be built", model.pointer.version)
+                return None
+            self._filter = (model, built)
         return self._filter
 
     def version_of(self, question_id: str) -> int | None:
