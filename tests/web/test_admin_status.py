@@ -53,6 +53,9 @@ def test_the_status_page_shows_this_months_call_costs(console):
         bill = monthly_bill(session, outreach.clock, Rates.load(None), month)
     assert bill.cost["teacher_callback"] == cost
     assert f'<td class="n" id="costs-total">{bill.total:.2f}</td>' in page
+    # the title is the page's name alone (the model's paragraph once, in the page)
+    assert "<title>Estado del sistema · Yachay</title>" in page
+    assert page.count('id="model"') == 1
 
 
 def test_a_broken_rates_file_is_named_on_the_page(tmp_path):
