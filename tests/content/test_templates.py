@@ -182,7 +182,8 @@ def test_numbers_are_written_to_be_read(value: float, said: str) -> None:
         (3.0, "qu", "kimsa"),
         (12, "ay", "tunka payani"),
         (2.5, "qu", "2 coma 5"),  # not a whole number: left as digits
-        (12000, "qu", "12000"),  # beyond what is spelled
+        (12000, "qu", "chunka iskayniyuq waranqa"),
+        (1_000_000, "qu", "1000000"),  # beyond what is spelled
     ],
 )
 def test_quechua_and_aymara_numbers_are_words(value: float, language: str, said: str) -> None:

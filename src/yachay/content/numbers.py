@@ -2,7 +2,7 @@
 
 Spanish prompts keep digits: the Spanish voice reads "12" as "doce" well. Quechua and
 Aymara prompts are rendered offline by a voice that does not read digits in those
-languages reliably, so numbers are spelled out in words, 0..9999.
+languages reliably, so numbers are spelled out in words, 0..999 999.
 
 UNREVIEWED: the Quechua and Aymara spellings below follow published descriptions of the
 numeral systems (see CURRICULUM.md) and have not been checked by a native speaker yet.
@@ -16,7 +16,9 @@ Southern Quechua (official alphabet, Collao/Chanka):
     consonant: chunka hukniyuq (11), chunka kimsayuq (13), iskay chunka pusaqniyuq (28),
     pachak hukniyuq (101), waranqa isqun pachak iskay chunka qanchisniyuq (1927).
     Only the units take the suffix: 110 is pachak chunka, 2020 is iskay waranqa iskay
-    chunka. Doubt: some speakers also put -yuq on a final round ten after a hundred or a
+    chunka. Ten thousand and more: the number of thousands, spelled, before waranqa:
+    chunka waranqa (10 000), chunka iskayniyuq waranqa kimsa pachak (12 300), iskay pachak
+    waranqa (200 000). Doubt: some speakers also put -yuq on a final round ten after a hundred or a
     thousand (pachak chunkayuq); we follow the more common grammar rule instead.
 
 Aymara:
@@ -26,7 +28,9 @@ Aymara:
     its short quantifier form pä (pä tunka 20, pä pataka 200, pä waranqa 2000), the
     others stay whole (kimsa tunka 30, llätunka tunka 90).
     Units after a larger part take -ni ("with"): tunka mayani (11), pä tunka kimsaqallquni
-    (28), pä waranqa phisqa pataka tunka pusini (2514). Doubts: some writers lengthen the
+    (28), pä waranqa phisqa pataka tunka pusini (2514). Ten thousand and more: the number
+    of thousands, spelled, before waranqa: tunka waranqa (10 000), tunka payani waranqa
+    (12 000), pä pataka waranqa (200 000). Doubts: some writers lengthen the
     vowel before -ni (tunka phisqhäni) or clip the multiplier (pä tunk, paqallq tunka)
     in speech; we write the full forms.
 """
@@ -38,7 +42,7 @@ from decimal import Decimal
 __all__ = ["MAX_SPELLED", "spoken_hour", "spoken_number"]
 
 #: Largest number spelled in words; anything larger (or negative) is left as digits.
-MAX_SPELLED = 9999
+MAX_SPELLED = 999_999
 
 _QU_UNITS = (
     "ch'usaq",
@@ -52,7 +56,7 @@ _QU_UNITS = (
     "pusaq",
     "isqun",
 )
-_QU_BASES = ((1000, "waranqa"), (100, "pachak"), (10, "chunka"))
+_QU_BASES = ((100, "pachak"), (10, "chunka"))
 
 _AY_UNITS = (
     "ch'usa",
@@ -66,7 +70,9 @@ _AY_UNITS = (
     "kimsaqallqu",
     "llätunka",
 )
-_AY_BASES = ((1000, "waranqa"), (100, "pataka"), (10, "tunka"))
+_AY_BASES = ((100, "pataka"), (10, "tunka"))
+#: One thousand in both languages (a loan from Quechua into Aymara).
+_THOUSAND = "waranqa"
 
 _VOWELS = frozenset("aeiouäëïöü")
 
@@ -92,7 +98,13 @@ def _spell(n: int, units, bases, multiplier, with_units) -> str:
     if n == 0:
         return units[0]
     parts: list[str] = []
-    rest = n
+    thousands, rest = divmod(n, 1000)
+    if thousands:  # a digit multiplies waranqa as it does the other bases; more is spelled
+        parts.append(
+            multiplier(thousands, _THOUSAND)
+            if thousands < 10
+            else f"{_spell(thousands, units, bases, multiplier, with_units)} {_THOUSAND}"
+        )
     for value, base in bases:
         digit, rest = divmod(rest, value)
         if digit:
