@@ -137,6 +137,10 @@ class TurnTutor:
         return bank, predictors.predictor(bank.info, bank.catalog, grade)
 
     def _grades(self, student_ids: Sequence[int]) -> set[int]:
+        if len(student_ids) == 1:
+            # by primary key: the decision's own session.get of the student then costs nothing
+            student = self.session.get(m.Student, student_ids[0])
+            return {student.grade} if student is not None else set()
         return set(
             self.session.scalars(select(m.Student.grade).where(m.Student.id.in_(student_ids)))
         )
