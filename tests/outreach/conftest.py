@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from tests.conftest import TOKEN, free_port
+from tests.conftest import TOKEN, LiveServer, free_port, start_server
 from tests.outreach.redis_server import RedisServer
 from tests.outreach.twilio_api import FakeTwilioApi
 from tests.postgres import Postgres, start_postgres
@@ -23,6 +23,42 @@ from yachay.db.database import Database
 ACCOUNT = "AC" + "1" * 32
 FROM = "+5116401111"
 PUBLIC = "https://yachay.example.org"
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[FakeTwilioApi]:
+    """Twilio's REST API stand-in, one per module (its server's calls go there)."""
+    fake = FakeTwilioApi()
+    yield fake
+    fake.close()
+
+
+def start_outreach_server(
+    folder: Path, api: FakeTwilioApi, public_url: str | None = None, **env: str
+) -> LiveServer:
+    """`yachay serve` placing its calls through ``api``, at any hour. ``public_url``: what
+    Twilio is told to call (None: the server's own address, so the simulator can)."""
+    port = free_port()
+    return start_server(
+        folder,
+        port=port,
+        extra_env={
+            "TWILIO_ACCOUNT_SID": ACCOUNT,
+            "TWILIO_FROM_NUMBER": FROM,
+            "TWILIO_API_URL": api.url,
+            "YACHAY_PUBLIC_URL": public_url or f"http://127.0.0.1:{port}",
+            "YACHAY_QUIET_HOURS": "00:00-00:00",  # the test may run at any hour
+            **env,
+        },
+    )
+
+
+@pytest.fixture(scope="module")
+def db(server: LiveServer) -> Iterator[Database]:
+    """The module's server's database."""
+    database = Database(server.database_url)
+    yield database
+    database.dispose()
 
 
 @pytest.fixture

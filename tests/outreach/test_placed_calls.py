@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import TOKEN, LiveServer, free_port, start_server, stop_server
+from tests.conftest import TOKEN, LiveServer, stop_server
 from tests.e2e.test_adult_calls import add_adult, link, played, spoken
 from tests.e2e.test_student_call import add_student
-from tests.outreach.conftest import ACCOUNT, FROM
+from tests.outreach.conftest import FROM, start_outreach_server
 from tests.outreach.test_webhooks import placed
 from tests.outreach.twilio_api import FakeTwilioApi, Recorded
 from yachay.db import models as m
@@ -38,36 +38,11 @@ needs_audio = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def api() -> Iterator[FakeTwilioApi]:
-    fake = FakeTwilioApi()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture(scope="module")
 def server(api: FakeTwilioApi, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     # The public URL is the server's own: the simulator signs what Twilio would sign.
-    port = free_port()
-    live = start_server(
-        tmp_path_factory.mktemp("placed-calls"),
-        port=port,
-        extra_env={
-            "TWILIO_ACCOUNT_SID": ACCOUNT,
-            "TWILIO_FROM_NUMBER": FROM,
-            "TWILIO_API_URL": api.url,
-            "YACHAY_PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "YACHAY_QUIET_HOURS": "00:00-00:00",  # the test may run at any hour
-        },
-    )
+    live = start_outreach_server(tmp_path_factory.mktemp("placed-calls"), api)
     yield live
     stop_server(live)
-
-
-@pytest.fixture(scope="module")
-def db(server: LiveServer) -> Iterator[Database]:
-    database = Database(server.database_url)
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ import requests
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from tests.conftest import TOKEN, LiveServer, start_server, stop_server
-from tests.outreach.conftest import ACCOUNT, FROM, PUBLIC, add_student
+from tests.conftest import TOKEN, LiveServer, stop_server
+from tests.outreach.conftest import ACCOUNT, FROM, PUBLIC, add_student, start_outreach_server
 from tests.outreach.twilio_api import FakeTwilioApi
 from yachay.db import models as m
 from yachay.db.database import Database
@@ -27,34 +27,15 @@ CALLBACK = "+5116402222"
 
 
 @pytest.fixture(scope="module")
-def api() -> Iterator[FakeTwilioApi]:
-    fake = FakeTwilioApi()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture(scope="module")
 def server(api: FakeTwilioApi, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = start_server(
+    live = start_outreach_server(
         tmp_path_factory.mktemp("outreach-server"),
-        extra_env={
-            "TWILIO_ACCOUNT_SID": ACCOUNT,
-            "TWILIO_FROM_NUMBER": FROM,
-            "TWILIO_API_URL": api.url,
-            "YACHAY_PUBLIC_URL": PUBLIC,
-            "YACHAY_CALLBACK_NUMBER": CALLBACK,
-            "YACHAY_QUIET_HOURS": "00:00-00:00",  # the test may run at any hour
-        },
+        api,
+        PUBLIC,
+        YACHAY_CALLBACK_NUMBER=CALLBACK,
     )
     yield live
     stop_server(live)
-
-
-@pytest.fixture(scope="module")
-def db(server: LiveServer) -> Iterator[Database]:
-    database = Database(server.database_url)
-    yield database
-    database.dispose()
 
 
 def post(server: LiveServer, path: str, data: dict[str, str]) -> requests.Response:
