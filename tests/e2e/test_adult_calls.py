@@ -126,10 +126,10 @@ def test_a_parent_on_a_shared_phone_hears_each_childs_progress(school_server, db
     assert "¡Hola, Rosa!" in spoken(transcript, 1)
     heard = spoken(transcript, 2)
     minutes = round(practice.duration / 60)
-    assert f"Ana: esta semana aprendió {minutes} minutos por teléfono." in heard
+    assert f"Ana, esta semana: minutos por teléfono, {minutes};" in heard
     assert re.search(r"Lo que mejor sabe: [^.]+\.", heard)
     assert "Para practicar en casa: pídele que te explique" in heard
-    assert "Luis: esta semana aprendió 0 minutos" in heard
+    assert "Luis, esta semana: minutos por teléfono, 0;" in heard
     assert "Luis todavía no respondió preguntas." in heard
     with db.session() as session:
         call = session.get(m.Call, transcript.call_sid)

@@ -53,7 +53,7 @@ def test_parent_hears_each_childs_progress_in_plain_words(converse, world):
     world.reports[ana] = SkillReport({"es": "sumar hasta 20"}, {"es": "restar llevando"})
     call = converse(phone=HOME).press("9", "1")
     said = call.said()
-    assert "Ana: esta semana aprendió 25 minutos por teléfono. Lecciones terminadas: 0." in said
+    assert "Ana, esta semana: minutos por teléfono, 25; lecciones terminadas, 0." in said
     assert "Lo que mejor sabe: sumar hasta 20. Lo que más le cuesta: restar llevando." in said
     assert "Para practicar en casa: pídele que te explique restar llevando" in said
     assert "Luis todavía no respondió preguntas." in said
@@ -66,7 +66,7 @@ def test_a_child_registered_without_a_name_is_named_by_grade(converse, world):
     world.minutes[child] = 4
     world.reports[child] = SkillReport({"es": "las horas"}, None)
     said = converse(phone=HOME).press("1").said()
-    assert "La niña o el niño de 3.° grado: esta semana aprendió 4 minutos" in said
+    assert "La niña o el niño de 3.° grado, esta semana: minutos por teléfono, 4;" in said
 
 
 def test_household_pin_and_the_daily_call_time(converse, world):
