@@ -87,7 +87,9 @@ def prepare(root: Path, answers: int, model_name: str) -> Settings:
     with db.session() as session:
         bank = read_questions(session)
         ids = sorted(bank)
-        start = m.utcnow() - timedelta(days=30)
+        # one call a day of 10 answers, the last one yesterday: recent sittings are what
+        # the policy's confirmations read (`yachay.tutor.confirm`)
+        yesterday = m.utcnow() - timedelta(days=1)
         for i in range(STUDENTS):
             student = m.Student(phone=f"+5190000{i:04d}", language="es", grade=GRADE)
             session.add(student)
@@ -102,7 +104,9 @@ def prepare(root: Path, answers: int, model_name: str) -> Settings:
                         response_ms=int(rng.integers(2000, 20_000)),
                         call_sid=f"CA{i:04d}{step // 10:04d}",
                         step=step,
-                        answered_at=start + timedelta(minutes=step * 5),
+                        answered_at=yesterday
+                        - timedelta(days=(answers - 1 - step) // 10)
+                        + timedelta(seconds=30 * (step % 10)),
                     )
                 )
     skills = sorted({info.skill for info in bank.values()})

@@ -11,6 +11,7 @@ from yachay.tutor.domain import AnswerEvent, Catalog, Item, SkillNode
 from yachay.tutor.policy import (
     AHEAD,
     CHECK,
+    CONFIRM,
     CONTINUE,
     GAP,
     LESSON,
@@ -64,7 +65,8 @@ class SkillTable:
 
 
 def answers(*item_ids: str, correct: bool = True, at: datetime | None = None) -> list:
-    at = at or NOW - timedelta(days=2)
+    # by default older than confirmations look back (`PolicyConfig.confirm_days`)
+    at = at or NOW - timedelta(days=20)
     return [AnswerEvent(i, correct, at + timedelta(seconds=30 * n)) for n, i in enumerate(item_ids)]
 
 
@@ -231,7 +233,7 @@ def test_frontier_order_and_skills_ahead_of_the_grade():
 def test_with_everything_mastered_the_least_known_skills_are_kept_fresh():
     levels = {"contar": 0.99, "sumar": 0.9, "restar": 0.95, "multiplicar": 0.97, "dividir": 0.92}
     history = answers(
-        *[f"{s.id}-{d}" for s in SKILLS for d in (1, 2, 3)], at=NOW - timedelta(days=9)
+        *[f"{s.id}-{d}" for s in SKILLS for d in (1, 2, 3)], at=NOW - timedelta(days=20)
     )
     got = next_items(history, catalog(), SkillTable(levels), NOW, 2)
     assert [(c.skill, c.reason) for c in got] == [("sumar", MAINTAIN), ("dividir", MAINTAIN)]
@@ -256,3 +258,50 @@ def test_choices_are_deterministic_and_rounds_never_repeat_an_item():
     assert one == two
     assert len({c.item_id for c in one}) == len(one) == 8
     assert next_items(history, catalog(), table, NOW, 0) == []
+
+
+class Counting(SkillTable):
+    """Reads the history: a skill's level grows 0.1 with each right answer on it."""
+
+    def predict(self, history, candidate_ids):
+        right: dict[str, int] = {}
+        for item_id, correct, *_ in history:
+            skill = item_id.rsplit("-", 1)[0]
+            right[skill] = right.get(skill, 0) + int(correct)
+        self.levels = {s: 0.4 + 0.1 * n for s, n in right.items()}
+        return super().predict(history, candidate_ids)
+
+
+CONTAR_5 = ("contar-1", "contar-2", "contar-3", "contar-4", "contar-5")
+
+
+def test_a_skill_mastered_in_its_last_sitting_is_confirmed_once_in_a_later_one():
+    yesterday = answers(*CONTAR_5, at=NOW - timedelta(days=1))
+    got = next_items(yesterday, catalog(), Counting({}), NOW, 5)
+    assert (got[0].skill, got[0].reason) == ("contar", CONFIRM)
+    # one confirmation or review a round: the rest is learning
+    assert {c.reason for c in got[1:]} == {NEW}
+    assert {c.skill for c in got[1:]} == {"sumar", "restar"}
+
+    # answered again today: confirmed, nothing more to ask
+    confirmed = yesterday + answers("contar-5", at=NOW - timedelta(hours=9))
+    assert CONFIRM not in {c.reason for c in next_items(confirmed, catalog(), Counting({}), NOW, 5)}
+
+
+def test_no_confirmation_within_the_sitting_nor_long_after_nor_when_off():
+    for history, config in (
+        (answers(*CONTAR_5, at=NOW - timedelta(minutes=30)), None),  # the same sitting
+        (answers(*CONTAR_5, at=NOW - timedelta(days=15)), None),  # beyond confirm_days
+        (answers(*CONTAR_5, at=NOW - timedelta(days=1)), PolicyConfig(confirm_days=0)),
+    ):
+        got = next_items(history, catalog(), Counting({}), NOW, 5, config=config)
+        assert CONFIRM not in {c.reason for c in got}
+
+
+def test_a_skill_mastered_before_its_last_sitting_needs_no_confirmation():
+    # mastered three days ago; yesterday's single answer kept it so: nothing crossed then
+    history = answers(*CONTAR_5, at=NOW - timedelta(days=3)) + answers(
+        "contar-5", at=NOW - timedelta(days=1)
+    )
+    got = next_items(history, catalog(), Counting({}), NOW, 5)
+    assert CONFIRM not in {c.reason for c in got}

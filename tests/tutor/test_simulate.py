@@ -187,6 +187,29 @@ def test_the_response_time_rule_is_fitted_on_the_warm_up_cohort(world):
     assert fit_quick_rule(pairs, world.catalog, fitted) is None  # no times, no rule
 
 
+def test_a_refit_can_keep_the_served_filters_dynamics_and_refit_its_priors(world):
+    from yachay.tutor.filter_fit import DYNAMICS, fit_filter
+
+    config = replace(SimConfig(), warmup_students=10, warmup_days=6)
+    histories = warmup_histories(world, config)
+    served = {"step": 0.7, "learn": 0.1, "jump": 1.0, "prior_below": 3.0, "prior_at": 3.0,
+              "prior_above": 3.0, "quick_ms": 5000.0, "quick_slope": 2.0, "quick_offset": -1.0,
+              "quick_wrong_too": 0.0}  # fmt: skip
+    kept = fit_filter(histories, world.catalog, keep=served)
+    assert {k: kept[k] for k in DYNAMICS} == {k: served[k] for k in DYNAMICS}
+    # the priors are fitted for those dynamics, as a grid with them alone would fit them
+    grid = {"step": (0.7,), "learn": (0.1,), "jump": (1,), "prior": FILTER_GRID["prior"]}
+    alone = fit_skill_filter(histories, world.catalog, grid)
+    assert {k: kept[k] for k in alone if k.startswith("prior")} == {
+        k: v for k, v in alone.items() if k.startswith("prior")
+    }
+    assert kept["prior_at"] != served["prior_at"]  # these children start far below 3
+    # without ``keep`` (or with a served filter that has none), everything is fitted
+    fresh = fit_filter(histories, world.catalog)
+    assert fit_filter(histories, world.catalog, keep={"prior_at": 0.0}) == fresh
+    assert (fresh["step"], fresh["learn"], fresh["jump"]) != (0.7, 0.1, 1.0)
+
+
 def test_runs_are_deterministic_by_seed():
     one = simulate(SMALL).to_dict()
     two = simulate(SMALL).to_dict()

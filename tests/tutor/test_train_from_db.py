@@ -237,3 +237,12 @@ def test_the_version_carries_the_skill_filter_that_decides(database, var_dir):
     again = train_from_db(settings, db, train_config=FAST, model_options=SMALL, progress=False)
     assert again.production_filter == pytest.approx(result.filter)
     assert "skill filter: holdout AUC" in again.reason
+    # ... keeping the served filter's dynamics, unless told to refit them
+    client = Registry(settings).client
+    assert client.get_run(result.run_id).data.params["filter.dynamics_from"] == "this run's answers"
+    assert client.get_run(again.run_id).data.params["filter.dynamics_from"] == "v1"
+    refit = train_from_db(
+        settings, db, train_config=FAST, model_options=SMALL, progress=False, refit_dynamics=True
+    )
+    params = client.get_run(refit.run_id).data.params
+    assert params["filter.dynamics_from"] == "this run's answers"

@@ -5,7 +5,8 @@ production row (`yachay.tutor.simulation.production`) runs on simulated answers.
 :func:`train_candidate` holds out 20% of the students (by a hash of their id, stable as
 data grows), trains the knowledge-tracing model on the rest (early stopping on a
 validation split of those), fits the skill filter that decides practice
-(:mod:`yachay.tutor.decider`) on the same students, and predicts every holdout answer
+(:mod:`yachay.tutor.decider`) on the same students (keeping the served filter's dynamics
+when given them: only its priors are refitted), and predicts every holdout answer
 from the answers before it with both. :func:`judge` scores production's model and filter
 on the same holdout answers and applies the gate: a candidate goes out when there is no
 production version, when production cannot be evaluated, or when its model's holdout AUC
@@ -132,9 +133,12 @@ def train_candidate(
     progress: bool = False,
     callbacks: tuple = (),
     on_stage: Any = None,
+    keep: Mapping[str, float] | None = None,
 ) -> Candidate:
     """Train the model and fit the filter on ``log``'s training students; predict its
-    holdout students with both. ``callbacks``: the trainer's (e.g. MLflow's epoch logger)."""
+    holdout students with both. ``callbacks``: the trainer's (e.g. MLflow's epoch logger).
+    ``keep``: the served filter's numbers, whose dynamics the new filter keeps (refitting
+    only its priors; `filter_fit.fit_filter`)."""
     stage = on_stage or (lambda _message: None)
     train_log, holdout = check_data(log, min_answers)
     vocab = Vocabulary.build(train_log)
@@ -145,7 +149,7 @@ def train_candidate(
     stage("evaluating on the holdout")
     y, p = predict(model, vocab, holdout, config)
     stage("fitting the skill filter")
-    fitted = fit_version_filter(train_log, grades, catalog)
+    fitted = fit_version_filter(train_log, grades, catalog, keep)
     return Candidate(
         model_name=model_name,
         model=model,

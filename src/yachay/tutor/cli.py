@@ -203,6 +203,12 @@ def _registry():  # noqa: ANN202
     help="Train on the answers snapshot an earlier training run logged (with that run's "
     "model and settings), not on the database: reproduces its holdout metrics.",
 )
+@click.option(
+    "--refit-dynamics",
+    is_flag=True,
+    help="Refit all of the skill filter's numbers; by default a new version keeps the served "
+    "filter's learning rate, difficulty step and response-time rule and refits its priors.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @with_appcontext
@@ -213,6 +219,7 @@ def train_command(
     tolerance: float,
     no_promote: bool,
     data_from: str | None,
+    refit_dynamics: bool,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -248,6 +255,7 @@ def train_command(
             on_stage=stage,
             registry=_registry(),
             data_from=data_from,
+            refit_dynamics=refit_dynamics,
         )
     except SnapshotError as exc:
         raise click.ClickException(str(exc)) from None

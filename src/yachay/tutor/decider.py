@@ -62,14 +62,18 @@ def graded_histories(log: AnswerLog, grades: Mapping[int, int]) -> list[GradedHi
 
 
 def fit_version_filter(
-    train: AnswerLog, grades: Mapping[int, int], catalog: Catalog
+    train: AnswerLog,
+    grades: Mapping[int, int],
+    catalog: Catalog,
+    keep: Mapping[str, float] | None = None,
 ) -> dict[str, float] | None:
     """The filter's numbers fitted on ``train``; None when no answer is on a question of
-    the bank (nothing to fit)."""
+    the bank (nothing to fit). ``keep``: the served filter's numbers, whose dynamics a new
+    version keeps (`filter_fit.fit_filter`)."""
     histories = graded_histories(train, grades)
     if not any(a[0] in catalog.item for _grade, h in histories for a in h):
         return None
-    return {k: float(v) for k, v in fit_filter(histories, catalog).items()}
+    return {k: float(v) for k, v in fit_filter(histories, catalog, keep).items()}
 
 
 def filter_metrics(

@@ -2,12 +2,17 @@
 
 `next_items` builds one practice round (the phone asks five questions a round):
 
-1. **Due reviews first.** Skills whose spaced review is due (`review.due_reviews`, most
+1. **Confirmations, then due reviews.** A skill that crossed the mastery line in its
+   last sitting gets one question in a later one (`CONFIRM`, `yachay.tutor.confirm`): the
+   evidence of a run of answers is fresh, some of it is forgotten by the next day. Then
+   skills whose spaced review is due (`review.due_reviews`, most
    overdue first) get one question each — if the predictor still rates them as known; a
    due skill whose estimate fell below the mastery threshold is taught again from the
    frontier instead. A presumed skill of an earlier grade whose only answers are a passed
    check (below) is not reviewed: it is still presumed, and nothing was taught there (in
-   the simulation such reviews took 5% of all questions).
+   the simulation such reviews took 5% of all questions). Confirmations and reviews take
+   at most `max_reviews` (1) questions of a round: more crowd out learning (in the
+   simulation, no cap cost 0.05 skills mastered per hour, no reviews at all far more).
 2. **The frontier.** A skill is on the frontier when it is not yet mastered and all its
    prerequisites are met (`mastery` says what mastered means). A prerequisite is *met*
    when it is mastered, or — for a skill of an earlier grade than the student's — when
@@ -41,6 +46,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from yachay.tutor.confirm import crossed_lately
 from yachay.tutor.domain import (
     Answered,
     AnswerEvent,
@@ -55,6 +61,7 @@ from yachay.tutor.mastery import MasteryRule, SkillMastery, skill_mastery
 __all__ = [
     "AHEAD",
     "CHECK",
+    "CONFIRM",
     "CONTINUE",
     "GAP",
     "LESSON",
@@ -71,6 +78,7 @@ __all__ = [
 
 #: Why a question was chosen (`ItemChoice.reason`).
 REVIEW = "review"  # its skill's spaced review is due
+CONFIRM = "confirm"  # its skill crossed the mastery line in its last sitting
 GAP = "gap"  # a skill below the student's grade that the evidence says is not known
 CHECK = "check"  # one question on a presumed prerequisite of what is taught now
 CONTINUE = "continue"  # a frontier skill the student has started
@@ -81,6 +89,7 @@ MAINTAIN = "maintain"  # nothing left to learn: keep mastered skills fresh
 
 REASONS = {
     REVIEW: "toca repasar",
+    CONFIRM: "confirma lo aprendido en la última llamada",
     GAP: "falta una base de un grado anterior",
     CHECK: "comprueba una base antes de seguir",
     CONTINUE: "sigue aprendiendo",
@@ -101,8 +110,12 @@ class PolicyConfig:
     recent_hours: float = 12.0
     #: Frontier skills interleaved in one round.
     skills_per_round: int = 2
-    #: At most this many review questions in one round (None: as many as the round holds).
-    max_reviews: int | None = None
+    #: At most this many confirmation and review questions in one round (None: as many as
+    #: the round holds).
+    max_reviews: int | None = 1
+    #: Skills that crossed the mastery line in a sitting within this many days are asked
+    #: once more in a later sitting (`yachay.tutor.confirm`); 0: never.
+    confirm_days: float = 14.0
     mastery: MasteryRule = field(default_factory=MasteryRule)
     #: Skills of earlier grades count as known until the evidence says otherwise.
     presume_below_grade: bool = True
@@ -225,10 +238,17 @@ def next_items(
     if n <= 0:
         return []
     answers = as_answers(history)
+    # before the whole history's predictions, which the picker reuses
+    crossed = (
+        crossed_lately(events, catalog, predictor, now, config.mastery, config.confirm_days)
+        if config.confirm_days > 0 and (events := _events(history))
+        else []
+    )
     mastery = skill_mastery(answers, catalog, predictor, config.mastery)
     picker = _Picker(answers, history, catalog, predictor, now, exclude, config)
 
-    reviews = [getattr(d, "skill", d) for d in due_reviews]
+    confirm = [s for s in crossed if s in mastery and mastery[s].mastered]
+    reviews = [*confirm, *(getattr(d, "skill", d) for d in due_reviews)]
     # a due skill no longer estimated as known is taught again from the frontier instead
     threshold = config.mastery.threshold
     reviews = [
@@ -244,7 +264,7 @@ def next_items(
     for skill in reviews:
         if len(picker.chosen) >= max_reviews:
             break
-        picker.take(skill, REVIEW)
+        picker.take(skill, CONFIRM if skill in confirm else REVIEW)
 
     skills = frontier(mastery, catalog, grade, config)
     reviewed = {c.skill for c in picker.chosen}
@@ -259,6 +279,11 @@ def next_items(
         in_scope.sort(key=lambda s: (mastery[s.id].estimate, catalog.order[s.id]))
         picker.round_robin([(s.id, MAINTAIN) for s in in_scope], n, config.skills_per_round)
     return picker.chosen
+
+
+def _events(history: History) -> list[AnswerEvent]:
+    """The history's answers with their times (tuples carry none: then nothing to confirm)."""
+    return [h for h in history if isinstance(h, AnswerEvent)]
 
 
 def questions_after_lesson(

@@ -98,12 +98,17 @@ def train_from_db(
     registry: Registry | None = None,
     on_stage: Callable[[str], None] | None = None,
     data_from: str | None = None,
+    refit_dynamics: bool = False,
 ) -> TrainResult:
     """Train, evaluate against production, log, register, maybe promote (see module doc).
 
     ``data_from``: the id of an earlier training run; train on the answers snapshot it
     logged (:mod:`yachay.tutor.snapshot`) instead of the database, with its model and
     training settings unless given here, which reproduces its holdout metrics.
+
+    The skill filter keeps the served version's dynamics (how fast children learn, what a
+    quick answer says) and refits its priors (`filter_fit.fit_filter` says why), unless
+    ``refit_dynamics`` or no version with a filter is served.
 
     Raises :class:`NotEnoughData` before touching MLflow when the data cannot support a
     training run and a fair comparison.
@@ -148,6 +153,11 @@ def train_from_db(
     run_id = run.info.run_id
     try:
         digest = log_snapshot(client, run_id, log)
+        production_version = registry.production()
+        served, production_error = None, None
+        if production_version is not None:
+            served, production_error = _load_version(registry, production_version)
+        keep = None if refit_dynamics or served is None else served.fitted
         candidate = train_candidate(
             log,
             grades,
@@ -159,6 +169,7 @@ def train_from_db(
             progress=progress,
             callbacks=(EpochLogger(client, run_id),),
             on_stage=stage,
+            keep=keep,
         )
         model, vocab, trainer, seconds = (
             candidate.model,
@@ -169,10 +180,6 @@ def train_from_db(
         train_log, holdout, y = candidate.train_log, candidate.holdout, candidate.y
         new, fitted, new_filter = candidate.new, candidate.fitted, candidate.filter
         prior = model_quality.all_metrics(y, _prior_predictions(holdout, questions))
-        production_version = registry.production()
-        served, production_error = None, None
-        if production_version is not None:
-            served, production_error = _load_version(registry, production_version)
         judgement = judge(
             candidate,
             served,
@@ -227,6 +234,10 @@ def train_from_db(
                     "data.fingerprint": log.fingerprint,
                     "holdout.fraction": HOLDOUT_FRACTION,
                     "promotion.tolerance": tolerance,
+                    # whose learning rate, step and quick rule the filter has
+                    "filter.dynamics_from": (
+                        f"v{served.version}" if keep and served else "this run's answers"
+                    ),
                     **{f"filter.{k}": v for k, v in (fitted or {}).items()},
                 },
                 metrics={

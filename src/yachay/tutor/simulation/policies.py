@@ -74,7 +74,11 @@ def _filter(world: World, student: Student, quick: QuickRule | None) -> SkillFil
     )
 
 
-ORACLE_CONFIG = PolicyConfig(mastery=MasteryRule(min_attempts=0), presume_below_grade=False)
+#: The oracle sees the truth: it needs no evidence to call a skill mastered, presumes
+#: nothing and confirms nothing.
+ORACLE_CONFIG = PolicyConfig(
+    mastery=MasteryRule(min_attempts=0), presume_below_grade=False, confirm_days=0
+)
 
 
 class _OraclePolicy(Policy):

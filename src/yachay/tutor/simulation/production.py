@@ -154,7 +154,13 @@ class ModelLine:
             config = dataclasses.replace(config, max_epochs=self.max_epochs)
         try:
             candidate = train_candidate(
-                log, grades, self.catalog, self.model_name, config, min_answers=MIN_ANSWERS
+                log,
+                grades,
+                self.catalog,
+                self.model_name,
+                config,
+                min_answers=MIN_ANSWERS,
+                keep=self._production.fitted if self._production else None,
             )
         except NotEnoughData as exc:
             record = Retraining(
