@@ -3,10 +3,11 @@
 The budget (issue 17): choosing a practice round for a student with 400 answers, against a
 whole grade of candidates, with nothing kept from before, p99 <= 50 ms on 2 cores with 4
 worker processes. A round is chosen the way a call chooses it: the student's answers read
-from the database (SQLite, the starter packs imported), the policy asking the served model
-for every candidate of the student's grade, due reviews first. The version carries a skill
-filter, which decides (it replays the student's answers once per round); the cold-start
-prior is the baseline.
+from the database (SQLite, the starter packs imported; 10 answers a day up to yesterday),
+the policy asking the served model for every candidate of the student's grade,
+confirmations and due reviews first. The version carries a skill filter, which decides (it
+replays the student's answers once per round, and once without each recent skill's last
+sitting for the confirmations); the cold-start prior is the baseline.
 
 Rows, each timed on the same students, in the same run:
 

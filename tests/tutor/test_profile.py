@@ -78,7 +78,7 @@ def test_a_child_who_loses_more_over_the_holidays_forgets_more():
     # Ten minutes on one answer (the phone put down) does not squeeze the other readings.
     away = AnswerEvent("suma-3", True, T0 + timedelta(days=3, minutes=5), 600_000)
     history = sorted([*school_child(0.3), away], key=lambda e: e.at)
-    assert learner_profile(history, CATALOG).forgetting == pytest.approx(estimates[1], abs=0.05)
+    assert learner_profile(history, CATALOG).forgetting == pytest.approx(estimates[1], rel=0.04)
 
 
 def test_the_profile_check_simulates_a_school_year_with_holidays():
