@@ -184,3 +184,75 @@ def test_the_served_versions_skill_filter_decides_a_calls_round(tmp_path, phone_
     finally:
         db.dispose()
         stop_server(server)
+
+
+def test_a_skill_mastered_in_yesterdays_call_is_confirmed_first_in_todays(tmp_path, phone_number):
+    from datetime import timedelta
+
+    from tests.conftest import TOKEN, start_server, stop_server
+    from yachay.db.database import Database
+    from yachay.phone.simulator import PhoneSimulator
+    from yachay.tutor.policy import CONFIRM
+
+    (tmp_path / "var").mkdir()
+    server = start_server(tmp_path / "var")
+    db = Database(server.database_url)
+    try:
+        student_id = add_student(db, phone_number, grade=3)
+        settings = load_settings({"YACHAY_VAR_DIR": str(server.var_dir)})
+        with db.session() as session:
+            bank = question_bank(session)
+            publish_version(settings.tutor_dir, bank, FITTED)
+            # a third-grade skill practice may ask (not a story's questions)
+            skill = next(
+                s.id
+                for s in bank.catalog.skills
+                if s.grade == 3
+                and len(bank.catalog.items_of[s.id]) >= 12
+                and not {i.id for i in bank.catalog.items_of[s.id]} & bank.needs_story
+            )
+            questions = [i.id for i in bank.catalog.items_of[skill]][:12]
+            # Yesterday's call: a run of quick right answers on one skill, nothing before.
+            start = m.utcnow() - timedelta(days=1)
+            for n, question in enumerate(questions):
+                session.add(
+                    m.Answer(
+                        student_id=student_id,
+                        question_id=question,
+                        choice=1,
+                        correct=True,
+                        response_ms=3000,
+                        call_sid="CA-yesterday",
+                        step=n,
+                        answered_at=start + timedelta(seconds=30 * n),
+                    )
+                )
+        tutor = TutorService(settings)
+        with db.session() as session:
+            chosen = practice_round(
+                session,
+                bank,
+                tutor.predictor(bank.info, bank.catalog, grade=3),
+                student_id,
+                m.utcnow(),
+                5,
+            )
+        assert (chosen[0].skill, chosen[0].reason) == (skill, CONFIRM)
+        assert CONFIRM not in {c.reason for c in chosen[1:]}  # one a round
+
+        time.sleep(1.5)  # past the server's poll of the production pointer
+        phone = PhoneSimulator(base_url=server.url, auth_token=TOKEN, from_number=phone_number)
+        transcript = phone.call(["2", "1", "1", "1", "1", "1", "h"])
+        assert transcript.ok, transcript.errors
+        with db.session() as session:
+            asked = session.scalars(
+                select(m.Prediction.question_id)
+                .where(m.Prediction.student_id == student_id)
+                .order_by(m.Prediction.position)
+            ).all()
+        # today's call asked that skill once first, as the round chosen above
+        assert asked == [c.item_id for c in chosen]
+        assert skill in bank.catalog.item[asked[0]].skills
+    finally:
+        db.dispose()
+        stop_server(server)
