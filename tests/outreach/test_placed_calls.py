@@ -192,15 +192,47 @@ def test_a_voicemail_on_the_shared_phone_never_hears_her_name(server, db, api, p
 def test_the_weekly_call_to_a_spanish_household_tells_each_childs_week(server, db, api, phone):
     household(db, phone)
     sent, sid = ring(db, api, "parent_progress", phone)
-    transcript = answer(server, sent, sid, [])
+    transcript = answer(server, sent, sid, ["s"])  # the mother listens, and presses nothing
     assert transcript.ended_by == "hangup-verb"
     assert transcript.said() == [
         "Hola, te llamamos de Yachay con el avance de la semana.",
         "Ana no llamó esta semana. Recuérdale llamar un ratito cada día.",
         "Luz no llamó esta semana. Recuérdale llamar un ratito cada día.",
+        "Para saber más de su aprendizaje, elegir la hora de la llamada diaria o pedir que "
+        "el profesor te llame, marca 1.",
         "Gracias por acompañar su aprendizaje. ¡Hasta la próxima semana!",
     ]
     assert "Si eres" not in transcript.spoken_text()  # nobody is asked who is calling
+
+
+def test_the_weekly_call_leads_a_parent_on_the_phone_into_her_menu_after_her_pin(
+    server, db, api, phone
+):
+    ana = add_student(db, phone, grade=2, name="Ana")
+    rosa = add_adult(db, "parent", phone, "Rosa", pin="2468")
+    link(db, rosa, ana)
+    sent, sid = ring(db, api, "parent_progress", phone)
+    transcript = answer(server, sent, sid, ["1", "2468#", "1", "h"])
+    said = transcript.said()
+    assert said[said.index("¡Hola, Rosa!") + 1] == (
+        "Marca la clave de tu familia y después la tecla numeral."
+    )
+    assert "Ana, esta semana: minutos por teléfono, 0; lecciones terminadas, 0." in said
+    with db.session() as session:
+        call = session.get(m.Call, sid)
+        # the mother's call, never the child's: no student was identified
+        assert call.student_id is None and call.direction == "outbound-api"
+
+
+def test_the_weekly_call_ends_with_the_week_when_no_parent_is_on_the_phone(server, db, api, phone):
+    ana = add_student(db, phone, grade=2, name="Ana")
+    link(db, add_adult(db, "parent", phone.replace("+51966", "+51964"), "Rosa"), ana)
+    sent, sid = ring(db, api, "parent_progress", phone)
+    transcript = answer(server, sent, sid, [])
+    assert transcript.ended_by == "hangup-verb"
+    goodbye = "Gracias por acompañar su aprendizaje. ¡Hasta la próxima semana!"
+    assert transcript.said()[-1] == goodbye
+    assert "marca 1" not in transcript.spoken_text()
 
 
 @needs_audio
@@ -210,16 +242,19 @@ def test_the_weekly_call_to_a_quechua_speaking_mother_is_in_quechua(server, db, 
     rosa = add_adult(db, "parent", phone, "Rosa", language="qu")
     link(db, rosa, ana)
     sent, sid = ring(db, api, "parent_progress", phone)
-    transcript = answer(server, sent, sid, [])
+    transcript = answer(server, sent, sid, ["s"])
     assert transcript.ended_by == "hangup-verb"
     assert not transcript.verbs("Say")  # not a word of Spanish
     assert all("/audio/qu/" in url for url in transcript.played())
     plays = [v for v in transcript.verbs("Play")]
-    assert len(plays) == 4  # the greeting, each child's week, the goodbye
-    heard = played(transcript, 0)
-    assert heard == [
-        "Napaykullayki, Yachaymanta waqyamuyku kay semanapi yachasqankunata willanaykupaq.",
-        "Añaychayki yachakuyninpi yanapasqaykimanta. ¡Hamuq semanakama!",
+    assert len(plays) == 5  # the greeting, each child's week, "1 for more", the goodbye
+    heard = played(transcript, 0)  # the first reply; the week of each child is not in it
+    assert heard[0] == (
+        "Napaykullayki, Yachaymanta waqyamuyku kay semanapi yachasqankunata willanaykupaq."
+    )
+    assert heard[1].endswith("hukta ñit'iy.")  # 1 for her menu, in Quechua too
+    assert played(transcript, 1) == [
+        "Añaychayki yachakuyninpi yanapasqaykimanta. ¡Hamuq semanakama!"
     ]
     # Each child's week is private audio: served without its text, never guessable.
     assert [v.get("text") for v in plays[1:3]] == [None, None]

@@ -7,6 +7,7 @@ nothing is recorded twice.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -117,7 +118,16 @@ class CallService:
         #: Called with every event of a stored turn (metrics hang off here).
         self.listeners: list[Callable[[object], None]] = []
 
-    def incoming(self, call: IncomingCall, render: Renderer, now: datetime) -> str:
+    def incoming(
+        self,
+        call: IncomingCall,
+        render: Renderer,
+        now: datetime,
+        lead: Sequence[Speak] = (),
+    ) -> str:
+        """The call's first turn. ``lead``: what the adapter says before it (the parents'
+        weekly call: the week, read as the call is answered)."""
+
         def first_turn() -> str:
             with self.db.session(bounded=True) as session:
                 new = insert_if_absent(
@@ -143,6 +153,8 @@ class CallService:
                     purpose=call.purpose,
                 )
                 result = self.engine.start(state, self._context(session, call.sid), now)
+                if lead:
+                    result = dataclasses.replace(result, events=[*lead, *result.events])
                 reply = self._store(session, row, result, step=0, now=now, render=render)
             self._notify(result.events)
             return reply

@@ -19,10 +19,12 @@ from yachay.flows.teacher_menu import (
     RecordForClass,
     RecordLesson,
 )
+from yachay.flows.weekly_call import WeeklyMore
 
 NODES: list[Node] = [
     *STUDENT_NODES,
     PlacedCall(),
+    WeeklyMore(),
     AskConsent(),
     PinEntry(),
     ChangeAdultLanguage(),

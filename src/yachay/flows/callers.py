@@ -21,6 +21,7 @@ from yachay.flows.events import (
 from yachay.flows.menus import KeyMenu
 from yachay.flows.ports import AdultView, StudentView
 from yachay.flows.resume import Recording
+from yachay.flows.weekly_call import WEEKLY
 
 #: Menu keys in the order languages are offered (keypad map: 1 es, 2 qu, 3 ay).
 LANGUAGE_KEYS = {"1": "es", "2": "qu", "3": "ay"}
@@ -76,6 +77,10 @@ class Start:
             for language in offered_languages(turn).values():
                 turn.say("hidden_number", language)
             turn.hang_up()
+            return
+        if turn.state.purpose == WEEKLY:
+            # The parents' weekly call, its week already said (`flows.weekly_call`).
+            turn.goto("weekly_more")
             return
         if turn.state.placed_for is not None:
             # A call we placed for one child greets that child (`flows.placed_call`).

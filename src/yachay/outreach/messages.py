@@ -56,11 +56,28 @@ def household_language(session: Session, phone: str) -> str:
     return BASE_LANGUAGE
 
 
+def parent_on_phone(session: Session, phone: str) -> bool:
+    """Whether a parent is registered on ``phone`` (then the weekly call offers their menu)."""
+    return (
+        session.scalar(
+            select(p.User.id)
+            .where(p.User.role == "parent", p.User.active.is_(True), p.User.phone == phone)
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def weekly_progress(
-    session: Session, phone: str, now: datetime, prompts: Prompts, language: str
+    session: Session,
+    phone: str,
+    now: datetime,
+    prompts: Prompts,
+    language: str,
+    goodbye: bool = True,
 ) -> list[Line]:
     """Sentences for the parents, in `language` (Spanish where these prompts lack it):
-    each child's last seven days."""
+    each child's last seven days, and the goodbye unless told not to (the call goes on)."""
     if language not in prompts.languages:
         language = BASE_LANGUAGE
     since = now - timedelta(days=7)
@@ -98,5 +115,6 @@ def weekly_progress(
             right=int(right),
         )
         lines.append(Line(text, True))
-    lines.append(Line(prompts.text("weekly_goodbye", language)))
+    if goodbye:
+        lines.append(Line(prompts.text("weekly_goodbye", language)))
     return lines

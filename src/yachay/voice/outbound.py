@@ -4,7 +4,8 @@ Twilio requests the answer URL once answering-machine detection has decided: a p
 (or a call it cannot tell) gets the student's flow (the child's number is the webhook's
 `To`), greeted as the child the call was placed for (the try's `attempt` in the URL leads
 to its `outbound_calls` row and student; `flows.placed_call`); the parents' weekly call
-tells the week in the parent's language; a voicemail gets a short message after the beep,
+tells the week in the parent's language, and goes on into a parent's menu when one is
+registered on that phone (`flows.weekly_call`); a voicemail gets a short message after the beep,
 never the lesson nor a name; a fax or a machine still greeting gets a hang-up.
 A call to the callback number is rejected unanswered (free for the caller) and rung back.
 """
@@ -23,6 +24,7 @@ from yachay.calls import CallService, IncomingCall, StatusUpdate
 from yachay.config import Settings
 from yachay.content.prompts import Prompts
 from yachay.flows.events import Hangup, Speak
+from yachay.flows.weekly_call import WEEKLY
 from yachay.outreach import Outreach
 from yachay.outreach.calls import STUDENT_KINDS
 from yachay.outreach.messages import (
@@ -31,6 +33,7 @@ from yachay.outreach.messages import (
     TEACHER_UNAVAILABLE,
     VOICEMAIL,
     household_language,
+    parent_on_phone,
     weekly_progress,
 )
 from yachay.voice.routes import bp
@@ -133,13 +136,16 @@ def _put_through(number: str) -> str:
 
 
 def _progress(phone: str, call_sid: str) -> str:
+    """The week of each child on ``phone``; then, for a parent registered on it, the call
+    goes on as a flow (`flows.weekly_call`: 1 for their menu), else it ends."""
     db = current_app.extensions["yachay.db"]
     prompts: Prompts = current_app.extensions["yachay.prompts"]
     try:
         # bounded as a turn is: the parent is on the line, and Twilio waits 15 s at most
         with db.read_session(bounded=True) as session:
             language = household_language(session, phone)
-            lines = weekly_progress(session, phone, _now(), prompts, language)
+            more = parent_on_phone(session, phone)
+            lines = weekly_progress(session, phone, _now(), prompts, language, goodbye=not more)
     except DBAPIError as exc:
         log.warning(
             "outbound call %s: the weekly progress could not be read: %s",
@@ -152,8 +158,12 @@ def _progress(phone: str, call_sid: str) -> str:
         response.hangup()
         return str(response)
     language = language if language in prompts.languages else "es"
-    events = [Speak(line.text, language, private=line.private) for line in lines] + [Hangup()]
-    return current_app.extensions["yachay.twiml"](events, 0)
+    said = [Speak(line.text, language, private=line.private) for line in lines]
+    if more and len(lines) > 1:  # a week was said (not "no students on this number")
+        service: CallService = current_app.extensions["yachay.calls"]
+        call = IncomingCall(sid=call_sid, phone=phone, direction=OUTBOUND, purpose=WEEKLY)
+        return service.incoming(call, current_app.extensions["yachay.twiml"], _now(), lead=said)
+    return current_app.extensions["yachay.twiml"]([*said, Hangup()], 0)
 
 
 @bp.post("/outbound/status")
