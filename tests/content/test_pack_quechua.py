@@ -13,7 +13,7 @@ from yachay.content.schema import iter_texts
 
 PACKS = Path(__file__).resolve().parents[2] / "content" / "packs"
 #: Grades whose every lesson has a Quechua text, per pack (issue 21: mother tongue).
-QUECHUA_GRADES = {"matematica-primaria": {1, 2, 3, 4}, "comunicacion-escucha": {1, 2, 3, 4}}
+QUECHUA_GRADES = {"matematica-primaria": {1, 2, 3, 4}, "comunicacion-escucha": {1, 2, 3, 4, 5, 6}}
 DRAFT_HEADER = "# UNREVIEWED DRAFT (qu):"
 DIGIT = re.compile(r"\d")
 
