@@ -256,3 +256,63 @@ def test_a_skill_mastered_in_yesterdays_call_is_confirmed_first_in_todays(tmp_pa
     finally:
         db.dispose()
         stop_server(server)
+
+
+def test_a_review_call_asks_every_due_review_a_practice_call_one_a_round(tmp_path, phone_number):
+    from datetime import timedelta
+
+    from tests.conftest import start_server, stop_server
+    from yachay.db.database import Database
+    from yachay.tutor.policy import REVIEW
+
+    (tmp_path / "var").mkdir()
+    server = start_server(tmp_path / "var")
+    db = Database(server.database_url)
+    try:
+        student_id = add_student(db, phone_number, grade=3)
+        settings = load_settings({"YACHAY_VAR_DIR": str(server.var_dir)})
+        with db.session() as session:
+            bank = question_bank(session)
+            publish_version(settings.tutor_dir, bank, FITTED)
+            own = {  # a skill's questions that practise it alone, no story needed
+                s.id: [
+                    i.id
+                    for i in bank.catalog.items_of[s.id]
+                    if i.skills == (s.id,) and i.id not in bank.needs_story
+                ]
+                for s in bank.catalog.skills
+                if s.grade == 3
+            }
+            practised = [s for s, ids in own.items() if len(ids) >= 12][:3]
+            # A month ago: each of three skills learned in one call, none practised since.
+            start = m.utcnow() - timedelta(days=30)
+            step = 0
+            for day, skill in enumerate(practised):
+                for question in own[skill][:12]:
+                    session.add(
+                        m.Answer(
+                            student_id=student_id,
+                            question_id=question,
+                            choice=1,
+                            correct=True,
+                            response_ms=3000,
+                            call_sid=f"CA-month-ago-{day}",
+                            step=step,
+                            answered_at=start + timedelta(days=day, seconds=30 * step),
+                        )
+                    )
+                    step += 1
+        tutor = TutorService(settings)
+        with db.session() as session:
+            predictor = tutor.predictor(bank.info, bank.catalog, grade=3)
+            now = m.utcnow()
+            review_call = practice_round(
+                session, bank, predictor, student_id, now, 5, reviews_first=True
+            )
+            practice = practice_round(session, bank, predictor, student_id, now, 5)
+        reviewed = [c.skill for c in review_call if c.reason == REVIEW]
+        assert len(reviewed) >= 2 and set(reviewed) <= set(practised)
+        assert [c.reason for c in practice].count(REVIEW) == 1
+    finally:
+        db.dispose()
+        stop_server(server)

@@ -284,11 +284,19 @@ class MemoryTutor:
     world: MemoryWorld
     #: Each call's arguments, as (method, student, graded question ids).
     asked: list[tuple[str, int, list[str]]] = field(default_factory=list)
+    #: Each practice round's ``reviews_first``.
+    reviews_first: list[bool] = field(default_factory=list)
 
     def practice_round(
-        self, student_id: int, limit: int, now: datetime, graded: Sequence[ev.AnswerGraded]
+        self,
+        student_id: int,
+        limit: int,
+        now: datetime,
+        graded: Sequence[ev.AnswerGraded],
+        reviews_first: bool = False,
     ) -> list[str]:
         self.asked.append(("practice_round", student_id, [a.question_id for a in graded]))
+        self.reviews_first.append(reviews_first)
         grade = self.world.students[student_id].grade
         candidates = [
             q for v in self.world.lessons.values() if v.grade == grade for q in v.question_ids

@@ -47,3 +47,14 @@ def test_a_quechua_child_is_greeted_in_quechua_and_her_review_begins(converse, w
     assert all(e.private for e in call.last if isinstance(e, Speak) and "Sisa" in e.text)
     call.press("2")  # any key but 0 goes on
     assert call.state.student_id == sisa and call.state.node == "question"
+    # a call placed for her reviews asks every due review first, not one a round
+    assert call.tutor.reviews_first == [True]
+
+
+def test_practice_chosen_from_the_menu_is_not_a_review_call(converse, world):
+    phone = "+51900000105"
+    world.add_student(phone, grade=3, name="Rosa")
+    call = converse(phone=phone)
+    call.press("2")
+    assert call.state.node == "question"
+    assert call.tutor.reviews_first == [False]

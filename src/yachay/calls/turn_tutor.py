@@ -61,7 +61,12 @@ class TurnTutor:
         self.call_sid = call_sid
 
     def practice_round(
-        self, student_id: int, limit: int, now: datetime, graded: Sequence[AnswerGraded]
+        self,
+        student_id: int,
+        limit: int,
+        now: datetime,
+        graded: Sequence[AnswerGraded],
+        reviews_first: bool = False,
     ) -> Sequence[str]:
         if self.predictors is None:
             raise RuntimeError("practice needs the tutor: CallService(..., tutor)")
@@ -70,7 +75,14 @@ class TurnTutor:
             now,
             graded,
             lambda bank, predictor, answers: decisions.practice_round(
-                self.session, bank, predictor, student_id, now, limit, answers
+                self.session,
+                bank,
+                predictor,
+                student_id,
+                now,
+                limit,
+                answers,
+                reviews_first=reviews_first,
             ),
         )
 

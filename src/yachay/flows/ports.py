@@ -199,9 +199,16 @@ class Tutor(Protocol):
     the turn that graded an answer must see it."""
 
     def practice_round(
-        self, student_id: int, limit: int, now: datetime, graded: Sequence[AnswerGraded]
+        self,
+        student_id: int,
+        limit: int,
+        now: datetime,
+        graded: Sequence[AnswerGraded],
+        reviews_first: bool = False,
     ) -> Sequence[str]:
-        """A practice round: questions that stand on their own (no story needed)."""
+        """A practice round: questions that stand on their own (no story needed).
+        ``reviews_first``: a call placed for the child's due reviews asks every due review
+        before anything new (otherwise one a round)."""
         ...
 
     def after_lesson(

@@ -53,7 +53,13 @@ class Practice(Passing):
     def enter(self, turn: Turn) -> None:
         assert turn.state.student_id is not None
         ids = list(
-            turn.tutor.practice_round(turn.state.student_id, PRACTICE_ROUND, turn.now, turn.graded)
+            turn.tutor.practice_round(
+                turn.state.student_id,
+                PRACTICE_ROUND,
+                turn.now,
+                turn.graded,
+                reviews_first=turn.state.purpose == "review",  # a review call (placed_call)
+            )
         )
         if not ids:
             turn.say("practice_empty")

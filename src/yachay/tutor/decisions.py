@@ -21,7 +21,7 @@ from yachay.db import models as m
 from yachay.db.answers import StoredAnswer, answers_of
 from yachay.tutor.bank import QuestionBank
 from yachay.tutor.domain import AnswerEvent, Catalog, Predictor
-from yachay.tutor.policy import ItemChoice, next_items, questions_after_lesson
+from yachay.tutor.policy import ItemChoice, PolicyConfig, next_items, questions_after_lesson
 from yachay.tutor.review import ReviewState
 
 __all__ = [
@@ -67,9 +67,11 @@ def practice_round(
     now: datetime,
     n: int,
     graded: Sequence[AnswerEvent] = (),
+    reviews_first: bool = False,
 ) -> list[ItemChoice]:
     """Due spaced reviews first, then frontier skills in the productive band; each choice
-    with the P(right) the predictor gave it."""
+    with the P(right) the predictor gave it. One confirmation or review a round, or with
+    ``reviews_first`` (a call placed for the reviews) every due one the round holds."""
     student = session.get(m.Student, student_id)
     if student is None:
         raise LookupError(f"no student {student_id}")
@@ -85,6 +87,7 @@ def practice_round(
         grade=student.grade,
         due_reviews=due,
         exclude=beyond_grade(catalog, student.grade) | bank.needs_story,
+        config=PolicyConfig(max_reviews=None) if reviews_first else None,
     )
 
 
