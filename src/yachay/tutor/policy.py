@@ -12,7 +12,8 @@
    check (below) is not reviewed: it is still presumed, and nothing was taught there (in
    the simulation such reviews took 5% of all questions). Confirmations and reviews take
    at most `max_reviews` (1) questions of a round: more crowd out learning (in the
-   simulation, no cap cost 0.05 skills mastered per hour, no reviews at all far more).
+   simulation, no cap cost 0.05 skills mastered per hour, no reviews at all far more). A
+   call placed for the reviews asks every due one first (`decisions.practice_round`).
 2. **The frontier.** A skill is on the frontier when it is not yet mastered and all its
    prerequisites are met (`mastery` says what mastered means). A prerequisite is *met*
    when it is mastered, or — for a skill of an earlier grade than the student's — when
