@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import TOKEN, LiveServer, start_server, stop_server
 from tests.monitoring.scrape import delta, scrape
-from yachay.config import load_settings
+from tests.tutor.tutor_db import answer_row
+from yachay.config import Settings, load_settings
 from yachay.db import models as m
-from yachay.tutor.bank import question_bank
+from yachay.db.database import Database
+from yachay.phone.simulator import PhoneSimulator
+from yachay.tutor.bank import QuestionBank, question_bank
 from yachay.tutor.decisions import practice_round
-from yachay.tutor.serving import TutorService
+from yachay.tutor.policy import CONFIRM, REVIEW, ItemChoice
+from yachay.tutor.serving import TutorService, VersionedPredictor
 
 from .test_student_call import add_student, answers
 
@@ -135,136 +144,84 @@ def publish_version(tutor_dir, bank, fitted) -> None:  # noqa: ANN001
     write_pointer(tutor_dir, Pointer(1, "models/v1.pt", model_name="dkt+f"))
 
 
-def test_the_served_versions_skill_filter_decides_a_calls_round(tmp_path, phone_number):
-    from tests.conftest import TOKEN, start_server, stop_server
-    from yachay.db.database import Database
-    from yachay.phone.simulator import PhoneSimulator
+@dataclass
+class Served:
+    """A server whose production version carries `FITTED`, and a third-grader of its own."""
 
-    (tmp_path / "var").mkdir()
-    server = start_server(tmp_path / "var")
-    db = Database(server.database_url)
-    try:
-        student_id = add_student(db, phone_number, grade=3)
-        settings = load_settings({"YACHAY_VAR_DIR": str(server.var_dir)})
-        with db.session() as session:
-            bank = question_bank(session)
-            publish_version(settings.tutor_dir, bank, FITTED)
-            tutor = TutorService(settings)
-            chosen = practice_round(
-                session,
-                bank,
-                tutor.predictor(bank.info, bank.catalog, grade=3),
-                student_id,
-                m.utcnow(),
-                5,
+    server: LiveServer
+    db: Database
+    settings: Settings
+    bank: QuestionBank
+    phone_number: str
+    student_id: int
+
+    def predictor(self) -> VersionedPredictor:
+        """The filter's predictor for the third-grader, as a call gets it."""
+        return TutorService(self.settings).predictor(self.bank.info, self.bank.catalog, grade=3)
+
+    def practice_round(self, **options: bool) -> list[ItemChoice]:
+        with self.db.session() as session:
+            return practice_round(
+                session, self.bank, self.predictor(), self.student_id, m.utcnow(), 5, **options
             )
-            # the same version's model alone would have given other probabilities
-            by_model = tutor.predictor(bank.info).predict([], [c.item_id for c in chosen])
-        assert [by_model[c.item_id] for c in chosen] != pytest.approx([c.predicted for c in chosen])
 
+    def call_practice(self) -> list[tuple[str, float, int | None]]:
+        """A practice round by phone; the questions it asked, with what was predicted."""
         # The server looks at the production pointer at most once a second (TutorService's
         # poll interval): it last looked when the server started, before the version was
         # published. Past that second, the call's first prediction loads the version.
         time.sleep(1.5)
-        phone = PhoneSimulator(base_url=server.url, auth_token=TOKEN, from_number=phone_number)
+        phone = PhoneSimulator(
+            base_url=self.server.url, auth_token=TOKEN, from_number=self.phone_number
+        )
         transcript = phone.call(["2", "1", "1", "1", "1", "1", "h"])
         assert transcript.ok, transcript.errors
-        with db.session() as session:
-            predicted = session.execute(
-                select(
-                    m.Prediction.question_id, m.Prediction.probability, m.Prediction.model_version
+        with self.db.session() as session:
+            return [
+                tuple(row)
+                for row in session.execute(
+                    select(
+                        m.Prediction.question_id,
+                        m.Prediction.probability,
+                        m.Prediction.model_version,
+                    )
+                    .where(m.Prediction.student_id == self.student_id)
+                    .order_by(m.Prediction.position)
                 )
-                .where(m.Prediction.student_id == student_id)
-                .order_by(m.Prediction.position)
-            ).all()
-        # the call's round is the filter's: its questions, its probabilities, version 1
-        assert [p[0] for p in predicted] == [c.item_id for c in chosen]
-        assert [p[1] for p in predicted] == pytest.approx([c.predicted for c in chosen])
-        assert {p[2] for p in predicted} == {1}
-    finally:
-        db.dispose()
-        stop_server(server)
+            ]
 
-
-def test_a_skill_mastered_in_yesterdays_call_is_confirmed_first_in_todays(tmp_path, phone_number):
-    from datetime import timedelta
-
-    from tests.conftest import TOKEN, start_server, stop_server
-    from yachay.db.database import Database
-    from yachay.phone.simulator import PhoneSimulator
-    from yachay.tutor.policy import CONFIRM
-
-    (tmp_path / "var").mkdir()
-    server = start_server(tmp_path / "var")
-    db = Database(server.database_url)
-    try:
-        student_id = add_student(db, phone_number, grade=3)
-        settings = load_settings({"YACHAY_VAR_DIR": str(server.var_dir)})
-        with db.session() as session:
-            bank = question_bank(session)
-            publish_version(settings.tutor_dir, bank, FITTED)
-            # a third-grade skill practice may ask (not a story's questions)
-            skill = next(
-                s.id
-                for s in bank.catalog.skills
-                if s.grade == 3
-                and len(bank.catalog.items_of[s.id]) >= 12
-                and not {i.id for i in bank.catalog.items_of[s.id]} & bank.needs_story
-            )
-            questions = [i.id for i in bank.catalog.items_of[skill]][:12]
-            # Yesterday's call: a run of quick right answers on one skill, nothing before.
-            start = m.utcnow() - timedelta(days=1)
+    def answered_right(self, questions: Sequence[str], at: datetime, call_sid: str) -> None:
+        """A call's run of quick right answers, 30 s apart from ``at``."""
+        with self.db.session() as session:
             for n, question in enumerate(questions):
                 session.add(
-                    m.Answer(
-                        student_id=student_id,
-                        question_id=question,
-                        choice=1,
-                        correct=True,
-                        response_ms=3000,
-                        call_sid="CA-yesterday",
+                    answer_row(
+                        self.student_id,
+                        question,
+                        True,
+                        at + timedelta(seconds=30 * n),
+                        call_sid=call_sid,
                         step=n,
-                        answered_at=start + timedelta(seconds=30 * n),
+                        response_ms=3000,
                     )
                 )
-        tutor = TutorService(settings)
-        with db.session() as session:
-            chosen = practice_round(
-                session,
-                bank,
-                tutor.predictor(bank.info, bank.catalog, grade=3),
-                student_id,
-                m.utcnow(),
-                5,
-            )
-        assert (chosen[0].skill, chosen[0].reason) == (skill, CONFIRM)
-        assert CONFIRM not in {c.reason for c in chosen[1:]}  # one a round
 
-        time.sleep(1.5)  # past the server's poll of the production pointer
-        phone = PhoneSimulator(base_url=server.url, auth_token=TOKEN, from_number=phone_number)
-        transcript = phone.call(["2", "1", "1", "1", "1", "1", "h"])
-        assert transcript.ok, transcript.errors
-        with db.session() as session:
-            asked = session.scalars(
-                select(m.Prediction.question_id)
-                .where(m.Prediction.student_id == student_id)
-                .order_by(m.Prediction.position)
-            ).all()
-        # today's call asked that skill once first, as the round chosen above
-        assert asked == [c.item_id for c in chosen]
-        assert skill in bank.catalog.item[asked[0]].skills
-    finally:
-        db.dispose()
-        stop_server(server)
+    def questions_alone(self) -> dict[str, list[str]]:
+        """Each third-grade skill's questions that practise it alone, with no story needed."""
+        catalog = self.bank.catalog
+        return {
+            s.id: [
+                i.id
+                for i in catalog.items_of[s.id]
+                if i.skills == (s.id,) and i.id not in self.bank.needs_story
+            ]
+            for s in catalog.skills
+            if s.grade == 3
+        }
 
 
-def test_a_review_call_asks_every_due_review_a_practice_call_one_a_round(tmp_path, phone_number):
-    from datetime import timedelta
-
-    from tests.conftest import start_server, stop_server
-    from yachay.db.database import Database
-    from yachay.tutor.policy import REVIEW
-
+@pytest.fixture
+def served(tmp_path: Path, phone_number: str) -> Iterator[Served]:
     (tmp_path / "var").mkdir()
     server = start_server(tmp_path / "var")
     db = Database(server.database_url)
@@ -273,46 +230,49 @@ def test_a_review_call_asks_every_due_review_a_practice_call_one_a_round(tmp_pat
         settings = load_settings({"YACHAY_VAR_DIR": str(server.var_dir)})
         with db.session() as session:
             bank = question_bank(session)
-            publish_version(settings.tutor_dir, bank, FITTED)
-            own = {  # a skill's questions that practise it alone, no story needed
-                s.id: [
-                    i.id
-                    for i in bank.catalog.items_of[s.id]
-                    if i.skills == (s.id,) and i.id not in bank.needs_story
-                ]
-                for s in bank.catalog.skills
-                if s.grade == 3
-            }
-            practised = [s for s, ids in own.items() if len(ids) >= 12][:3]
-            # A month ago: each of three skills learned in one call, none practised since.
-            start = m.utcnow() - timedelta(days=30)
-            step = 0
-            for day, skill in enumerate(practised):
-                for question in own[skill][:12]:
-                    session.add(
-                        m.Answer(
-                            student_id=student_id,
-                            question_id=question,
-                            choice=1,
-                            correct=True,
-                            response_ms=3000,
-                            call_sid=f"CA-month-ago-{day}",
-                            step=step,
-                            answered_at=start + timedelta(days=day, seconds=30 * step),
-                        )
-                    )
-                    step += 1
-        tutor = TutorService(settings)
-        with db.session() as session:
-            predictor = tutor.predictor(bank.info, bank.catalog, grade=3)
-            now = m.utcnow()
-            review_call = practice_round(
-                session, bank, predictor, student_id, now, 5, reviews_first=True
-            )
-            practice = practice_round(session, bank, predictor, student_id, now, 5)
-        reviewed = [c.skill for c in review_call if c.reason == REVIEW]
-        assert len(reviewed) >= 2 and set(reviewed) <= set(practised)
-        assert [c.reason for c in practice].count(REVIEW) == 1
+        publish_version(settings.tutor_dir, bank, FITTED)
+        yield Served(server, db, settings, bank, phone_number, student_id)
     finally:
         db.dispose()
         stop_server(server)
+
+
+def test_the_served_versions_skill_filter_decides_a_calls_round(served):
+    chosen = served.practice_round()
+    # the same version's model alone would have given other probabilities
+    by_model = TutorService(served.settings).predictor(served.bank.info)
+    by_model = by_model.predict([], [c.item_id for c in chosen])
+    assert [by_model[c.item_id] for c in chosen] != pytest.approx([c.predicted for c in chosen])
+
+    asked = served.call_practice()
+    # the call's round is the filter's: its questions, its probabilities, version 1
+    assert [a[0] for a in asked] == [c.item_id for c in chosen]
+    assert [a[1] for a in asked] == pytest.approx([c.predicted for c in chosen])
+    assert {a[2] for a in asked} == {1}
+
+
+def test_a_skill_mastered_in_yesterdays_call_is_confirmed_first_in_todays(served):
+    own = served.questions_alone()
+    skill = next(s for s, ids in own.items() if len(ids) >= 12)
+    # Yesterday's call: a run of quick right answers on one skill, nothing before.
+    served.answered_right(own[skill][:12], m.utcnow() - timedelta(days=1), "CA-yesterday")
+    chosen = served.practice_round()
+    assert (chosen[0].skill, chosen[0].reason) == (skill, CONFIRM)
+    assert CONFIRM not in {c.reason for c in chosen[1:]}  # one a round
+
+    # today's call asked that skill once first, as the round chosen above
+    assert [a[0] for a in served.call_practice()] == [c.item_id for c in chosen]
+
+
+def test_a_review_call_asks_every_due_review_a_practice_call_one_a_round(served):
+    own = served.questions_alone()
+    practised = [s for s, ids in own.items() if len(ids) >= 12][:3]
+    # A month ago: each of three skills learned in one call, none practised since.
+    month_ago = m.utcnow() - timedelta(days=30)
+    for day, skill in enumerate(practised):
+        served.answered_right(own[skill][:12], month_ago + timedelta(days=day), f"CA-{day}")
+    review_call = served.practice_round(reviews_first=True)
+    practice = served.practice_round()
+    reviewed = [c.skill for c in review_call if c.reason == REVIEW]
+    assert len(reviewed) >= 2 and set(reviewed) <= set(practised)
+    assert [c.reason for c in practice].count(REVIEW) == 1
