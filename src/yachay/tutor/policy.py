@@ -239,10 +239,11 @@ def next_items(
     if n <= 0:
         return []
     answers = as_answers(history)
-    # before the whole history's predictions, which the picker reuses
+    max_reviews = n if config.max_reviews is None else min(n, config.max_reviews)
+    # before the whole history's predictions, which the picker reuses; none without a slot
     crossed = (
         crossed_lately(events, catalog, predictor, now, config.mastery, config.confirm_days)
-        if config.confirm_days > 0 and (events := _events(history))
+        if config.confirm_days > 0 and max_reviews > 0 and (events := _events(history))
         else []
     )
     mastery = skill_mastery(answers, catalog, predictor, config.mastery)
@@ -260,7 +261,6 @@ def next_items(
         and mastery[s].estimate >= threshold
         and not _only_checked(mastery[s], catalog.skill[s].grade, grade, config)
     ]
-    max_reviews = n if config.max_reviews is None else min(n, config.max_reviews)
     picker.predict_for(reviews[:max_reviews])
     for skill in reviews:
         if len(picker.chosen) >= max_reviews:
